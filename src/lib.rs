@@ -1,0 +1,45 @@
+//! # tapegrad
+//!
+//! A minimal, fast, tape-based reverse-mode automatic differentiation engine
+//! on tensors.
+//!
+//! * [`Tensor`]: a contiguous row-major n-dimensional array of `f32` (default)
+//!   or `f64`.
+//! * [`Tape`] records every operation on its [`Var`]s as it runs; a reverse
+//!   sweep ([`Var::backward`]) returns [`Gradients`].
+//! * [`check_gradients`] compares the tape's gradients with central finite
+//!   differences.
+//!
+//! ```
+//! use tapegrad::prelude::*;
+//!
+//! let tape = Tape::new();
+//! let x = tape.var(Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]));
+//! let w = tape.var(Tensor::from_vec(vec![0.5, -1.0], [2, 1]));
+//! let y = (x.matmul(w) + 1.0).tanh().sum();
+//! let grads = y.backward();
+//! println!("dy/dw = {}", grads.wrt(w));
+//! println!("{tape}");
+//! ```
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod float;
+mod kernels;
+pub mod ops;
+mod param;
+pub mod shape;
+mod tape;
+mod tensor;
+
+pub use error::TensorError;
+pub use float::Float;
+pub use param::{Param, ParamId};
+pub use tape::{BinaryOp, GradCheck, Gradients, InputCheck, NodeId, Op, Tape, UnaryOp, Var, check_gradients};
+pub use tensor::Tensor;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::{Float, Gradients, Param, Tape, Tensor, Var, check_gradients};
+}

@@ -1,0 +1,124 @@
+//! Matrix products: `[m, k] x [k, n]`, batched `[B, m, k] x [B, k, n]`, and a
+//! 3-D operand times a 2-D one (or the reverse), the 2-D side shared by every
+//! batch. All products go to the GEMM crate; the backward rule multiplies by
+//! transposed operands through strides, copying nothing.
+
+use crate::float::Float;
+use crate::kernels::gemm::{MatMut, MatRef, gemm};
+use crate::shape::Shape;
+use crate::tape::{Op, Var};
+use crate::tensor::Tensor;
+
+/// The dimensions of one matrix product.
+#[derive(Clone, Copy, Debug)]
+struct Dims {
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    a_batched: bool,
+    b_batched: bool,
+}
+
+impl Dims {
+    /// Reads the product's dimensions from the operand shapes; panics with
+    /// the op name and both shapes if they do not fit.
+    fn new(a: &[usize], b: &[usize]) -> Self {
+        let fail = |why: &str| -> ! { panic!("matmul: cannot multiply {a:?} by {b:?}{why}") };
+        if !(2..=3).contains(&a.len()) || !(2..=3).contains(&b.len()) {
+            fail(" (operands must be 2-D or 3-D)");
+        }
+        let (m, k) = (a[a.len() - 2], a[a.len() - 1]);
+        let (k2, n) = (b[b.len() - 2], b[b.len() - 1]);
+        if k != k2 {
+            fail("");
+        }
+        let (a_batched, b_batched) = (a.len() == 3, b.len() == 3);
+        let batch = match (a_batched, b_batched) {
+            (true, true) if a[0] != b[0] => fail(" (batch sizes differ)"),
+            (true, _) => a[0],
+            (false, true) => b[0],
+            (false, false) => 1,
+        };
+        Dims { batch, m, k, n, a_batched, b_batched }
+    }
+
+    fn out_shape(&self) -> Shape {
+        if self.a_batched || self.b_batched {
+            Shape::from_slice(&[self.batch, self.m, self.n])
+        } else {
+            Shape::from_slice(&[self.m, self.n])
+        }
+    }
+
+    /// Operand A of batch `i`.
+    fn a<'a, T>(&self, data: &'a [T], i: usize) -> MatRef<'a, T> {
+        let size = self.m * self.k;
+        let start = if self.a_batched { i * size } else { 0 };
+        MatRef::row_major(&data[start..start + size], self.m, self.k)
+    }
+
+    /// Operand B of batch `i`.
+    fn b<'a, T>(&self, data: &'a [T], i: usize) -> MatRef<'a, T> {
+        let size = self.k * self.n;
+        let start = if self.b_batched { i * size } else { 0 };
+        MatRef::row_major(&data[start..start + size], self.k, self.n)
+    }
+
+    /// The output (or its gradient) of batch `i`.
+    fn c<'a, T>(&self, data: &'a [T], i: usize) -> MatRef<'a, T> {
+        let size = self.m * self.n;
+        MatRef::row_major(&data[i * size..(i + 1) * size], self.m, self.n)
+    }
+}
+
+/// Forward: `out[i] = a[i] b[i]` for each batch `i`.
+fn forward<T: Float>(dims: Dims, a: &[T], b: &[T], out: &mut Vec<T>) {
+    out.resize(dims.batch * dims.m * dims.n, T::ZERO);
+    if dims.m * dims.n == 0 || dims.k == 0 {
+        return; // an empty product, or a sum of nothing: zeros
+    }
+    for (i, c) in out.chunks_exact_mut(dims.m * dims.n).enumerate() {
+        gemm(T::ONE, dims.a(a, i), dims.b(b, i), T::ZERO, MatMut::row_major(c, dims.m, dims.n));
+    }
+}
+
+/// Backward: `dA += G Bᵀ` (k = 0) or `dB += Aᵀ G` (k = 1), per batch; a
+/// shared 2-D operand gathers the sum over batches.
+pub(crate) fn backward<T: Float>(k: usize, a: &Tensor<T>, b: &Tensor<T>, g: &[T], target: &mut [T]) {
+    let dims = Dims::new(a.shape(), b.shape());
+    let (m, kk, n) = (dims.m, dims.k, dims.n);
+    if m * kk * n == 0 {
+        return;
+    }
+    for i in 0..dims.batch {
+        let g_i = dims.c(g, i);
+        if k == 0 {
+            let start = if dims.a_batched { i * m * kk } else { 0 };
+            let da = MatMut::row_major(&mut target[start..start + m * kk], m, kk);
+            gemm(T::ONE, g_i, dims.b(b.data(), i).t(), T::ONE, da);
+        } else {
+            let start = if dims.b_batched { i * kk * n } else { 0 };
+            let db = MatMut::row_major(&mut target[start..start + kk * n], kk, n);
+            gemm(T::ONE, dims.a(a.data(), i).t(), g_i, T::ONE, db);
+        }
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Matrix product. Shapes `[m, k] x [k, n] -> [m, n]`; batched
+    /// `[B, m, k] x [B, k, n] -> [B, m, n]`; a 2-D operand with a 3-D one is
+    /// used for every batch.
+    ///
+    /// # Panics
+    /// If the inner dimensions or batch sizes differ, e.g.
+    /// `matmul: cannot multiply [32, 3] by [4, 16]`.
+    pub fn matmul(self, other: Var<'t, T>) -> Var<'t, T> {
+        self.same_tape(other, "matmul");
+        let dims = Dims::new(&self.shape(), &other.shape());
+        let (ia, ib) = (self.id as usize, other.id as usize);
+        self.tape.record(Op::MatMul(self.id, other.id), dims.out_shape(), |nodes, out| {
+            forward(dims, nodes[ia].value.data(), nodes[ib].value.data(), out)
+        })
+    }
+}

@@ -1,0 +1,237 @@
+//! [`Tensor`]: an n-dimensional array, contiguous and row-major. No autodiff
+//! here; the [`Tape`](crate::Tape) records operations on tensors.
+
+mod display;
+
+use rand::Rng;
+use rand_distr::{Distribution, Normal, Uniform};
+
+use crate::error::TensorError;
+use crate::float::Float;
+use crate::shape::{Shape, numel, shape_of};
+
+/// An n-dimensional array of `T` (`f32` by default), stored contiguously in
+/// row-major order.
+///
+/// ```
+/// use tapegrad::Tensor;
+/// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2, 3]);
+/// assert_eq!(t.shape(), &[2, 3]);
+/// assert_eq!(t.get(&[1, 0]), 4.0);
+/// assert!(Tensor::<f32>::new(vec![1.0, 2.0], [3]).is_err());
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Tensor<T: Float = f32> {
+    shape: Shape,
+    data: Vec<T>,
+}
+
+impl<T: Float> Tensor<T> {
+    /// Builds a tensor from row-major data, or explains why the data does not
+    /// fit the shape.
+    pub fn new(data: Vec<T>, shape: impl AsRef<[usize]>) -> Result<Self, TensorError> {
+        let shape = shape_of(shape);
+        if data.len() != numel(&shape) {
+            return Err(TensorError::LengthMismatch { len: data.len(), shape });
+        }
+        Ok(Tensor { shape, data })
+    }
+
+    /// Builds a tensor from row-major data.
+    ///
+    /// # Panics
+    /// If `data.len()` is not the number of elements of `shape`; use
+    /// [`Tensor::new`] for a `Result` instead.
+    pub fn from_vec(data: Vec<T>, shape: impl AsRef<[usize]>) -> Self {
+        match Self::new(data, shape) {
+            Ok(t) => t,
+            Err(e) => panic!("Tensor::from_vec: {e}"),
+        }
+    }
+
+    /// A tensor of shape `shape` whose element at each row-major position `i`
+    /// is `f(i)`.
+    pub fn from_fn(shape: impl AsRef<[usize]>, f: impl FnMut(usize) -> T) -> Self {
+        let shape = shape_of(shape);
+        let data = (0..numel(&shape)).map(f).collect();
+        Tensor { shape, data }
+    }
+
+    /// A scalar: a tensor of shape `[]` holding one value.
+    pub fn scalar(value: T) -> Self {
+        Tensor { shape: Shape::new(), data: vec![value] }
+    }
+
+    /// Every element equal to `value`.
+    pub fn full(shape: impl AsRef<[usize]>, value: T) -> Self {
+        let shape = shape_of(shape);
+        let data = vec![value; numel(&shape)];
+        Tensor { shape, data }
+    }
+
+    /// All zeros.
+    pub fn zeros(shape: impl AsRef<[usize]>) -> Self {
+        Self::full(shape, T::ZERO)
+    }
+
+    /// All ones.
+    pub fn ones(shape: impl AsRef<[usize]>) -> Self {
+        Self::full(shape, T::ONE)
+    }
+
+    /// Samples from the normal distribution `N(mean, std²)` with the caller's RNG.
+    ///
+    /// # Panics
+    /// If `std` is negative or not finite.
+    pub fn normal<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, mean: T, std: T, rng: &mut R) -> Self {
+        let normal = Normal::new(mean.to_f64(), std.to_f64())
+            .unwrap_or_else(|e| panic!("Tensor::normal: invalid std {std}: {e}"));
+        Self::from_fn(shape, |_| T::from_f64(normal.sample(rng)))
+    }
+
+    /// Samples from the standard normal distribution `N(0, 1)`.
+    pub fn randn<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, rng: &mut R) -> Self {
+        Self::normal(shape, T::ZERO, T::ONE, rng)
+    }
+
+    /// Samples uniformly from `[low, high)`.
+    ///
+    /// # Panics
+    /// If `low >= high` or either bound is not finite.
+    pub fn uniform<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, low: T, high: T, rng: &mut R) -> Self {
+        let uniform = Uniform::new(low.to_f64(), high.to_f64())
+            .unwrap_or_else(|e| panic!("Tensor::uniform: invalid range [{low}, {high}): {e}"));
+        Self::from_fn(shape, |_| T::from_f64(uniform.sample(rng)))
+    }
+
+    /// The extent of each axis, outermost first.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// `true` if the tensor holds no elements (some extent is 0).
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The elements in row-major order.
+    pub fn data(&self) -> &[T] {
+        &self.data
+    }
+
+    /// The elements in row-major order, mutably.
+    pub fn data_mut(&mut self) -> &mut [T] {
+        &mut self.data
+    }
+
+    /// Takes the elements out, in row-major order.
+    pub fn into_vec(self) -> Vec<T> {
+        self.data
+    }
+
+    /// The value of a one-element tensor (of any shape: `[]`, `[1]`, `[1, 1]`...).
+    ///
+    /// # Panics
+    /// If the tensor does not hold exactly one element.
+    pub fn item(&self) -> T {
+        assert!(self.data.len() == 1, "item: tensor of shape {:?} has {} elements, not 1", self.shape, self.data.len());
+        self.data[0]
+    }
+
+    /// The element at a multi-index.
+    ///
+    /// # Panics
+    /// If the index has the wrong rank or is out of range.
+    pub fn get(&self, index: &[usize]) -> T {
+        assert!(
+            index.len() == self.shape.len() && index.iter().zip(&self.shape).all(|(i, n)| i < n),
+            "get: index {index:?} is out of range for shape {:?}",
+            self.shape
+        );
+        let offset = index.iter().zip(&self.shape).fold(0, |acc, (i, n)| acc * n + i);
+        self.data[offset]
+    }
+
+    /// The same elements under a new shape with the same number of elements.
+    ///
+    /// # Panics
+    /// If the element counts differ.
+    pub fn reshape(mut self, shape: impl AsRef<[usize]>) -> Self {
+        let shape = shape_of(shape);
+        assert!(
+            numel(&shape) == self.data.len(),
+            "reshape: cannot view {:?} ({} elements) as {shape:?}",
+            self.shape,
+            self.data.len()
+        );
+        self.shape = shape;
+        self
+    }
+
+    /// Applies `f` to every element.
+    pub fn map(&self, f: impl Fn(T) -> T) -> Self {
+        Tensor { shape: self.shape.clone(), data: self.data.iter().map(|&x| f(x)).collect() }
+    }
+
+    /// Converts every element to another float type.
+    pub fn cast<U: Float>(&self) -> Tensor<U> {
+        Tensor { shape: self.shape.clone(), data: self.data.iter().map(|x| U::from_f64(x.to_f64())).collect() }
+    }
+
+    /// Largest absolute elementwise difference, or `None` if the shapes differ.
+    /// NaN in either tensor makes the result NaN.
+    pub fn max_abs_diff(&self, other: &Self) -> Option<T> {
+        if self.shape != other.shape {
+            return None;
+        }
+        Some(self.data.iter().zip(&other.data).fold(T::ZERO, |worst, (&a, &b)| {
+            let d = (a - b).abs();
+            if d.is_nan() || worst.is_nan() { d + worst } else { worst.max(d) }
+        }))
+    }
+
+    /// Like `torch.allclose`: same shape, and `|a - b| <= atol + rtol * |b|`
+    /// for every pair of elements. NaN is never close to anything.
+    pub fn all_close(&self, other: &Self, rtol: T, atol: T) -> bool {
+        self.shape == other.shape
+            && self.data.iter().zip(&other.data).all(|(&a, &b)| (a - b).abs() <= atol + rtol * b.abs())
+    }
+
+    /// Norm `sqrt(sum(x²))` of all elements, accumulated in `f64`.
+    pub fn norm(&self) -> T {
+        T::from_f64(self.data.iter().map(|x| x.to_f64() * x.to_f64()).sum::<f64>().sqrt())
+    }
+
+    pub(crate) fn from_parts(shape: Shape, data: Vec<T>) -> Self {
+        debug_assert_eq!(numel(&shape), data.len());
+        Tensor { shape, data }
+    }
+
+    pub(crate) fn into_parts(self) -> (Shape, Vec<T>) {
+        (self.shape, self.data)
+    }
+
+    /// Makes this tensor a zero tensor of `shape`, reusing its allocation.
+    pub(crate) fn reset_zeros(&mut self, shape: &[usize]) {
+        self.shape.clear();
+        self.shape.extend_from_slice(shape);
+        self.data.clear();
+        self.data.resize(numel(shape), T::ZERO);
+    }
+}
+
+impl<T: Float> From<T> for Tensor<T> {
+    fn from(value: T) -> Self {
+        Tensor::scalar(value)
+    }
+}
