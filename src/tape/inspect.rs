@@ -52,7 +52,7 @@ impl<T: Float> fmt::Display for Tape<T> {
 }
 
 impl<T: Float> Tape<T> {
-    /// The graph in Graphviz DOT: one box a node with its op, shape, value
+    /// The graph in Graphviz DOT, left to right: one box a node with its op, shape, value
     /// and, if a backward sweep ran on this graph, its gradient (tensors of
     /// up to 8 elements in full, larger ones as mean, std, min and max), and
     /// an edge from each input to its consumer. Render with
@@ -65,7 +65,7 @@ impl<T: Float> Tape<T> {
         );
         for (i, node) in inner.nodes.iter().enumerate() {
             let mut label = format!(
-                "{{#{i} {} | shape {:?} | value {}",
+                "#{i} {} | shape {:?} | value {}",
                 escape(&node.op.name()),
                 node.value.shape(),
                 escape(&summarise(&node.value))
@@ -74,7 +74,6 @@ impl<T: Float> Tape<T> {
             {
                 let _ = write!(label, " | grad {}", escape(&summarise(g)));
             }
-            label.push('}');
             let style = if node.op.is_leaf() { ", style=filled, fillcolor=\"#e8f0fe\"" } else { "" };
             let _ = writeln!(dot, "  n{i} [label=\"{label}\"{style}];");
             for input in node.op.inputs().as_slice() {

@@ -1,0 +1,126 @@
+"""Generates tests/fixtures/pytorch_ops.json: values and gradients of ~35
+expressions computed by PyTorch in float64. tests/pytorch_ops.rs rebuilds each
+expression with tapegrad and checks that both agree to 1e-10 relative.
+
+Run from the repository root (needs torch; the tests themselves do not):
+    python3 -m venv .venv && .venv/bin/pip install torch
+    .venv/bin/python scripts/pytorch_op_fixtures.py
+
+Each case stores its inputs, the output, the seed `w` used for the backward
+pass (the gradient of sum(w * output)), and the gradient of every input.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import torch
+
+torch.manual_seed(0)
+DT = torch.float64
+
+
+def randn(*shape):
+    return torch.randn(shape, dtype=DT)
+
+
+def positive(*shape, low=0.5, high=2.0):
+    return torch.rand(shape, dtype=DT) * (high - low) + low
+
+
+def away_from_zero(*shape):
+    """Values with |x| in [0.2, 2], both signs: no kinks of abs/relu nearby."""
+    sign = torch.where(torch.rand(shape) < 0.5, -1.0, 1.0).to(DT)
+    return sign * positive(*shape, low=0.2, high=2.0)
+
+
+def gelu_tanh(x):
+    return torch.nn.functional.gelu(x, approximate="tanh")
+
+
+# name -> (inputs, function). The Rust test has the same names.
+CASES = {
+    "add_broadcast_row": ([randn(3, 4), randn(4)], lambda a, b: a + b),
+    "sub_broadcast_outer": ([randn(3, 1), randn(1, 4)], lambda a, b: a - b),
+    "mul_broadcast_3d": ([randn(2, 3, 4), randn(3, 1)], lambda a, b: a * b),
+    "div_broadcast": ([randn(2, 3), positive(3)], lambda a, b: a / b),
+    "add_scalar_tensor": ([randn(), randn(2, 3)], lambda a, b: a + b),
+    "scalar_ops": (
+        [positive(2, 3)],
+        lambda x: (2.0 - x) * 3.0 + x / 4.0 - 1.5 + 3.0 / x + (x + 2.0) * 0.5,
+    ),
+    "neg": ([randn(5)], lambda x: -x),
+    "exp": ([randn(2, 3)], torch.exp),
+    "ln": ([positive(2, 3)], torch.log),
+    "sqrt": ([positive(2, 3)], torch.sqrt),
+    "powf": ([positive(2, 3)], lambda x: x.pow(2.5)),
+    "abs": ([away_from_zero(2, 3)], torch.abs),
+    "tanh": ([randn(2, 3)], torch.tanh),
+    "sigmoid_extreme": ([torch.tensor([-40.0, -3.0, 0.0, 0.5, 3.0, 40.0], dtype=DT)], torch.sigmoid),
+    "relu": ([away_from_zero(3, 4)], torch.relu),
+    "leaky_relu": ([away_from_zero(3, 4)], lambda x: torch.nn.functional.leaky_relu(x, 0.05)),
+    "gelu": ([randn(3, 4) * 2.0], gelu_tanh),
+    "matmul_2d": ([randn(4, 3), randn(3, 5)], torch.matmul),
+    "matmul_batched": ([randn(2, 4, 3), randn(2, 3, 5)], torch.matmul),
+    "matmul_3d_by_2d": ([randn(2, 4, 3), randn(3, 5)], torch.matmul),
+    "matmul_2d_by_3d": ([randn(4, 3), randn(2, 3, 5)], torch.matmul),
+    "transpose": ([randn(3, 5)], lambda x: x.t()),
+    "swap_axes_3d": ([randn(2, 3, 4)], lambda x: x.transpose(0, 2)),
+    "reshape": ([randn(2, 6)], lambda x: x.reshape(3, 4) * torch.arange(12, dtype=DT).reshape(3, 4)),
+    "sum": ([randn(3, 4)], lambda x: (x * x).sum()),
+    "mean": ([randn(3, 4)], lambda x: (x * x).mean()),
+    "sum_axis1_keepdim": ([randn(2, 3, 4)], lambda x: x.sum(dim=1, keepdim=True)),
+    "mean_axis0": ([randn(2, 3, 4)], lambda x: x.mean(dim=0)),
+    "max_axis_last_keepdim": ([randn(3, 5)], lambda x: x.max(dim=-1, keepdim=True).values),
+    "max_axis0": ([randn(4, 3)], lambda x: x.max(dim=0).values),
+    "softmax_last": ([randn(3, 5)], lambda x: torch.softmax(x, dim=-1)),
+    "softmax_axis0": ([randn(3, 5)], lambda x: torch.softmax(x, dim=0)),
+    "log_softmax_extreme": (
+        [torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, -999.0, -1001.0]], dtype=DT)],
+        lambda x: torch.log_softmax(x, dim=-1),
+    ),
+    "log_softmax_middle_axis": ([randn(2, 3, 4)], lambda x: torch.log_softmax(x, dim=1)),
+    "neuron": (
+        [randn(4, 3), randn(3, 1), randn(1)],
+        lambda x, w, b: torch.tanh(x @ w + b).mean(),
+    ),
+    "mlp_log_softmax": (
+        [randn(5, 3), randn(3, 8), randn(8), randn(8, 4), randn(4)],
+        lambda x, w1, b1, w2, b2: torch.log_softmax(
+            gelu_tanh(x @ w1 + b1) @ w2 + b2, dim=-1
+        ).mean(),
+    ),
+    "reused_branches": ([randn(3)], lambda x: (lambda y: y * y + y + x.exp() * x)(torch.tanh(x))),
+}
+
+
+def tensor_json(t):
+    return {"shape": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
+
+
+def main():
+    cases = []
+    for name, (inputs, fn) in CASES.items():
+        leaves = [x.clone().requires_grad_(True) for x in inputs]
+        out = fn(*leaves)
+        seed = torch.empty_like(out).uniform_(0.5, 1.5)
+        grads = torch.autograd.grad(out, leaves, grad_outputs=seed)
+        for v in (out, *grads):
+            assert torch.isfinite(v).all(), name
+        cases.append(
+            {
+                "name": name,
+                "inputs": [tensor_json(x) for x in inputs],
+                "output": tensor_json(out),
+                "seed": tensor_json(seed),
+                "grads": [tensor_json(g) for g in grads],
+            }
+        )
+    out_path = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pytorch_ops.json"
+    meta = {"generator": "scripts/pytorch_op_fixtures.py", "torch": torch.__version__, "dtype": "float64"}
+    out_path.write_text(json.dumps({"meta": meta, "cases": cases}, indent=1) + "\n")
+    print(f"wrote {len(cases)} cases to {out_path}")
+
+
+if __name__ == "__main__":
+    main()

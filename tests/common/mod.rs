@@ -1,0 +1,30 @@
+//! Helpers shared by the integration tests: reading the PyTorch fixtures.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use tapegrad::Tensor;
+
+/// Parses a fixture file from `tests/fixtures/`.
+pub fn load_fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+}
+
+/// A `{"shape": [...], "data": [...]}` object as a tensor.
+pub fn tensor(value: &Value) -> Tensor<f64> {
+    let shape: Vec<usize> = value["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().unwrap() as usize).collect();
+    let data: Vec<f64> = value["data"].as_array().expect("data").iter().map(|x| x.as_f64().unwrap()).collect();
+    Tensor::from_vec(data, shape)
+}
+
+/// Asserts that `actual` matches `expected` in shape and, element by element,
+/// to `rel` relative error (with an absolute floor of `1e-13` for values that
+/// are zero up to rounding).
+pub fn assert_agrees(what: &str, actual: &Tensor<f64>, expected: &Tensor<f64>, rel: f64) {
+    assert_eq!(actual.shape(), expected.shape(), "{what}: shape");
+    for (i, (&a, &e)) in actual.data().iter().zip(expected.data()).enumerate() {
+        let tol = rel * e.abs() + 1e-13;
+        assert!((a - e).abs() <= tol, "{what}: element {i}: tapegrad {a:e}, PyTorch {e:e} (diff {:e})", (a - e).abs());
+    }
+}
