@@ -43,3 +43,8 @@ pub use tensor::Tensor;
 pub mod prelude {
     pub use crate::{Float, Gradients, Param, Tape, Tensor, Var, check_gradients};
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
