@@ -7,7 +7,8 @@ Run from the repository root (needs torch; the tests themselves do not):
     .venv/bin/python scripts/pytorch_op_fixtures.py
 
 Each case stores its inputs, the output, the seed `w` used for the backward
-pass (the gradient of sum(w * output)), and the gradient of every input.
+pass (the gradient of sum(w * output)), and the gradient of every input
+(null for inputs listed in "constants", which are data such as labels).
 """
 
 import json
@@ -15,6 +16,7 @@ import math
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 torch.manual_seed(0)
 DT = torch.float64
@@ -91,6 +93,41 @@ CASES = {
         ).mean(),
     ),
     "reused_branches": ([randn(3)], lambda x: (lambda y: y * y + y + x.exp() * x)(torch.tanh(x))),
+    # Fused losses. Inputs named in CONSTANTS get no gradient.
+    "mse_loss": ([randn(4, 3), randn(4, 3)], F.mse_loss),
+    "bce_with_logits": (
+        [randn(6, 1) * 3.0, (torch.rand(6, 1) < 0.5).to(DT)],
+        F.binary_cross_entropy_with_logits,
+    ),
+    "bce_with_logits_extreme": (
+        [
+            torch.tensor([1000.0, -1000.0, 1000.0, -1000.0, 0.5, -30.0], dtype=DT),
+            torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.25], dtype=DT),
+        ],
+        F.binary_cross_entropy_with_logits,
+    ),
+    "softmax_cross_entropy": (
+        [randn(5, 4) * 2.0, torch.tensor([0.0, 3.0, 1.0, 1.0, 2.0], dtype=DT)],
+        lambda x, y: F.cross_entropy(x, y.long()),
+    ),
+    "softmax_cross_entropy_extreme": (
+        [
+            torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0], [0.0, 0.0, 0.0]], dtype=DT),
+            torch.tensor([2.0, 1.0, 0.0], dtype=DT),
+        ],
+        lambda x, y: F.cross_entropy(x, y.long()),
+    ),
+    "svm_max_margin": (
+        [randn(8, 1) * 1.5, torch.where(torch.rand(8, 1) < 0.5, -1.0, 1.0).to(DT)],
+        lambda s, y: torch.relu(1.0 - y * s).mean(),
+    ),
+}
+
+# Inputs (by position) that are data, not variables: no gradient is recorded.
+CONSTANTS = {
+    "softmax_cross_entropy": [1],
+    "softmax_cross_entropy_extreme": [1],
+    "svm_max_margin": [1],
 }
 
 
@@ -101,19 +138,23 @@ def tensor_json(t):
 def main():
     cases = []
     for name, (inputs, fn) in CASES.items():
-        leaves = [x.clone().requires_grad_(True) for x in inputs]
+        constants = CONSTANTS.get(name, [])
+        leaves = [x.clone().requires_grad_(i not in constants) for i, x in enumerate(inputs)]
         out = fn(*leaves)
         seed = torch.empty_like(out).uniform_(0.5, 1.5)
-        grads = torch.autograd.grad(out, leaves, grad_outputs=seed)
+        wanted = [x for i, x in enumerate(leaves) if i not in constants]
+        found = iter(torch.autograd.grad(out, wanted, grad_outputs=seed))
+        grads = [None if i in constants else next(found) for i in range(len(leaves))]
         for v in (out, *grads):
-            assert torch.isfinite(v).all(), name
+            assert v is None or torch.isfinite(v).all(), name
         cases.append(
             {
                 "name": name,
                 "inputs": [tensor_json(x) for x in inputs],
                 "output": tensor_json(out),
                 "seed": tensor_json(seed),
-                "grads": [tensor_json(g) for g in grads],
+                "constants": constants,
+                "grads": [None if g is None else tensor_json(g) for g in grads],
             }
         )
     out_path = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pytorch_ops.json"

@@ -27,7 +27,9 @@
 mod error;
 mod float;
 mod kernels;
+pub mod nn;
 pub mod ops;
+pub mod optim;
 mod param;
 pub mod shape;
 mod tape;

@@ -313,6 +313,17 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.record(Op::Unary(op, self.id), self.shape(), |nodes, out| forward(op, nodes[id].value.data(), out))
     }
 
+    /// `x + c`, for code generic over the element type (where `x + 2.0`
+    /// cannot name the scalar's type).
+    pub fn add_scalar(self, c: T) -> Self {
+        self.unary(UnaryOp::AddScalar(c))
+    }
+
+    /// `x * c`, for code generic over the element type.
+    pub fn mul_scalar(self, c: T) -> Self {
+        self.unary(UnaryOp::MulScalar(c))
+    }
+
     /// `e^x`, elementwise.
     pub fn exp(self) -> Self {
         self.unary(UnaryOp::Exp)

@@ -22,7 +22,7 @@ fn for_each_lane(shape: &[usize], axis: usize, mut f: impl FnMut(std::iter::Step
 }
 
 /// `(max, ln Σ e^(x - max))` of one lane.
-fn lane_max_and_log_sum_exp<T: Float>(x: &[T], lane: impl Iterator<Item = usize> + Clone) -> (T, T) {
+pub(crate) fn lane_max_and_log_sum_exp<T: Float>(x: &[T], lane: impl Iterator<Item = usize> + Clone) -> (T, T) {
     let max = lane.clone().map(|at| x[at]).fold(T::from_f64(f64::NEG_INFINITY), T::max);
     // A lane of -inf (or an empty lane) would give inf - inf; shift by 0 instead.
     let shift = if max.is_finite() { max } else { T::ZERO };

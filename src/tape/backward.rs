@@ -7,7 +7,7 @@ use super::gradients::{GradStore, Gradients};
 use super::op::Op;
 use super::{Node, NodeId, Tape};
 use crate::float::Float;
-use crate::ops::{binary, elementwise, layout, matmul, reduce, softmax};
+use crate::ops::{binary, elementwise, layout, loss, matmul, reduce, softmax};
 use crate::tensor::Tensor;
 
 /// Computes the gradient of node `root` (seeded with `seed`, or 1) with
@@ -84,5 +84,11 @@ fn accumulate<T: Float>(nodes: &[Node<T>], node: &Node<T>, k: usize, g: &[T], ta
         Op::MaxAxis(a, axis) => reduce::max_axis_backward(value(a), axis, out.data(), g, target),
         Op::Softmax(a, axis) => softmax::softmax_backward(value(a).shape(), axis, out.data(), g, target),
         Op::LogSoftmax(a, axis) => softmax::log_softmax_backward(value(a).shape(), axis, out.data(), g, target),
+        Op::MseLoss(a, b) => loss::mse_backward(k, value(a).data(), value(b).data(), g[0], target),
+        Op::BceWithLogits(a, b) => loss::bce_with_logits_backward(k, value(a).data(), value(b).data(), g[0], target),
+        Op::SoftmaxCrossEntropy(a, b) => {
+            loss::softmax_cross_entropy_backward(k, value(a), value(b).data(), g[0], target)
+        }
+        Op::SvmMaxMargin(a, b) => loss::svm_max_margin_backward(k, value(a).data(), value(b).data(), g[0], target),
     }
 }

@@ -94,6 +94,14 @@ pub enum Op<T> {
     Softmax(NodeId, u8),
     /// Log-softmax along one axis.
     LogSoftmax(NodeId, u8),
+    /// Mean squared error of a prediction against a target (fused).
+    MseLoss(NodeId, NodeId),
+    /// Binary cross-entropy of logits against 0/1 targets (fused, stable).
+    BceWithLogits(NodeId, NodeId),
+    /// Softmax cross-entropy of `[N, C]` logits against `[N]` class labels (fused, stable).
+    SoftmaxCrossEntropy(NodeId, NodeId),
+    /// SVM max-margin loss `mean(relu(1 - y s))` of scores against ±1 labels (fused).
+    SvmMaxMargin(NodeId, NodeId),
 }
 
 impl<T: Copy> Op<T> {
@@ -113,7 +121,12 @@ impl<T: Copy> Op<T> {
             | MaxAxis(a, _)
             | Softmax(a, _)
             | LogSoftmax(a, _) => Inputs::new(&[a]),
-            Binary(_, a, b) | MatMul(a, b) => Inputs::new(&[a, b]),
+            Binary(_, a, b)
+            | MatMul(a, b)
+            | MseLoss(a, b)
+            | BceWithLogits(a, b)
+            | SoftmaxCrossEntropy(a, b)
+            | SvmMaxMargin(a, b) => Inputs::new(&[a, b]),
         }
     }
 
@@ -166,6 +179,10 @@ impl<T: Copy + std::fmt::Display> Op<T> {
             MaxAxis(_, axis) => format!("max(axis={axis})"),
             Softmax(_, axis) => format!("softmax(axis={axis})"),
             LogSoftmax(_, axis) => format!("log_softmax(axis={axis})"),
+            MseLoss(..) => "mse_loss".into(),
+            BceWithLogits(..) => "bce_with_logits".into(),
+            SoftmaxCrossEntropy(..) => "softmax_cross_entropy".into(),
+            SvmMaxMargin(..) => "svm_max_margin".into(),
         }
     }
 }
