@@ -24,6 +24,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod data;
 mod error;
 mod float;
 mod kernels;

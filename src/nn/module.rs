@@ -14,7 +14,7 @@ use crate::tape::Var;
 /// use rand::{SeedableRng, rngs::StdRng};
 ///
 /// let mut rng = StdRng::seed_from_u64(0);
-/// let model = Mlp::new(&[2, 4, 1], Activation::Tanh, &mut rng);
+/// let model = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, &mut rng);
 /// let names: Vec<&str> = model.params().map(|p| p.name()).collect();
 /// assert_eq!(names, ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]);
 /// assert_eq!(model.num_params(), 2 * 4 + 4 + 4 * 1 + 1);

@@ -67,7 +67,12 @@ impl<T: Float> Gradients<T> {
     pub fn wrt(&self, var: Var<'_, T>) -> &Tensor<T> {
         match self.get(var) {
             Some(g) => g,
-            None => panic!("wrt: node #{} has no gradient: it is a constant or computed only from constants", var.id),
+            None => panic!(
+                "wrt: node #{} ({}, shape {:?}) has no gradient: it is a constant or computed only from constants",
+                var.id,
+                var.tape.op(var).name(),
+                var.shape()
+            ),
         }
     }
 

@@ -84,8 +84,10 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If `std` is negative or not finite.
     pub fn normal<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, mean: T, std: T, rng: &mut R) -> Self {
+        // rand_distr accepts a negative std (it samples mean + std * z), so check here.
+        assert!(std >= T::ZERO && std.is_finite(), "Tensor::normal: std must be finite and >= 0, got {std}");
         let normal = Normal::new(mean.to_f64(), std.to_f64())
-            .unwrap_or_else(|e| panic!("Tensor::normal: invalid std {std}: {e}"));
+            .unwrap_or_else(|e| panic!("Tensor::normal: invalid parameters mean {mean}, std {std}: {e}"));
         Self::from_fn(shape, |_| T::from_f64(normal.sample(rng)))
     }
 
@@ -168,12 +170,7 @@ impl<T: Float> Tensor<T> {
     /// If the element counts differ.
     pub fn reshape(mut self, shape: impl AsRef<[usize]>) -> Self {
         let shape = shape_of(shape);
-        assert!(
-            numel(&shape) == self.data.len(),
-            "reshape: cannot view {:?} ({} elements) as {shape:?}",
-            self.shape,
-            self.data.len()
-        );
+        assert!(numel(&shape) == self.data.len(), "reshape: cannot reshape {:?} into {shape:?}", self.shape);
         self.shape = shape;
         self
     }

@@ -13,7 +13,8 @@ pub fn load_fixture(name: &str) -> Value {
 
 /// A `{"shape": [...], "data": [...]}` object as a tensor.
 pub fn tensor(value: &Value) -> Tensor<f64> {
-    let shape: Vec<usize> = value["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().unwrap() as usize).collect();
+    let shape: Vec<usize> =
+        value["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().unwrap() as usize).collect();
     let data: Vec<f64> = value["data"].as_array().expect("data").iter().map(|x| x.as_f64().unwrap()).collect();
     Tensor::from_vec(data, shape)
 }

@@ -1,0 +1,31 @@
+//! Helpers shared by the examples: evaluation on a fresh tape, and SVG
+//! pictures drawn with plotters.
+#![allow(dead_code)]
+
+pub mod plot;
+
+use tapegrad::nn::Module;
+use tapegrad::{Tape, Tensor};
+
+/// The model's outputs for inputs `x`, computed on a throwaway tape.
+pub fn predict<M: Module>(model: &M, x: &Tensor) -> Tensor {
+    let tape = Tape::new();
+    model.forward(tape.constant(x.clone())).value()
+}
+
+/// Reads `--name value` from the command line, or `default`.
+pub fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == name) {
+        Some(i) => args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+            eprintln!("{name} needs a value");
+            std::process::exit(2)
+        }),
+        None => default,
+    }
+}
+
+/// `true` if `--flag` is on the command line.
+pub fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
