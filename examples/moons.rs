@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "two moons: {} training and {} test points, batch {batch_size}, SGD lr {}\n",
         train.len(),
         test.len(),
-        Optimizer::<f32>::lr(&opt)
+        opt.lr()
     );
 
     let mut tape = Tape::new();

@@ -69,7 +69,7 @@ where
     F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
 {
     let shapes: Vec<&[usize]> = inputs.iter().map(|t| t.shape()).collect();
-    let report = check_gradients(inputs, EPS, f);
+    let report = check_gradients(&Tape::new(), inputs, EPS, f);
     assert_eq!(report.inputs.len(), inputs.len(), "{name}: one check per input");
     for (i, (input, c)) in inputs.iter().zip(&report.inputs).enumerate() {
         assert_eq!(c.analytic.shape(), input.shape(), "{name}: gradient of input {i} has the wrong shape");
@@ -599,7 +599,7 @@ fn mlp_like_graph_gradient_matches_finite_differences() {
 fn gradient_check_detects_a_wrong_gradient() {
     let mut rng = rng(100);
     let x = away_from_zero(&[3, 4], 0.5, 2.0, &mut rng);
-    let report = check_gradients(&[x], EPS, |_, v| v[0] * v[0].detach());
+    let report = check_gradients(&Tape::new(), &[x], EPS, |_, v| v[0] * v[0].detach());
     assert!(!report.passes(ABS_TOL, REL_TOL), "a detached factor must make the check fail:\n{report}");
     let c = &report.inputs[0];
     for (a, n) in c.analytic.data().iter().zip(c.numeric.data()) {

@@ -15,7 +15,7 @@ fn rng() -> StdRng {
 fn mse_gradient_matches_finite_differences_for_both_operands() {
     let mut rng = rng();
     let inputs = [Tensor::randn([4, 3], &mut rng), Tensor::randn([4, 3], &mut rng)];
-    let report = check_gradients(&inputs, 1e-6, |_, v| mse_loss(v[0], v[1]));
+    let report = check_gradients(&Tape::new(), &inputs, 1e-6, |_, v| mse_loss(v[0], v[1]));
     assert!(report.passes(1e-8, 1e-6), "{report}");
 }
 
@@ -24,7 +24,7 @@ fn bce_with_logits_gradient_matches_finite_differences_for_logits_and_targets() 
     let mut rng = rng();
     let logits = Tensor::randn([6, 1], &mut rng).map(|x| 3.0 * x);
     let targets = Tensor::uniform([6, 1], 0.0, 1.0, &mut rng);
-    let report = check_gradients(&[logits, targets], 1e-6, |_, v| bce_with_logits(v[0], v[1]));
+    let report = check_gradients(&Tape::new(), &[logits, targets], 1e-6, |_, v| bce_with_logits(v[0], v[1]));
     assert!(report.passes(1e-8, 1e-6), "{report}");
 }
 
@@ -32,7 +32,7 @@ fn bce_with_logits_gradient_matches_finite_differences_for_logits_and_targets() 
 fn softmax_cross_entropy_gradient_matches_finite_differences() {
     let mut rng = rng();
     let logits = Tensor::randn([5, 4], &mut rng);
-    let report = check_gradients(&[logits], 1e-6, |tape, v| {
+    let report = check_gradients(&Tape::new(), &[logits], 1e-6, |tape, v| {
         let labels = tape.constant(Tensor::from_vec(vec![0.0, 3.0, 1.0, 1.0, 2.0], [5]));
         softmax_cross_entropy(v[0], labels)
     });
@@ -44,7 +44,7 @@ fn svm_max_margin_gradient_matches_finite_differences_away_from_the_hinge() {
     // Scores chosen so that no 1 - y*s is near 0, where the loss has a kink.
     let scores = Tensor::from_vec(vec![0.3, -2.0, 1.7, -0.4, 2.5, 0.1], [6, 1]);
     let labels = Tensor::from_vec(vec![1.0, -1.0, -1.0, 1.0, 1.0, -1.0], [6, 1]);
-    let report = check_gradients(&[scores, labels], 1e-6, |_, v| svm_max_margin(v[0], v[1]));
+    let report = check_gradients(&Tape::new(), &[scores, labels], 1e-6, |_, v| svm_max_margin(v[0], v[1]));
     assert!(report.passes(1e-8, 1e-6), "{report}");
 }
 

@@ -112,3 +112,25 @@ fn the_same_seed_gives_bit_identical_weights() {
         assert_eq!(bits(a), bits(b));
     }
 }
+
+#[test]
+fn micrograds_demo_reaches_full_training_accuracy() {
+    // 100 moons points, 2-16-16-1 ReLU with U(-1, 1) weights, SVM loss plus
+    // 1e-4 L2, full-batch SGD at micrograd's rate 1 - 0.9 k / 100, 100 steps.
+    let mut rng = StdRng::seed_from_u64(1337);
+    let data = toy::moons::<f32, _>(100, 0.1, &mut rng);
+    let labels = data.y().map(|y| 2.0 * y - 1.0);
+    let mut model = Mlp::with_init(&[2, 16, 16, 1], Activation::Relu, tapegrad::nn::Init::Uniform(-1.0, 1.0), &mut rng);
+    let mut opt = Sgd::new(1.0);
+    let mut tape = Tape::new();
+    for k in 0..100 {
+        tape.clear();
+        let scores = model.forward(tape.constant(data.x().clone()));
+        let total = loss::svm_max_margin(scores, tape.constant(labels.clone())) + loss::l2_penalty(&model, &tape, 1e-4);
+        let grads = total.backward();
+        opt.set_lr(1.0 - 0.9 * k as f64 / 100.0);
+        opt.step(model.params_mut(), &grads);
+    }
+    let scores = predict(&model, data.x());
+    assert_eq!(binary_accuracy(&scores, &data.y().clone()), 1.0);
+}

@@ -1,5 +1,7 @@
 //! Plain (mini-batch) stochastic gradient descent.
 
+use std::marker::PhantomData;
+
 use super::{Optimizer, check_shapes};
 use crate::float::Float;
 use crate::param::Param;
@@ -13,19 +15,20 @@ use crate::tensor::Tensor;
 /// gradient; PyTorch's `SGD(weight_decay=wd)`). With `wd = 0` (the default)
 /// it is exactly `x -= lr * g`. SGD keeps no state.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sgd {
+pub struct Sgd<T: Float = f32> {
     lr: f64,
     weight_decay: f64,
+    element: PhantomData<T>,
 }
 
-impl Sgd {
+impl<T: Float> Sgd<T> {
     /// SGD with learning rate `lr` and no weight decay.
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
     pub fn new(lr: f64) -> Self {
         assert!(lr.is_finite() && lr >= 0.0, "Sgd: learning rate must be finite and >= 0, got {lr}");
-        Sgd { lr, weight_decay: 0.0 }
+        Sgd { lr, weight_decay: 0.0, element: PhantomData }
     }
 
     /// Adds coupled weight decay: `g += wd * x` before the step.
@@ -39,7 +42,7 @@ impl Sgd {
     }
 }
 
-impl<T: Float> Optimizer<T> for Sgd {
+impl<T: Float> Optimizer<T> for Sgd<T> {
     fn lr(&self) -> f64 {
         self.lr
     }

@@ -62,28 +62,38 @@ impl fmt::Display for GradCheck {
 
 /// Checks the gradients of `f` at `inputs` by central finite differences.
 ///
-/// `f` builds a graph from one `var` per input and returns its output, of
-/// any shape. The check reduces the output to the scalar `Σ w ⊙ f(x)` with
-/// fixed pseudo-random weights `w` (so that a gradient routed to the wrong
-/// output element is caught, which a plain sum would miss), and compares the
-/// tape's gradient of that scalar with `(L(x + εe) - L(x - εe)) / 2ε` for
-/// every element of every input.
+/// `f` builds a graph on `tape` from one `var` per input and returns its
+/// output, of any shape. The check reduces the output to the scalar
+/// `Σ w ⊙ f(x)` with fixed pseudo-random weights `w` (so that a gradient
+/// routed to the wrong output element is caught, which a plain sum would
+/// miss), and compares the tape's gradient of that scalar with
+/// `(L(x + εe) - L(x - εe)) / 2ε` for every element of every input.
+///
+/// Each evaluation is recorded on `tape` and rolled back afterwards, so the
+/// tape ends as it started (gradients computed on it earlier can no longer
+/// be looked up). The caller provides the tape so that `f` may use values
+/// that live shorter than `'static`, such as a model:
 ///
 /// ```
-/// use tapegrad::{check_gradients, Tensor};
-/// let x = Tensor::from_vec(vec![0.3, -1.2, 2.0], [3]);
-/// let report = check_gradients(&[x], 1e-6, |_, v| (v[0] * v[0]).tanh());
+/// use tapegrad::nn::{Activation, Mlp, Module};
+/// use tapegrad::{Tape, Tensor, check_gradients};
+/// use rand::{SeedableRng, rngs::StdRng};
+///
+/// let mut rng = StdRng::seed_from_u64(0);
+/// let model = Mlp::<f64>::new(&[3, 4, 1], Activation::Tanh, &mut rng);
+/// let x = Tensor::randn([2, 3], &mut rng);
+/// let report = check_gradients(&Tape::new(), &[x], 1e-6, |_, v| model.forward(v[0]));
 /// assert!(report.passes(1e-8, 1e-6), "{report}");
 /// ```
-pub fn check_gradients<F>(inputs: &[Tensor<f64>], eps: f64, f: F) -> GradCheck
+pub fn check_gradients<'t, F>(tape: &'t Tape<f64>, inputs: &[Tensor<f64>], eps: f64, f: F) -> GradCheck
 where
-    F: for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
+    F: Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
 {
+    let start = tape.len();
     // The scalar the check differentiates, and optionally its gradients.
     let evaluate = |values: &[Tensor<f64>], want_grads: bool| -> (f64, Vec<Tensor<f64>>) {
-        let tape = Tape::<f64>::new();
-        let vars: Vec<Var<'_, f64>> = values.iter().map(|v| tape.var(v.clone())).collect();
-        let out = f(&tape, &vars);
+        let vars: Vec<Var<'t, f64>> = values.iter().map(|v| tape.var(v.clone())).collect();
+        let out = f(tape, &vars);
         let weights = output_weights(&out.shape());
         let loss: f64 = out.value().data().iter().zip(weights.data()).map(|(y, w)| y * w).sum();
         let grads = if want_grads {
@@ -92,6 +102,7 @@ where
         } else {
             Vec::new()
         };
+        tape.truncate(start);
         (loss, grads)
     };
 

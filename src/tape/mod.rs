@@ -181,6 +181,23 @@ impl<T: Float> Tape<T> {
         inner.generation = inner.generation.wrapping_add(1);
     }
 
+    /// Removes every node from `len` on, returning their buffers to the pool
+    /// (used by the gradient check to roll back each evaluation). Vars of
+    /// the removed nodes must not be used again; `Gradients` computed
+    /// before can no longer be looked up by `Var`.
+    pub(crate) fn truncate(&self, len: usize) {
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        // Popping from the end leaves node `len`'s buffer on top of the pool,
+        // which is where the next recorded node looks for it.
+        while inner.nodes.len() > len {
+            let node = inner.nodes.pop().expect("len checked");
+            inner.pool.push(node.value.into_parts().1);
+        }
+        inner.bindings.retain(|&(_, node)| (node as usize) < len);
+        inner.generation = inner.generation.wrapping_add(1);
+    }
+
     /// Number of nodes recorded.
     pub fn len(&self) -> usize {
         self.inner.borrow().nodes.len()
