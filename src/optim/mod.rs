@@ -8,6 +8,12 @@
 //!
 //! [`ParamId`]: crate::ParamId
 
+mod adam;
+mod adamw;
+pub mod clip;
+mod momentum;
+mod rmsprop;
+pub mod schedule;
 mod sgd;
 
 pub use sgd::Sgd;

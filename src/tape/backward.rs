@@ -16,7 +16,8 @@ pub(super) fn run<T: Float>(tape: &Tape<T>, root: NodeId, seed: Option<&Tensor<T
     let mut inner = tape.inner.borrow_mut();
     let inner = &mut *inner;
     // Reuse the last sweep's storage if nobody else holds it.
-    let mut store = match inner.last_grads.take() {
+    let last = inner.last_grads.borrow_mut().take();
+    let mut store = match last {
         Some(rc) if Rc::strong_count(&rc) == 1 => rc,
         _ => Rc::new(GradStore::default()),
     };
@@ -62,8 +63,8 @@ pub(super) fn run<T: Float>(tape: &Tape<T>, root: NodeId, seed: Option<&Tensor<T
         }
     }
 
-    inner.last_grads = Some(Rc::clone(&store));
-    Gradients { store }
+    *inner.last_grads.borrow_mut() = Some(Rc::clone(&store));
+    Gradients { store, slot: Rc::clone(&inner.last_grads) }
 }
 
 /// Adds input `k`'s share of `node`'s gradient `g` into `target`.

@@ -1,5 +1,6 @@
 //! [`Gradients`]: the result of a backward sweep, keyed by node and by parameter.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{NodeId, Var};
@@ -11,7 +12,7 @@ use crate::tensor::Tensor;
 /// Storage of one backward sweep. Reused by the next sweep on the same tape
 /// once the caller has dropped its [`Gradients`], so that a training step
 /// allocates nothing in steady state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct GradStore<T: Float> {
     pub tape_id: u64,
     pub generation: u32,
@@ -46,6 +47,10 @@ impl<T: Float> GradStore<T> {
     }
 }
 
+/// Where a tape keeps its latest sweep's storage; shared with the
+/// [`Gradients`] that hold it.
+pub(crate) type GradSlot<T> = Rc<RefCell<Option<Rc<GradStore<T>>>>>;
+
 /// The gradients of one backward sweep: for every node that requires a
 /// gradient, the gradient of the swept output with respect to it.
 ///
@@ -55,6 +60,8 @@ impl<T: Float> GradStore<T> {
 #[derive(Clone)]
 pub struct Gradients<T: Float = f32> {
     pub(crate) store: Rc<GradStore<T>>,
+    /// The tape's reference to the latest sweep's store.
+    pub(crate) slot: GradSlot<T>,
 }
 
 impl<T: Float> Gradients<T> {
@@ -118,6 +125,32 @@ impl<T: Float> Gradients<T> {
     /// Global L2 norm over all parameter gradients (accumulated in `f64`).
     pub fn params_norm(&self) -> f64 {
         self.params().map(|(_, g)| g.data().iter().map(|x| x.to_f64() * x.to_f64()).sum::<f64>()).sum::<f64>().sqrt()
+    }
+
+    /// Calls `f` on every parameter's gradient, mutably: the way to
+    /// transform gradients (clipping, scaling) before an optimizer step.
+    ///
+    /// Modifies these gradients in place; the tape's DOT export shows the
+    /// modified values. Only if the `Gradients` were cloned is the data
+    /// copied first, so that the clone keeps the original values.
+    pub fn for_each_param_mut(&mut self, mut f: impl FnMut(ParamId, &mut Tensor<T>)) {
+        // The tape holds a second reference for `to_dot`; let go of it while
+        // modifying, so that the store is unshared and needs no copy.
+        let tapes_reference = {
+            let mut slot = self.slot.borrow_mut();
+            if slot.as_ref().is_some_and(|s| Rc::ptr_eq(s, &self.store)) { slot.take() } else { None }
+        };
+        let restore = tapes_reference.is_some();
+        drop(tapes_reference);
+        let store = Rc::make_mut(&mut self.store);
+        for &(id, node) in &store.params {
+            if store.present[node as usize] {
+                f(id, &mut store.grads[node as usize]);
+            }
+        }
+        if restore {
+            *self.slot.borrow_mut() = Some(Rc::clone(&self.store));
+        }
     }
 }
 

@@ -59,7 +59,8 @@ impl<T: Float> Tape<T> {
     /// `dot -Tsvg graph.dot -o graph.svg`.
     pub fn to_dot(&self) -> String {
         let inner = self.inner.borrow();
-        let grads = inner.last_grads.as_ref().filter(|g| g.tape_id == self.id && g.generation == inner.generation);
+        let last = inner.last_grads.borrow();
+        let grads = last.as_ref().filter(|g| g.tape_id == self.id && g.generation == inner.generation);
         let mut dot = String::from(
             "digraph tape {\n  rankdir=LR;\n  node [shape=record, fontname=\"monospace\", fontsize=10];\n",
         );

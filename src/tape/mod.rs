@@ -19,8 +19,7 @@ use crate::float::Float;
 use crate::param::{Param, ParamId};
 use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
-use gradients::GradStore;
-use std::rc::Rc;
+use gradients::GradSlot;
 
 /// One recorded operation: what it was, its value, and whether any gradient
 /// flows through it.
@@ -65,8 +64,9 @@ struct TapeInner<T: Float> {
     /// Incremented by every `clear`.
     generation: u32,
     /// The most recent backward sweep's gradients, kept for `to_dot` and so
-    /// that their buffers can be reused once the caller drops them.
-    last_grads: Option<Rc<GradStore<T>>>,
+    /// that their buffers can be reused once the caller drops them. Shared
+    /// with the `Gradients`, which empty it before they modify themselves.
+    last_grads: GradSlot<T>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -87,7 +87,7 @@ impl<T: Float> Tape<T> {
                 pool: Vec::new(),
                 bindings: Vec::new(),
                 generation: 0,
-                last_grads: None,
+                last_grads: GradSlot::default(),
             }),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
