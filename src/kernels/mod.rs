@@ -1,6 +1,7 @@
 //! Loops shared by several ops.
 
 pub(crate) mod gemm;
+pub(crate) mod math;
 
 use crate::float::Float;
 

@@ -27,7 +27,7 @@ impl<T: Float> Elementwise<T> for Neg {
 struct Exp;
 impl<T: Float> Elementwise<T> for Exp {
     fn value(self, x: T) -> T {
-        x.exp()
+        x.fast_exp()
     }
     fn derivative(self, _: T, y: T) -> T {
         y
@@ -83,7 +83,7 @@ impl<T: Float> Elementwise<T> for Abs {
 struct Tanh;
 impl<T: Float> Elementwise<T> for Tanh {
     fn value(self, x: T) -> T {
-        x.tanh()
+        x.fast_tanh()
     }
     fn derivative(self, _: T, y: T) -> T {
         T::ONE - y * y
@@ -134,12 +134,12 @@ const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 impl<T: Float> Elementwise<T> for Gelu {
     fn value(self, x: T) -> T {
         let inner = T::from_f64(SQRT_2_OVER_PI) * (x + T::from_f64(GELU_K) * x * x * x);
-        T::from_f64(0.5) * x * (T::ONE + inner.tanh())
+        T::from_f64(0.5) * x * (T::ONE + inner.fast_tanh())
     }
     fn derivative(self, x: T, _: T) -> T {
         let c = T::from_f64(SQRT_2_OVER_PI);
         let k = T::from_f64(GELU_K);
-        let t = (c * (x + k * x * x * x)).tanh();
+        let t = (c * (x + k * x * x * x)).fast_tanh();
         let half = T::from_f64(0.5);
         half * (T::ONE + t) + half * x * (T::ONE - t * t) * c * (T::ONE + T::from_f64(3.0) * k * x * x)
     }
@@ -211,14 +211,12 @@ pub(crate) fn sign<T: Float>(x: T) -> T {
     }
 }
 
-/// The logistic function, computed so that `e^x` never overflows.
+/// The logistic function, computed from `e^-|x|` so that the exponential
+/// never overflows, and without a branch so that loops vectorise.
 pub(crate) fn sigmoid<T: Float>(x: T) -> T {
-    if x >= T::ZERO {
-        T::ONE / (T::ONE + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (T::ONE + e)
-    }
+    let e = (-x.abs()).fast_exp();
+    let r = T::ONE / (T::ONE + e);
+    if x >= T::ZERO { r } else { e * r }
 }
 
 /// Runs `$body` with `$f` bound to the function that implements `$op`.

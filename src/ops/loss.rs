@@ -33,7 +33,7 @@ pub(crate) fn mse_backward<T: Float>(k: usize, p: &[T], t: &[T], g: T, target: &
 /// `-mean(y ln σ(x) + (1 - y) ln(1 - σ(x)))`, without an `exp` that can
 /// overflow or a `ln` of 0.
 fn bce_with_logits_forward<T: Float>(x: &[T], y: &[T]) -> T {
-    let total: T = x.iter().zip(y).map(|(&x, &y)| x.max(T::ZERO) - x * y + (-x.abs()).exp().ln_1p()).sum();
+    let total: T = x.iter().zip(y).map(|(&x, &y)| x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().ln_1p()).sum();
     total / T::from_usize(x.len())
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn softmax_cross_entropy_backward<T: Float>(k: usize, x: &Tensor<T>, 
     for (row, ((logits, out), &label)) in rows.zip(labels).enumerate() {
         let (shift, log_sum) = lane_max_and_log_sum_exp(logits, 0..classes);
         for (o, &x) in out.iter_mut().zip(logits) {
-            *o += scale * (x - shift - log_sum).exp();
+            *o += scale * (x - shift - log_sum).fast_exp();
         }
         out[class_of(label, row, classes)] -= scale;
     }

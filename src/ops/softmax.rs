@@ -26,7 +26,7 @@ pub(crate) fn lane_max_and_log_sum_exp<T: Float>(x: &[T], lane: impl Iterator<It
     let max = lane.clone().map(|at| x[at]).fold(T::from_f64(f64::NEG_INFINITY), T::max);
     // A lane of -inf (or an empty lane) would give inf - inf; shift by 0 instead.
     let shift = if max.is_finite() { max } else { T::ZERO };
-    let sum: T = lane.map(|at| (x[at] - shift).exp()).sum();
+    let sum: T = lane.map(|at| (x[at] - shift).fast_exp()).sum();
     (shift, sum.ln())
 }
 
@@ -35,7 +35,7 @@ fn softmax_forward<T: Float>(x: &[T], shape: &[usize], axis: usize, out: &mut Ve
     for_each_lane(shape, axis, |lane| {
         let (shift, log_sum) = lane_max_and_log_sum_exp(x, lane.clone());
         for at in lane {
-            out[at] = (x[at] - shift - log_sum).exp();
+            out[at] = (x[at] - shift - log_sum).fast_exp();
         }
     });
 }
@@ -66,7 +66,7 @@ pub(crate) fn log_softmax_backward<T: Float>(shape: &[usize], axis: u8, y: &[T],
     for_each_lane(shape, axis as usize, |lane| {
         let total: T = lane.clone().map(|at| g[at]).sum();
         for at in lane {
-            target[at] += g[at] - y[at].exp() * total;
+            target[at] += g[at] - y[at].fast_exp() * total;
         }
     });
 }
