@@ -105,12 +105,86 @@ fn op_name(op: BinaryOp) -> &'static str {
     }
 }
 
+/// How the operands line up with the output; the first three cases are
+/// flat loops over slices, the last walks the output row by row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Layout {
+    /// Both operands have the output's shape.
+    Same,
+    /// `b` is a trailing block of the output repeated (a bias `[n]` added to
+    /// `[m, n]`, a scalar, a `[1, n]` row), and `a` has the output's shape.
+    RepeatB,
+    /// The same with the roles of `a` and `b` exchanged.
+    RepeatA,
+    /// Any other broadcast.
+    General,
+}
+
+fn layout(a: &[usize], b: &[usize], out: &[usize]) -> Layout {
+    // Leading 1s broadcast for free; what is left must be a suffix of the output.
+    let repeats = |small: &[usize], full: &[usize]| {
+        full == out && out.ends_with(&small[small.iter().take_while(|&&d| d == 1).count()..])
+    };
+    if a == b {
+        Layout::Same
+    } else if repeats(b, a) {
+        Layout::RepeatB
+    } else if repeats(a, b) {
+        Layout::RepeatA
+    } else {
+        Layout::General
+    }
+}
+
+/// `out = value(full, rep)` where `rep` repeats along `full`.
+fn forward_repeated<T: Float>(full: &[T], rep: &[T], out: &mut Vec<T>, value: impl Fn(T, T) -> T) {
+    if let [r] = rep {
+        out.extend(full.iter().map(|&x| value(x, *r)));
+    } else {
+        for block in full.chunks_exact(rep.len()) {
+            out.extend(block.iter().zip(rep).map(|(&x, &r)| value(x, r)));
+        }
+    }
+}
+
+/// `target += h(g, full, rep)`, where `target` is shaped like `full` (and
+/// `g`) if `into_full`, or like `rep`, in which case the blocks are summed.
+fn accumulate_repeated<T: Float>(
+    full: &[T],
+    rep: &[T],
+    g: &[T],
+    target: &mut [T],
+    into_full: bool,
+    h: impl Fn(T, T, T) -> T,
+) {
+    let n = rep.len();
+    let blocks = g.chunks_exact(n).zip(full.chunks_exact(n));
+    if into_full {
+        for (t, (g, x)) in target.chunks_exact_mut(n).zip(blocks) {
+            for (((t, &g), &x), &r) in t.iter_mut().zip(g).zip(x).zip(rep) {
+                *t += h(g, x, r);
+            }
+        }
+    } else if n == 1 {
+        target[0] += g.iter().zip(full).map(|(&g, &x)| h(g, x, rep[0])).sum::<T>();
+    } else {
+        for (g, x) in blocks {
+            for (((t, &g), &x), &r) in target.iter_mut().zip(g).zip(x).zip(rep) {
+                *t += h(g, x, r);
+            }
+        }
+    }
+}
+
 /// Forward: `out = f(a, b)` over the broadcast shape `out_shape`.
 fn forward<T: Float, F: BinaryFunction<T>>(f: F, a: &Tensor<T>, b: &Tensor<T>, out_shape: &[usize], out: &mut Vec<T>) {
-    let (a, b, a_shape, b_shape) = (a.data(), b.data(), a.shape(), b.shape());
-    if a_shape == b_shape {
-        out.extend(a.iter().zip(b).map(|(&x, &y)| f.value(x, y)));
-        return;
+    let (a_shape, b_shape) = (a.shape(), b.shape());
+    let (a, b) = (a.data(), b.data());
+    match layout(a_shape, b_shape, out_shape) {
+        Layout::Same => return out.extend(a.iter().zip(b).map(|(&x, &y)| f.value(x, y))),
+        Layout::RepeatB => return forward_repeated(a, b, out, |x, y| f.value(x, y)),
+        Layout::RepeatA => return forward_repeated(b, a, out, |y, x| f.value(x, y)),
+        Layout::General => {}
     }
     let sa = broadcast_strides(a_shape, out_shape);
     let sb = broadcast_strides(b_shape, out_shape);
@@ -155,11 +229,16 @@ fn accumulate<T: Float>(
     h: impl Fn(T, T, T) -> T,
 ) {
     let (ad, bd) = (a.data(), b.data());
-    if a.shape() == b.shape() {
-        for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(ad.iter().zip(bd)) {
-            *t += h(g, x, y);
+    match layout(a.shape(), b.shape(), out_shape) {
+        Layout::Same => {
+            for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(ad.iter().zip(bd)) {
+                *t += h(g, x, y);
+            }
+            return;
         }
-        return;
+        Layout::RepeatB => return accumulate_repeated(ad, bd, g, target, k == 0, h),
+        Layout::RepeatA => return accumulate_repeated(bd, ad, g, target, k == 1, |g, y, x| h(g, x, y)),
+        Layout::General => {}
     }
     let sa = broadcast_strides(a.shape(), out_shape);
     let sb = broadcast_strides(b.shape(), out_shape);
@@ -193,6 +272,22 @@ fn row<const ST: usize, const SA: usize, const SB: usize, T: Float>(
 ) {
     for (j, &g) in g[..n].iter().enumerate() {
         target[j * ST] += h(g, a[j * SA], b[j * SB]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Layout, layout};
+
+    #[test]
+    fn common_broadcasts_take_the_flat_paths() {
+        assert_eq!(layout(&[3, 4], &[3, 4], &[3, 4]), Layout::Same);
+        assert_eq!(layout(&[32, 16], &[16], &[32, 16]), Layout::RepeatB);
+        assert_eq!(layout(&[32, 16], &[1, 16], &[32, 16]), Layout::RepeatB);
+        assert_eq!(layout(&[], &[2, 3], &[2, 3]), Layout::RepeatA);
+        assert_eq!(layout(&[2, 3, 4], &[3, 4], &[2, 3, 4]), Layout::RepeatB);
+        assert_eq!(layout(&[3, 1], &[1, 4], &[3, 4]), Layout::General);
+        assert_eq!(layout(&[2, 3, 4], &[3, 1], &[2, 3, 4]), Layout::General);
     }
 }
 
