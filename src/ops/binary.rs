@@ -275,6 +275,20 @@ fn row<const ST: usize, const SA: usize, const SB: usize, T: Float>(
     }
 }
 
+impl<'t, T: Float> Var<'t, T> {
+    pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
+        self.same_tape(other, op_name(op));
+        let (a_shape, b_shape) = (self.shape(), other.shape());
+        let out_shape: Shape = broadcast_shapes(&a_shape, &b_shape)
+            .unwrap_or_else(|| panic!("{}: shapes {a_shape:?} and {b_shape:?} do not broadcast", op_name(op)));
+        let (ia, ib) = (self.id as usize, other.id as usize);
+        let shape = out_shape.clone();
+        self.tape.record(Op::Binary(op, self.id, other.id), out_shape, |nodes, out| {
+            with_function!(op, |f| forward(f, &nodes[ia].value, &nodes[ib].value, &shape, out))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Layout, layout};
@@ -288,19 +302,5 @@ mod tests {
         assert_eq!(layout(&[2, 3, 4], &[3, 4], &[2, 3, 4]), Layout::RepeatB);
         assert_eq!(layout(&[3, 1], &[1, 4], &[3, 4]), Layout::General);
         assert_eq!(layout(&[2, 3, 4], &[3, 1], &[2, 3, 4]), Layout::General);
-    }
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
-        self.same_tape(other, op_name(op));
-        let (a_shape, b_shape) = (self.shape(), other.shape());
-        let out_shape: Shape = broadcast_shapes(&a_shape, &b_shape)
-            .unwrap_or_else(|| panic!("{}: shapes {a_shape:?} and {b_shape:?} do not broadcast", op_name(op)));
-        let (ia, ib) = (self.id as usize, other.id as usize);
-        let shape = out_shape.clone();
-        self.tape.record(Op::Binary(op, self.id, other.id), out_shape, |nodes, out| {
-            with_function!(op, |f| forward(f, &nodes[ia].value, &nodes[ib].value, &shape, out))
-        })
     }
 }
