@@ -66,6 +66,8 @@ CASES = {
     "matmul_batched": ([randn(2, 4, 3), randn(2, 3, 5)], torch.matmul),
     "matmul_3d_by_2d": ([randn(2, 4, 3), randn(3, 5)], torch.matmul),
     "matmul_2d_by_3d": ([randn(4, 3), randn(2, 3, 5)], torch.matmul),
+    "linear": ([randn(4, 3), randn(5, 3), randn(5)], F.linear),
+    "linear_3d_no_bias": ([randn(2, 4, 3), randn(2, 3)], F.linear),
     "transpose": ([randn(3, 5)], lambda x: x.t()),
     "swap_axes_3d": ([randn(2, 3, 4)], lambda x: x.transpose(0, 2)),
     "reshape": ([randn(2, 6)], lambda x: x.reshape(3, 4) * torch.arange(12, dtype=DT).reshape(3, 4)),

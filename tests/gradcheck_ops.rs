@@ -345,6 +345,20 @@ fn matmul_2d_by_3d_gradient_matches_finite_differences() {
     check_matmul(53, &[(&[3, 4], &[2, 4, 5]), (&[1, 2], &[3, 2, 4]), (&[2, 3], &[4, 3, 1])]);
 }
 
+#[test]
+fn linear_gradient_matches_finite_differences_for_input_weight_and_bias() {
+    let mut rng = StdRng::seed_from_u64(56);
+    // (input, weight [out, in]): 2-D and 3-D inputs, one output, one input.
+    let cases: [(&[usize], &[usize]); 5] =
+        [(&[4, 3], &[5, 3]), (&[1, 2], &[1, 2]), (&[2, 3, 4], &[2, 4]), (&[6, 1], &[3, 1]), (&[9, 17], &[13, 17])];
+    for (x_shape, w_shape) in cases {
+        let bias_shape = [w_shape[0]];
+        let inputs = [randn(x_shape, &mut rng), randn(w_shape, &mut rng), randn(&bias_shape, &mut rng)];
+        check(&format!("linear {x_shape:?} {w_shape:?}"), &inputs, |_, v| v[0].linear(v[1], Some(v[2])));
+        check(&format!("linear without bias {x_shape:?} {w_shape:?}"), &inputs[..2], |_, v| v[0].linear(v[1], None));
+    }
+}
+
 /// A product of a value with itself (both operands are the same node) and
 /// with its own transpose.
 #[test]

@@ -97,8 +97,9 @@ fn every_activation_trains_through_an_mlp_with_correct_gradients() {
 
 #[test]
 fn a_linear_layer_computes_x_w_plus_b() {
+    // W is [out, in], as in PyTorch: row j holds the weights of output j.
     let layer = Linear::from_tensors(
-        Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [3, 2]),
+        Tensor::from_vec(vec![1.0f32, 3.0, 5.0, 2.0, 4.0, 6.0], [2, 3]),
         Tensor::from_vec(vec![0.5, -0.5], [2]),
     );
     let tape = Tape::new();
@@ -114,7 +115,7 @@ fn an_mlp_needs_inputs_and_outputs() {
 }
 
 #[test]
-#[should_panic(expected = "matmul: cannot multiply [4, 3] by [2, 8]")]
+#[should_panic(expected = "linear: cannot apply weight [8, 2] to input [4, 3] (weight is [out, in])")]
 fn feeding_the_wrong_width_names_the_shapes() {
     let model = Mlp::<f32>::new(&[2, 8, 1], Activation::Relu, &mut StdRng::seed_from_u64(0));
     let tape = Tape::new();

@@ -31,6 +31,8 @@ fn expression<'t>(name: &str, v: &[Var<'t, f64>]) -> Var<'t, f64> {
         "leaky_relu" => v[0].leaky_relu(0.05),
         "gelu" => v[0].gelu(),
         "matmul_2d" | "matmul_batched" | "matmul_3d_by_2d" | "matmul_2d_by_3d" => v[0].matmul(v[1]),
+        "linear" => v[0].linear(v[1], Some(v[2])),
+        "linear_3d_no_bias" => v[0].linear(v[1], None),
         "transpose" => v[0].transpose(),
         "swap_axes_3d" => v[0].swap_axes(0, 2),
         "reshape" => {

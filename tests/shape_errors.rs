@@ -501,3 +501,17 @@ fn normal_rejects_a_negative_std() {
     let mut rng = StdRng::seed_from_u64(0);
     let _ = Tensor::<f64>::normal([2], 0.0, -1.0, &mut rng);
 }
+
+#[test]
+#[should_panic(expected = "linear: cannot apply weight [16, 2] to input [32, 3] (weight is [out, in])")]
+fn linear_rejects_an_input_of_the_wrong_width() {
+    let tape = Tape::<f32>::new();
+    let _ = tape.var(t(&[32, 3])).linear(tape.var(t(&[16, 2])), None);
+}
+
+#[test]
+#[should_panic(expected = "linear: bias [15] does not fit weight [16, 2]; expected [16]")]
+fn linear_rejects_a_bias_of_the_wrong_length() {
+    let tape = Tape::<f32>::new();
+    let _ = tape.var(t(&[32, 2])).linear(tape.var(t(&[16, 2])), Some(tape.var(t(&[15]))));
+}

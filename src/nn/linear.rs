@@ -1,4 +1,4 @@
-//! [`Linear`]: `y = x W + b`.
+//! [`Linear`]: `y = x Wᵀ + b`.
 
 use std::fmt;
 
@@ -10,11 +10,10 @@ use crate::param::Param;
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
-/// A fully connected layer `y = x W + b`, with `W` of shape `[in, out]` and
-/// `b` of shape `[out]`, applied to inputs `[N, in]`.
-///
-/// `W` is stored `[in, out]` (PyTorch stores `[out, in]` and multiplies by
-/// its transpose) so that the forward product reads it in place.
+/// A fully connected layer `y = x Wᵀ + b`, with `W` of shape `[out, in]` and
+/// `b` of shape `[out]`, applied to inputs `[N, in]`: PyTorch's `nn.Linear`,
+/// with the same layout, so weights interchange without transposes. The
+/// forward pass is one fused [`Var::linear`] node.
 #[derive(Clone, Debug)]
 pub struct Linear<T: Float = f32> {
     weight: Param<T>,
@@ -24,18 +23,18 @@ pub struct Linear<T: Float = f32> {
 impl<T: Float> Linear<T> {
     /// A layer with weights drawn by `init` and zero biases.
     pub fn new<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, rng: &mut R) -> Self {
-        let weight = init.sample([inputs, outputs], inputs, outputs, rng);
+        let weight = init.sample([outputs, inputs], inputs, outputs, rng);
         Self::from_tensors(weight, Tensor::zeros([outputs]))
     }
 
-    /// A layer with the given weight `[in, out]` and bias `[out]`.
+    /// A layer with the given weight `[out, in]` and bias `[out]`.
     ///
     /// # Panics
     /// If the shapes do not fit.
     pub fn from_tensors(weight: Tensor<T>, bias: Tensor<T>) -> Self {
         assert!(
-            weight.ndim() == 2 && bias.shape() == [weight.shape()[1]],
-            "Linear: weight {:?} and bias {:?} do not fit; expected [in, out] and [out]",
+            weight.ndim() == 2 && bias.shape() == [weight.shape()[0]],
+            "Linear: weight {:?} and bias {:?} do not fit; expected [out, in] and [out]",
             weight.shape(),
             bias.shape()
         );
@@ -44,15 +43,15 @@ impl<T: Float> Linear<T> {
 
     /// Number of input features.
     pub fn inputs(&self) -> usize {
-        self.weight.shape()[0]
+        self.weight.shape()[1]
     }
 
     /// Number of output features.
     pub fn outputs(&self) -> usize {
-        self.weight.shape()[1]
+        self.weight.shape()[0]
     }
 
-    /// The weight `[in, out]`.
+    /// The weight `[out, in]`.
     pub fn weight(&self) -> &Param<T> {
         &self.weight
     }
@@ -72,7 +71,7 @@ impl<T: Float> Linear<T> {
 impl<T: Float> Module<T> for Linear<T> {
     fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();
-        x.matmul(tape.param(&self.weight)) + tape.param(&self.bias)
+        x.linear(tape.param(&self.weight), Some(tape.param(&self.bias)))
     }
 
     fn params(&self) -> impl Iterator<Item = &Param<T>> {

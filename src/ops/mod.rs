@@ -5,6 +5,7 @@
 pub(crate) mod binary;
 pub(crate) mod elementwise;
 pub(crate) mod layout;
+pub(crate) mod linear;
 pub(crate) mod loss;
 pub(crate) mod matmul;
 pub(crate) mod reduce;

@@ -16,6 +16,10 @@ mod rmsprop;
 pub mod schedule;
 mod sgd;
 
+pub use adam::{Adam, AdamState};
+pub use adamw::AdamW;
+pub use momentum::{Momentum, MomentumForm};
+pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::float::Float;

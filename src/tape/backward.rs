@@ -7,7 +7,7 @@ use super::gradients::{GradStore, Gradients};
 use super::op::Op;
 use super::{Node, NodeId, Tape};
 use crate::float::Float;
-use crate::ops::{binary, elementwise, layout, loss, matmul, reduce, softmax};
+use crate::ops::{binary, elementwise, layout, linear, loss, matmul, reduce, softmax};
 use crate::tensor::Tensor;
 
 /// Computes the gradient of node `root` (seeded with `seed`, or 1) with
@@ -76,6 +76,7 @@ fn accumulate<T: Float>(nodes: &[Node<T>], node: &Node<T>, k: usize, g: &[T], ta
         Op::Unary(op, a) => elementwise::backward(op, value(a).data(), out.data(), g, target),
         Op::Binary(op, a, b) => binary::backward(op, k, value(a), value(b), out.shape(), g, target),
         Op::MatMul(a, b) => matmul::backward(k, value(a), value(b), g, target),
+        Op::Linear(x, w, _) => linear::backward(k, value(x), value(w), g, target),
         Op::Transpose(a, axis0, axis1) => layout::transpose_backward(value(a).shape(), axis0, axis1, g, target),
         Op::Reshape(_) => layout::reshape_backward(g, target),
         Op::Sum(_) => reduce::sum_backward(g, target),

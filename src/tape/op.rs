@@ -76,6 +76,8 @@ pub enum Op<T> {
     Binary(BinaryOp, NodeId, NodeId),
     /// Matrix product, 2-D or batched 3-D.
     MatMul(NodeId, NodeId),
+    /// `x Wᵀ + b`: input, weight `[out, in]`, optional bias `[out]`.
+    Linear(NodeId, NodeId, Option<NodeId>),
     /// Swap of two axes.
     Transpose(NodeId, u8, u8),
     /// The same elements under another shape.
@@ -127,6 +129,8 @@ impl<T: Copy> Op<T> {
             | BceWithLogits(a, b)
             | SoftmaxCrossEntropy(a, b)
             | SvmMaxMargin(a, b) => Inputs::new(&[a, b]),
+            Linear(x, w, None) => Inputs::new(&[x, w]),
+            Linear(x, w, Some(b)) => Inputs::new(&[x, w, b]),
         }
     }
 
@@ -170,6 +174,7 @@ impl<T: Copy + std::fmt::Display> Op<T> {
                 BinaryOp::Div => "div".into(),
             },
             MatMul(..) => "matmul".into(),
+            Linear(..) => "linear".into(),
             Transpose(_, a, b) => format!("transpose({a}, {b})"),
             Reshape(_) => "reshape".into(),
             Sum(_) => "sum".into(),
@@ -187,16 +192,16 @@ impl<T: Copy + std::fmt::Display> Op<T> {
     }
 }
 
-/// The inputs of one node: at most two, stored inline.
+/// The inputs of one node: at most three, stored inline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Inputs {
-    ids: [NodeId; 2],
+    ids: [NodeId; 3],
     len: u8,
 }
 
 impl Inputs {
     fn new(ids: &[NodeId]) -> Self {
-        let mut inline = [0; 2];
+        let mut inline = [0; 3];
         inline[..ids.len()].copy_from_slice(ids);
         Inputs { ids: inline, len: ids.len() as u8 }
     }

@@ -1,0 +1,105 @@
+//! `linear`: `x Wᵀ + b` as one op (PyTorch's `F.linear`), the layer of every
+//! MLP.
+//!
+//! Fused for speed: as `x.matmul(w.transpose()) + b` it would be three nodes,
+//! a copy of `W` for the transpose, and a broadcast add; here it is one node
+//! whose forward writes the bias into the output and lets the GEMM add
+//! `x Wᵀ` on top, reading `W` through strides. The weight is stored
+//! `[out, in]` as in PyTorch, so state dicts interchange without transposes.
+
+use crate::float::Float;
+use crate::kernels::add_assign;
+use crate::kernels::gemm::{MatMut, MatRef, gemm};
+use crate::shape::{Shape, numel};
+use crate::tape::{Op, Var};
+use crate::tensor::Tensor;
+
+/// Rows of `x` viewed as a matrix `[rows, in]`: every axis but the last is a
+/// batch axis.
+fn rows_of(x_shape: &[usize]) -> usize {
+    numel(&x_shape[..x_shape.len() - 1])
+}
+
+/// Forward: every row of `out` is `b + x_row Wᵀ`.
+fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &mut Vec<T>) {
+    let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
+    let rows = rows_of(x.shape());
+    let beta = match b {
+        Some(b) => {
+            for _ in 0..rows {
+                out.extend_from_slice(b.data());
+            }
+            T::ONE
+        }
+        None => {
+            out.resize(rows * outputs, T::ZERO);
+            T::ZERO
+        }
+    };
+    let x = MatRef::row_major(x.data(), rows, inputs);
+    let w_t = MatRef::row_major(w.data(), outputs, inputs).t();
+    gemm(T::ONE, x, w_t, beta, MatMut::row_major(out, rows, outputs));
+}
+
+/// Backward, input `k` of `(x, W, b)`: `dx += G W`, `dW += Gᵀ x`,
+/// `db += Σ_rows G`.
+pub(crate) fn backward<T: Float>(k: usize, x: &Tensor<T>, w: &Tensor<T>, g: &[T], target: &mut [T]) {
+    let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
+    let rows = rows_of(x.shape());
+    let g = MatRef::row_major(g, rows, outputs);
+    match k {
+        0 => gemm(
+            T::ONE,
+            g,
+            MatRef::row_major(w.data(), outputs, inputs),
+            T::ONE,
+            MatMut::row_major(target, rows, inputs),
+        ),
+        1 => gemm(
+            T::ONE,
+            g.t(),
+            MatRef::row_major(x.data(), rows, inputs),
+            T::ONE,
+            MatMut::row_major(target, outputs, inputs),
+        ),
+        _ => {
+            for row in g.data.chunks_exact(outputs.max(1)).take(rows) {
+                add_assign(target, row);
+            }
+        }
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// `x Wᵀ + b` for `x` of shape `[.., in]`, a weight `[out, in]` and an
+    /// optional bias `[out]`; the result has shape `[.., out]` (PyTorch's
+    /// `torch.nn.functional.linear`). One node on the tape.
+    ///
+    /// # Panics
+    /// If the shapes do not fit, e.g.
+    /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
+    pub fn linear(self, weight: Var<'t, T>, bias: Option<Var<'t, T>>) -> Var<'t, T> {
+        const NAME: &str = "linear";
+        self.same_tape(weight, NAME);
+        let (x_shape, w_shape) = (self.shape(), weight.shape());
+        if w_shape.len() != 2 || x_shape.is_empty() || x_shape[x_shape.len() - 1] != w_shape[1] {
+            panic!("{NAME}: cannot apply weight {w_shape:?} to input {x_shape:?} (weight is [out, in])");
+        }
+        if let Some(b) = bias {
+            self.same_tape(b, NAME);
+            let b_shape = b.shape();
+            assert!(
+                b_shape.as_slice() == [w_shape[0]],
+                "{NAME}: bias {b_shape:?} does not fit weight {w_shape:?}; expected [{}]",
+                w_shape[0]
+            );
+        }
+        let mut out_shape: Shape = x_shape.clone();
+        *out_shape.last_mut().expect("checked non-empty") = w_shape[0];
+        let (ix, iw, ib) = (self.id as usize, weight.id as usize, bias.map(|b| b.id as usize));
+        let op = Op::Linear(self.id, weight.id, bias.map(|b| b.id));
+        self.tape.record(op, out_shape, |nodes, out| {
+            forward(&nodes[ix].value, &nodes[iw].value, ib.map(|i| &nodes[i].value), out)
+        })
+    }
+}
