@@ -1,10 +1,11 @@
-//! Trains a 2-16-16-1 MLP on two moons with shuffled mini-batches, prints one
-//! line per epoch, and writes `moons.svg`: the decision boundary with the
-//! points.
+//! Trains a 2-16-16-1 MLP on two moons with shuffled mini-batches (AdamW,
+//! linear warmup then cosine decay), prints one line per epoch, and writes
+//! `moons.svg`: the decision boundary with the points.
 //!
 //!     cargo run --release --example moons               # train and draw
 //!     cargo run --release --example moons -- --inspect  # also each parameter's gradient norm
-//!     cargo run --release --example moons -- --epochs 60 --seed 3
+//!     cargo run --release --example moons -- --epochs 60 --seed 3 --lr 0.02
+//!     cargo run --release --example moons -- --sgd      # plain SGD at a constant rate instead
 
 mod common;
 
@@ -15,29 +16,45 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::metrics::binary_accuracy;
 use tapegrad::nn::{Activation, Mlp, Module, loss};
-use tapegrad::optim::{Optimizer, Sgd};
+use tapegrad::optim::{AdamW, Constant, Cosine, Optimizer, Schedule, Sgd, Warmup};
 use tapegrad::{Tape, Tensor};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epochs: usize = arg("--epochs", 40);
     let seed: u64 = arg("--seed", 0);
     let batch_size: usize = arg("--batch", 32);
+    let lr: f64 = arg("--lr", 0.01);
     let inspect = flag("--inspect");
 
     let mut rng = StdRng::seed_from_u64(seed);
     let data = toy::moons::<f32, _>(1000, 0.1, &mut rng);
     let (train, test) = data.split(0.2, &mut rng);
     let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
-    let mut opt = Sgd::new(0.5);
+    let total_steps = epochs * train.len().div_ceil(batch_size);
+    // The design's recipe: AdamW, linear warmup, then cosine decay to 0 over
+    // the remaining steps. `--sgd` trains with plain SGD at a constant rate.
+    let sgd = flag("--sgd");
+    let warmup = 100.min(total_steps / 10);
+    let (mut opt, schedule): (Box<dyn Optimizer>, Box<dyn Schedule>) = if sgd {
+        (Box::new(Sgd::new(0.5)), Box::new(Constant::new(0.5)))
+    } else {
+        let schedule = Warmup::new(warmup, Cosine::new(lr, total_steps - warmup));
+        (Box::new(AdamW::new(lr).weight_decay(1e-4)), Box::new(schedule))
+    };
+    let recipe = if sgd {
+        "SGD at lr 0.5".to_string()
+    } else {
+        format!("AdamW (wd 1e-4), {warmup} warmup steps then cosine from lr {lr}")
+    };
     println!("{model}");
     println!(
-        "two moons: {} training and {} test points, batch {batch_size}, SGD lr {}\n",
+        "two moons: {} training and {} test points, batch {batch_size}, {total_steps} steps, {recipe}\n",
         train.len(),
-        test.len(),
-        opt.lr()
+        test.len()
     );
 
     let mut tape = Tape::new();
+    let mut step = 0;
     let started = Instant::now();
     let mut test_accuracy = 0.0;
     for epoch in 1..=epochs {
@@ -57,7 +74,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     *norm += grads.param(p).map_or(0.0, |g| g.norm() as f64);
                 }
             }
+            opt.set_lr(schedule.lr(step));
             opt.step(model.params_mut(), &grads);
+            step += 1;
         }
         let train_accuracy = binary_accuracy(&predict(&model, train.x()), train.y());
         test_accuracy = binary_accuracy(&predict(&model, test.x()), test.y());

@@ -42,8 +42,15 @@ pub use param::{Param, ParamId};
 pub use tape::{BinaryOp, GradCheck, Gradients, InputCheck, NodeId, Op, Tape, UnaryOp, Var, check_gradients};
 pub use tensor::Tensor;
 
-/// The names most programs need.
+/// The names most programs need: the core types, the nn layer, the
+/// optimizers and schedules, and the toy data sets.
 pub mod prelude {
+    pub use crate::data::{Dataset, toy};
+    pub use crate::nn::{Activation, Init, Linear, Mlp, Module, loss};
+    pub use crate::optim::{
+        Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, RmsProp, Schedule,
+        Sgd, StepDecay, Warmup,
+    };
     pub use crate::{Float, Gradients, Param, Tape, Tensor, Var, check_gradients};
 }
 

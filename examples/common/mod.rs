@@ -2,6 +2,7 @@
 //! pictures drawn with plotters.
 #![allow(dead_code)]
 
+pub mod contour;
 pub mod plot;
 
 use tapegrad::nn::Module;

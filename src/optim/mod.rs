@@ -18,8 +18,12 @@ mod sgd;
 
 pub use adam::{Adam, AdamState};
 pub use adamw::AdamW;
+pub use clip::{clip_grad_norm, clip_grad_value};
 pub use momentum::{Momentum, MomentumForm};
 pub use rmsprop::RmsProp;
+pub use schedule::{
+    Constant, Cosine, InverseSqrt, LinearDecay, Scaled, Schedule, Sequence, StepDecay, Warmup, scale_lr_for_batch,
+};
 pub use sgd::Sgd;
 
 use crate::float::Float;
