@@ -39,7 +39,9 @@ mod tensor;
 pub use error::TensorError;
 pub use float::Float;
 pub use param::{Param, ParamId};
-pub use tape::{BinaryOp, GradCheck, Gradients, InputCheck, NodeId, Op, Tape, UnaryOp, Var, check_gradients};
+pub use tape::{
+    Anomaly, BinaryOp, GradCheck, Gradients, InputCheck, NodeId, Op, Phase, Tape, UnaryOp, Var, check_gradients,
+};
 pub use tensor::Tensor;
 
 /// The names most programs need: the core types, the nn layer, the

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::anomaly::{Anomaly, all_finite};
 use super::gradients::{GradStore, Gradients};
 use super::op::Op;
 use super::{Node, NodeId, Tape};
@@ -52,6 +53,10 @@ pub(super) fn run<T: Float>(tape: &Tape<T>, root: NodeId, seed: Option<&Tensor<T
             // is in the lower half and the node's own in the upper.
             let (lower, upper) = grads.grads.split_at_mut(i);
             accumulate(nodes, node, k, upper[0].data(), lower[input].data_mut());
+            if inner.detect_anomalies && inner.anomaly.is_none() && !all_finite(lower[input].data()) {
+                let gradient_was_finite = all_finite(upper[0].data());
+                inner.anomaly = Some(Anomaly::backward(nodes, i, gradient_was_finite, input as NodeId));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The tape: an arena of nodes recorded as operations run, in an order that
 //! is already topological, and [`Var`], the `Copy` handle to one node.
 
+mod anomaly;
 mod backward;
 mod gradcheck;
 mod gradients;
@@ -11,6 +12,7 @@ mod operators;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use anomaly::{Anomaly, Phase};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients};
 pub use gradients::Gradients;
 pub use op::{BinaryOp, NodeId, Op, UnaryOp};
@@ -63,6 +65,10 @@ struct TapeInner<T: Float> {
     bindings: Vec<(ParamId, NodeId)>,
     /// Incremented by every `clear`.
     generation: u32,
+    /// Whether every new value and gradient is checked for NaN and infinity.
+    detect_anomalies: bool,
+    /// The first anomaly found since the last `clear`.
+    anomaly: Option<Anomaly>,
     /// The most recent backward sweep's gradients, kept for `to_dot` and so
     /// that their buffers can be reused once the caller drops them. Shared
     /// with the `Gradients`, which empty it before they modify themselves.
@@ -87,6 +93,8 @@ impl<T: Float> Tape<T> {
                 pool: Vec::new(),
                 bindings: Vec::new(),
                 generation: 0,
+                detect_anomalies: false,
+                anomaly: None,
                 last_grads: GradSlot::default(),
             }),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -178,7 +186,42 @@ impl<T: Float> Tape<T> {
         let excess = inner.pool.len().saturating_sub(recycled);
         inner.pool.drain(..excess);
         inner.bindings.clear();
+        inner.anomaly = None;
         inner.generation = inner.generation.wrapping_add(1);
+    }
+
+    /// Turns anomaly detection on or off. With it on, every value recorded
+    /// and every gradient computed is checked for NaN and infinity, and the
+    /// first node that produced one is kept as an [`Anomaly`] (see
+    /// [`Tape::anomaly`]); [`Var::backward`] then panics with the report
+    /// rather than return gradients that would carry NaN into the weights,
+    /// and [`Var::try_backward`] returns it as an error. The checks cost one
+    /// pass over every value and gradient.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// tape.set_anomaly_detection(true);
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, -1.0], [2]));
+    /// let y = x.ln().sum(); // ln(-1) is NaN
+    /// let report = y.try_backward().unwrap_err();
+    /// assert_eq!(report.node, 1);
+    /// assert_eq!(report.op, "ln");
+    /// assert!(report.to_string().starts_with("anomaly: node #1 (ln, shape [2]) computed NaN or infinity"));
+    /// ```
+    pub fn set_anomaly_detection(&self, on: bool) {
+        self.inner.borrow_mut().detect_anomalies = on;
+    }
+
+    /// Whether anomaly detection is on.
+    pub fn anomaly_detection(&self) -> bool {
+        self.inner.borrow().detect_anomalies
+    }
+
+    /// The first anomaly found since the tape was last cleared, if anomaly
+    /// detection is on and one was found.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.inner.borrow().anomaly.clone()
     }
 
     /// Removes every node from `len` on, returning their buffers to the pool
@@ -195,6 +238,9 @@ impl<T: Float> Tape<T> {
             inner.pool.push(node.value.into_parts().1);
         }
         inner.bindings.retain(|&(_, node)| (node as usize) < len);
+        if inner.anomaly.as_ref().is_some_and(|a| a.node >= len) {
+            inner.anomaly = None;
+        }
         inner.generation = inner.generation.wrapping_add(1);
     }
 
@@ -227,6 +273,9 @@ impl<T: Float> TapeInner<T> {
     fn push(&mut self, node: Node<T>) -> NodeId {
         let id = NodeId::try_from(self.nodes.len()).expect("tape: more than 2^32 nodes");
         self.nodes.push(node);
+        if self.detect_anomalies && self.anomaly.is_none() {
+            self.anomaly = Anomaly::check_forward(&self.nodes, id as usize);
+        }
         id
     }
 }
@@ -303,7 +352,30 @@ impl<'t, T: Float> Var<'t, T> {
             numel(&shape) == 1,
             "backward: the output has shape {shape:?}; backward needs one element (use backward_with for a seed)"
         );
-        backward::run(self.tape, self.id, None)
+        self.backward_checked(None).unwrap_or_else(|anomaly| panic!("backward: {anomaly}"))
+    }
+
+    /// Like [`backward`](Var::backward), but with anomaly detection on it
+    /// returns the first anomaly (forward or backward) as an error instead
+    /// of panicking. Without anomaly detection it always succeeds.
+    ///
+    /// # Panics
+    /// If the value has more than one element.
+    pub fn try_backward(self) -> Result<Gradients<T>, Anomaly> {
+        let shape = self.shape();
+        assert!(
+            numel(&shape) == 1,
+            "try_backward: the output has shape {shape:?}; backward needs one element (use backward_with for a seed)"
+        );
+        self.backward_checked(None)
+    }
+
+    fn backward_checked(self, seed: Option<&Tensor<T>>) -> Result<Gradients<T>, Anomaly> {
+        let grads = backward::run(self.tape, self.id, seed);
+        match self.tape.anomaly() {
+            Some(anomaly) => Err(anomaly),
+            None => Ok(grads),
+        }
     }
 
     /// Reverse sweep from this variable with `seed` as its gradient (the
@@ -318,7 +390,7 @@ impl<'t, T: Float> Var<'t, T> {
             "backward_with: seed of shape {:?} for an output of shape {shape:?}",
             seed.shape()
         );
-        backward::run(self.tape, self.id, Some(seed))
+        self.backward_checked(Some(seed)).unwrap_or_else(|anomaly| panic!("backward_with: {anomaly}"))
     }
 
     /// Panics unless both variables live on the same tape.
