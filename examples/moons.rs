@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{arg, flag, plot, predict};
+use common::{arg, flag, plot};
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::metrics::binary_accuracy;
@@ -78,8 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             opt.step(model.params_mut(), &grads);
             step += 1;
         }
-        let train_accuracy = binary_accuracy(&predict(&model, train.x()), train.y());
-        test_accuracy = binary_accuracy(&predict(&model, test.x()), test.y());
+        let train_accuracy = binary_accuracy(&model.predict(train.x()), train.y());
+        test_accuracy = binary_accuracy(&model.predict(test.x()), test.y());
         println!(
             "epoch {epoch:3}  loss {:.4}  train acc {:5.1}%  test acc {:5.1}%  ({:.1} ms)",
             loss_sum / seen as f64,
@@ -102,7 +102,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let title = format!("tapegrad: 2-16-16-1 MLP on two moons, test accuracy {:.1}%", 100.0 * test_accuracy);
     plot::decision_boundary("moons.svg", &title, &points, |grid| {
         let x = Tensor::from_fn([grid.len(), 2], |i| if i % 2 == 0 { grid[i / 2].0 } else { grid[i / 2].1 });
-        let logits = predict(&model, &x);
+        let logits = model.predict(&x);
         logits
             .data()
             .iter()

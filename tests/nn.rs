@@ -121,3 +121,27 @@ fn feeding_the_wrong_width_names_the_shapes() {
     let tape = Tape::new();
     let _ = model.forward(tape.constant(Tensor::zeros([4, 3])));
 }
+
+#[test]
+fn predict_without_a_tape_equals_the_taped_forward_pass() {
+    let activations =
+        [Activation::Relu, Activation::Tanh, Activation::Sigmoid, Activation::LeakyRelu(0.1), Activation::Gelu];
+    for activation in activations {
+        let mut rng = StdRng::seed_from_u64(4);
+        let model = Mlp::<f32>::new(&[3, 8, 5, 2], activation, &mut rng);
+        let x = Tensor::randn([7, 3], &mut rng);
+        let tape = Tape::new();
+        let taped = model.forward(tape.constant(x.clone())).value();
+        assert_eq!(model.predict(&x), taped, "{activation}");
+        // The default implementation (through a tape) agrees too.
+        let layer = &model.layers()[0];
+        assert_eq!(layer.predict(&x), layer.forward(tape.constant(x.clone())).value());
+    }
+}
+
+#[test]
+#[should_panic(expected = "Linear::predict: cannot apply weight [8, 3] to input [2, 4] (weight is [out, in])")]
+fn predict_names_the_shapes_that_do_not_fit() {
+    let model = Mlp::<f32>::new(&[3, 8, 1], Activation::Relu, &mut StdRng::seed_from_u64(0));
+    let _ = model.predict(&Tensor::zeros([2, 4]));
+}

@@ -50,18 +50,13 @@ fn train(
     last
 }
 
-fn predict(model: &Mlp, x: &Tensor) -> Tensor {
-    let tape = Tape::new();
-    model.forward(tape.constant(x.clone())).value()
-}
-
 #[test]
 fn an_mlp_separates_two_moons() {
     let mut rng = StdRng::seed_from_u64(0);
     let (train_set, test_set) = toy::moons(1000, 0.1, &mut rng).split(0.2, &mut rng);
     let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
     train(&mut model, &train_set, Task::Binary, &mut Sgd::new(0.5), 40, 32, &mut rng);
-    let accuracy = binary_accuracy(&predict(&model, test_set.x()), test_set.y());
+    let accuracy = binary_accuracy(&model.predict(test_set.x()), test_set.y());
     assert!(accuracy >= 0.97, "test accuracy {accuracy}");
 }
 
@@ -71,7 +66,7 @@ fn an_mlp_learns_xor_exactly() {
     let data = toy::xor(200, 0.2, &mut rng);
     let mut model = Mlp::new(&[2, 8, 1], Activation::Tanh, &mut rng);
     train(&mut model, &data, Task::Binary, &mut Sgd::new(0.5), 60, 16, &mut rng);
-    assert_eq!(binary_accuracy(&predict(&model, data.x()), data.y()), 1.0);
+    assert_eq!(binary_accuracy(&model.predict(data.x()), data.y()), 1.0);
 }
 
 #[test]
@@ -80,7 +75,7 @@ fn a_wider_mlp_separates_three_spiral_arms() {
     let data = toy::spirals(100, 3, 0.2, &mut rng);
     let mut model = Mlp::new(&[2, 64, 64, 3], Activation::Relu, &mut rng);
     train(&mut model, &data, Task::Multiclass, &mut Sgd::new(0.2), 400, 32, &mut rng);
-    let accuracy = multiclass_accuracy(&predict(&model, data.x()), data.y());
+    let accuracy = multiclass_accuracy(&model.predict(data.x()), data.y());
     assert!(accuracy >= 0.95, "training accuracy {accuracy}");
 }
 
@@ -131,6 +126,6 @@ fn micrograds_demo_reaches_full_training_accuracy() {
         opt.set_lr(1.0 - 0.9 * k as f64 / 100.0);
         opt.step(model.params_mut(), &grads);
     }
-    let scores = predict(&model, data.x());
+    let scores = model.predict(data.x());
     assert_eq!(binary_accuracy(&scores, &data.y().clone()), 1.0);
 }

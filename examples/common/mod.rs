@@ -1,18 +1,9 @@
-//! Helpers shared by the examples: evaluation on a fresh tape, and SVG
-//! pictures drawn with plotters.
+//! Helpers shared by the examples: command-line flags, and SVG pictures
+//! drawn with plotters.
 #![allow(dead_code)]
 
 pub mod contour;
 pub mod plot;
-
-use tapegrad::nn::Module;
-use tapegrad::{Tape, Tensor};
-
-/// The model's outputs for inputs `x`, computed on a throwaway tape.
-pub fn predict<M: Module>(model: &M, x: &Tensor) -> Tensor {
-    let tape = Tape::new();
-    model.forward(tape.constant(x.clone())).value()
-}
 
 /// Reads `--name value` from the command line, or `default`.
 pub fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {

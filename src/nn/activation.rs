@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::Init;
 use crate::float::Float;
-use crate::tape::Var;
+use crate::tape::{UnaryOp, Var};
+use crate::tensor::Tensor;
 
 /// An elementwise nonlinearity.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,14 +23,24 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// Applies the activation.
+    /// Applies the activation, recording it on the tape.
     pub fn apply<'t, T: Float>(self, x: Var<'t, T>) -> Var<'t, T> {
+        x.unary(self.op())
+    }
+
+    /// Applies the activation to every element in place, without a tape.
+    pub fn apply_in_place<T: Float>(self, x: &mut Tensor<T>) {
+        crate::ops::elementwise::apply_in_place(self.op(), x.data_mut());
+    }
+
+    /// The elementwise op this activation is.
+    fn op<T: Float>(self) -> UnaryOp<T> {
         match self {
-            Activation::Relu => x.relu(),
-            Activation::Tanh => x.tanh(),
-            Activation::Sigmoid => x.sigmoid(),
-            Activation::LeakyRelu(slope) => x.leaky_relu(T::from_f64(slope)),
-            Activation::Gelu => x.gelu(),
+            Activation::Relu => UnaryOp::Relu,
+            Activation::Tanh => UnaryOp::Tanh,
+            Activation::Sigmoid => UnaryOp::Sigmoid,
+            Activation::LeakyRelu(slope) => UnaryOp::LeakyRelu(T::from_f64(slope)),
+            Activation::Gelu => UnaryOp::Gelu,
         }
     }
 

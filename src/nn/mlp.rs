@@ -8,6 +8,7 @@ use super::{Activation, Init, Linear, Module};
 use crate::float::Float;
 use crate::param::Param;
 use crate::tape::Var;
+use crate::tensor::Tensor;
 
 /// A multi-layer perceptron: `Linear → activation → … → Linear`, the last
 /// layer without activation (it outputs logits or a regression value).
@@ -66,6 +67,14 @@ impl<T: Float> Module<T> for Mlp<T> {
         self.layers.iter().enumerate().fold(x, |h, (i, layer)| {
             let h = layer.forward(h);
             if i < last { self.activation.apply(h) } else { h }
+        })
+    }
+
+    fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
+        let (first, rest) = self.layers.split_first().expect("an Mlp has at least one layer");
+        rest.iter().fold(first.predict(x), |mut h, layer| {
+            self.activation.apply_in_place(&mut h);
+            layer.predict(&h)
         })
     }
 

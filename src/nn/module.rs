@@ -2,7 +2,8 @@
 
 use crate::float::Float;
 use crate::param::Param;
-use crate::tape::Var;
+use crate::tape::{Tape, Var};
+use crate::tensor::Tensor;
 
 /// A model or a layer: a forward pass recorded on the tape of its input, and
 /// its parameters, each with a full name (`"layers.0.weight"`): a state dict
@@ -28,6 +29,15 @@ pub trait Module<T: Float = f32> {
     /// parameters to it. The result borrows the module: it cannot be updated
     /// until the graph is dropped.
     fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T>;
+
+    /// The forward pass on plain tensors, recording nothing: for evaluation
+    /// and prediction. The default runs [`forward`](Module::forward) on a
+    /// throwaway tape; `Linear` and `Mlp` compute directly, which is cheaper
+    /// (no nodes, no copies of the parameters).
+    fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
+        let tape = Tape::new();
+        self.forward(tape.constant(x.clone())).value()
+    }
 
     /// The parameters, in a fixed order.
     fn params(&self) -> impl Iterator<Item = &Param<T>>;

@@ -296,6 +296,11 @@ fn forward<T: Float>(op: UnaryOp<T>, x: &[T], out: &mut Vec<T>) {
     with_function!(op, |f| out.extend(x.iter().map(|&x| f.value(x))))
 }
 
+/// `x = f(x)` in place: the same function without a tape, for inference.
+pub(crate) fn apply_in_place<T: Float>(op: UnaryOp<T>, x: &mut [T]) {
+    with_function!(op, |f| x.iter_mut().for_each(|x| *x = f.value(*x)))
+}
+
 /// Backward: `target += g * f'(x)`, elementwise.
 pub(crate) fn backward<T: Float>(op: UnaryOp<T>, x: &[T], y: &[T], g: &[T], target: &mut [T]) {
     with_function!(op, |f| {

@@ -20,8 +20,9 @@ fn rows_of(x_shape: &[usize]) -> usize {
     numel(&x_shape[..x_shape.len() - 1])
 }
 
-/// Forward: every row of `out` is `b + x_row Wᵀ`.
-fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &mut Vec<T>) {
+/// Forward: every row of `out` is `b + x_row Wᵀ` (also the tape-free path
+/// of `nn::Linear::predict`).
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &mut Vec<T>) {
     let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
     let rows = rows_of(x.shape());
     let beta = match b {
