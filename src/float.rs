@@ -80,6 +80,15 @@ pub trait Float:
     fn is_nan(self) -> bool;
     /// Cosine.
     fn cos(self) -> Self;
+    /// Size in bytes.
+    #[doc(hidden)]
+    const BYTES: usize;
+    /// Appends the little-endian bytes of `self` (for file formats).
+    #[doc(hidden)]
+    fn write_le(self, out: &mut Vec<u8>);
+    /// Reads a value from exactly [`Float::BYTES`] little-endian bytes.
+    #[doc(hidden)]
+    fn read_le(bytes: &[u8]) -> Self;
     /// `e^self` in a form that loops vectorise: for `f32` an approximation
     /// within 2 ulps (`kernels/math.rs`), for `f64` the standard `exp`.
     #[doc(hidden)]
@@ -161,6 +170,13 @@ macro_rules! impl_float {
             #[inline(always)]
             fn cos(self) -> Self {
                 <$t>::cos(self)
+            }
+            const BYTES: usize = std::mem::size_of::<$t>();
+            fn write_le(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn read_le(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(bytes.try_into().expect("read_le: wrong number of bytes"))
             }
             #[inline(always)]
             fn fast_exp(self) -> Self {

@@ -27,6 +27,7 @@
 pub mod data;
 mod error;
 mod float;
+pub mod io;
 mod kernels;
 pub mod nn;
 pub mod ops;

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::{Optimizer, check_shapes};
+use super::state::{expect_no_more, take_count, take_tensor};
+use super::{Optimizer, StateError, StateValue, check_shapes};
 use crate::float::Float;
 use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
@@ -161,6 +162,18 @@ impl<T: Float> Optimizer<T> for Adam<T> {
         self.core.lr
     }
 
+    fn name(&self) -> &'static str {
+        "Adam"
+    }
+
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        self.core.export_state(id)
+    }
+
+    fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        self.core.import_state(id, entries)
+    }
+
     fn set_lr(&mut self, lr: f64) {
         self.core.lr = lr;
     }
@@ -232,6 +245,38 @@ impl<T: Float> AdamCore<T> {
 
     pub(super) fn states(&self) -> impl Iterator<Item = (ParamId, &AdamState<T>)> {
         self.states.iter().map(|(&id, s)| (id, s))
+    }
+
+    pub(super) fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        match self.states.get(&id) {
+            None => Vec::new(),
+            Some(s) => vec![
+                ("step".to_string(), StateValue::Count(s.step)),
+                ("m".to_string(), StateValue::Tensor(s.m.clone())),
+                ("v".to_string(), StateValue::Tensor(s.v.clone())),
+            ],
+        }
+    }
+
+    pub(super) fn import_state(
+        &mut self,
+        id: ParamId,
+        mut entries: Vec<(String, StateValue<T>)>,
+    ) -> Result<(), StateError> {
+        let step = take_count(self.name, &mut entries, "step")?;
+        let m = take_tensor(self.name, &mut entries, "m")?;
+        let v = take_tensor(self.name, &mut entries, "v")?;
+        expect_no_more(self.name, &entries)?;
+        if m.shape() != v.shape() {
+            return Err(StateError(format!(
+                "{}: moments of shapes {:?} and {:?} differ",
+                self.name,
+                m.shape(),
+                v.shape()
+            )));
+        }
+        self.states.insert(id, AdamState { step, m, v });
+        Ok(())
     }
 
     pub(super) fn set_state(&mut self, id: ParamId, state: AdamState<T>) {

@@ -1,7 +1,7 @@
 //! AdamW: Adam with decoupled weight decay.
 
-use super::Optimizer;
 use super::adam::{AdamCore, AdamState, WeightDecay};
+use super::{Optimizer, StateError, StateValue};
 use crate::float::Float;
 use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
@@ -116,6 +116,18 @@ impl<T: Float> AdamW<T> {
 impl<T: Float> Optimizer<T> for AdamW<T> {
     fn lr(&self) -> f64 {
         self.core.lr
+    }
+
+    fn name(&self) -> &'static str {
+        "AdamW"
+    }
+
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        self.core.export_state(id)
+    }
+
+    fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        self.core.import_state(id, entries)
     }
 
     fn set_lr(&mut self, lr: f64) {

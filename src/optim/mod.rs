@@ -15,6 +15,7 @@ mod momentum;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
+mod state;
 
 pub use adam::{Adam, AdamState};
 pub use adamw::AdamW;
@@ -25,9 +26,10 @@ pub use schedule::{
     Constant, Cosine, InverseSqrt, LinearDecay, Scaled, Schedule, Sequence, StepDecay, Warmup, scale_lr_for_batch,
 };
 pub use sgd::Sgd;
+pub use state::{StateError, StateValue};
 
 use crate::float::Float;
-use crate::param::Param;
+use crate::param::{Param, ParamId};
 use crate::tape::Gradients;
 use crate::tensor::Tensor;
 
@@ -63,6 +65,18 @@ pub trait Optimizer<T: Float = f32> {
     /// every step).
     fn set_lr(&mut self, lr: f64);
 
+    /// A short name (`"Adam"`), stored in checkpoints and checked when one
+    /// is loaded.
+    fn name(&self) -> &'static str;
+
+    /// The state kept for parameter `id` as named values (empty before its
+    /// first update, and always for stateless rules): what a checkpoint saves.
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)>;
+
+    /// Puts back state saved by [`export_state`](Optimizer::export_state)
+    /// for parameter `id`, checking that every entry is there and known.
+    fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError>;
+
     /// Updates one parameter in place from its gradient, advancing that
     /// parameter's state by one step.
     ///
@@ -93,6 +107,15 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
     }
     fn set_lr(&mut self, lr: f64) {
         (**self).set_lr(lr)
+    }
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        (**self).export_state(id)
+    }
+    fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        (**self).import_state(id, entries)
     }
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
         (**self).update(param, grad)

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::{Optimizer, check_shapes};
+use super::state::{expect_no_more, take_tensor};
+use super::{Optimizer, StateError, StateValue, check_shapes};
 use crate::float::Float;
 use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
@@ -160,6 +161,24 @@ impl<T: Float> Momentum<T> {
 impl<T: Float> Optimizer<T> for Momentum<T> {
     fn lr(&self) -> f64 {
         self.lr
+    }
+
+    fn name(&self) -> &'static str {
+        "Momentum"
+    }
+
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        self.velocity
+            .get(&id)
+            .map(|v| vec![("velocity".to_string(), StateValue::Tensor(v.clone()))])
+            .unwrap_or_default()
+    }
+
+    fn import_state(&mut self, id: ParamId, mut entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        let velocity = take_tensor("Momentum", &mut entries, "velocity")?;
+        expect_no_more("Momentum", &entries)?;
+        self.set_velocity(id, velocity);
+        Ok(())
     }
 
     fn set_lr(&mut self, lr: f64) {

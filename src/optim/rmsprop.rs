@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::{Optimizer, check_shapes};
+use super::state::{expect_no_more, take_tensor};
+use super::{Optimizer, StateError, StateValue, check_shapes};
 use crate::float::Float;
 use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
@@ -125,6 +126,21 @@ impl<T: Float> RmsProp<T> {
 impl<T: Float> Optimizer<T> for RmsProp<T> {
     fn lr(&self) -> f64 {
         self.lr
+    }
+
+    fn name(&self) -> &'static str {
+        "RmsProp"
+    }
+
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        self.square_avg(id).map(|s| vec![("square_avg".to_string(), StateValue::Tensor(s.clone()))]).unwrap_or_default()
+    }
+
+    fn import_state(&mut self, id: ParamId, mut entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        let square_avg = take_tensor("RmsProp", &mut entries, "square_avg")?;
+        expect_no_more("RmsProp", &entries)?;
+        self.set_square_avg(id, square_avg);
+        Ok(())
     }
 
     fn set_lr(&mut self, lr: f64) {

@@ -2,9 +2,11 @@
 
 use std::marker::PhantomData;
 
-use super::{Optimizer, check_shapes};
+use super::state::expect_no_more;
+use super::{Optimizer, StateError, StateValue, check_shapes};
 use crate::float::Float;
 use crate::param::Param;
+use crate::param::ParamId;
 use crate::tensor::Tensor;
 
 /// Stochastic gradient descent, the lecture's first algorithm:
@@ -49,6 +51,18 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
 
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        "Sgd"
+    }
+
+    fn export_state(&self, _: ParamId) -> Vec<(String, StateValue<T>)> {
+        Vec::new()
+    }
+
+    fn import_state(&mut self, _: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        expect_no_more("Sgd", &entries)
     }
 
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
