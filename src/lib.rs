@@ -39,6 +39,7 @@ mod tensor;
 
 pub use error::TensorError;
 pub use float::Float;
+pub use kernels::threads::{num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use tape::{
     Anomaly, BinaryOp, GradCheck, Gradients, InputCheck, NodeId, Op, Phase, Tape, UnaryOp, Var, check_gradients,

@@ -47,7 +47,11 @@ fn load_both(bytes: &[u8], saved: &[Tensor]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // 256 cases each by default; PROPTEST_CASES=20000 runs longer.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_bytes_are_rejected(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {

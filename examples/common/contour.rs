@@ -104,10 +104,10 @@ pub fn surface_with_paths(
             chart.draw_series(std::iter::once(Circle::new(end, 4, color.filled())))?;
         }
     }
-    if let Some((_, points)) = paths.first() {
-        if let Some(&start) = points.first() {
-            chart.draw_series(std::iter::once(Cross::new(start, 7, BLACK.stroke_width(2))))?;
-        }
+    if let Some((_, points)) = paths.first()
+        && let Some(&start) = points.first()
+    {
+        chart.draw_series(std::iter::once(Cross::new(start, 7, BLACK.stroke_width(2))))?;
     }
     chart
         .configure_series_labels()

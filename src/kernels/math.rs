@@ -73,6 +73,46 @@ pub fn tanh_f32(x: f32) -> f32 {
     if x.abs() < 4e-4 { x } else { p / q }
 }
 
+/// `ln x` for `f32` and a finite, normal `x > 0`: Cephes' `logf`. Splits
+/// `x = m 2^e` with `m` in `[√½, √2)` by reading the bits, and evaluates a
+/// degree-9 polynomial in `m - 1`. Branch-free, so loops vectorise. Only
+/// used where the argument is known to be in range (see [`ln_1p_f32`]).
+#[inline(always)]
+fn ln_normal_f32(x: f32) -> f32 {
+    const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    let bits = x.to_bits();
+    let mut e = ((bits >> 23) & 0xff) as i32 - 126;
+    // The mantissa with the exponent of 0.5: m in [0.5, 1).
+    let m = f32::from_bits((bits & 0x807f_ffff) | 0x3f00_0000);
+    let small = m < SQRT_HALF;
+    e -= small as i32;
+    let r = if small { m + m - 1.0 } else { m - 1.0 };
+    let z = r * r;
+    let mut p = 7.037_683_6e-2f32;
+    p = p * r - 1.151_461e-1;
+    p = p * r + 1.167_699_9e-1;
+    p = p * r - 1.242_014_1e-1;
+    p = p * r + 1.424_932_3e-1;
+    p = p * r - 1.666_805_8e-1;
+    p = p * r + 2.000_071_4e-1;
+    p = p * r - 2.499_999_4e-1;
+    p = p * r + 3.333_333e-1;
+    let e = e as f32;
+    let y = p * r * z - 2.121_944_4e-4 * e - 0.5 * z;
+    r + y + 0.693_359_4 * e
+}
+
+/// `ln(1 + x)` for `f32` and finite `x >= 0`, accurate for tiny `x` too:
+/// with `u = 1 + x` rounded, `ln(u) · x / (u - 1)` cancels the rounding of
+/// `u` (Goldberg's trick), and `u = 1` means `x` is below half an ulp of 1,
+/// where `ln(1 + x) = x` to `f32` precision.
+#[inline(always)]
+pub fn ln_1p_f32(x: f32) -> f32 {
+    let u = 1.0 + x;
+    let d = u - 1.0;
+    if d == 0.0 { x } else { ln_normal_f32(u) * (x / d) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +152,16 @@ mod tests {
             let tiny = exp_f32(x);
             assert!(tiny > 0.0 && ulps(tiny, (x as f64).exp()) <= 1.0, "exp({x}) = {tiny:e}");
         }
+    }
+
+    #[test]
+    fn ln_1p_is_within_two_ulps_on_its_domain() {
+        let points = sweep(0.0, 1.0, 200_000).chain((0..200).map(|i| 10f32.powf(-(i as f32) / 5.0)));
+        let worst = points.map(|x| ulps(ln_1p_f32(x), (x as f64).ln_1p())).fold(0.0, f64::max);
+        assert!(worst <= 2.0, "worst error {worst} ulps");
+        let large = sweep(1.0, 1e30, 100_000).map(|x| ulps(ln_1p_f32(x), (x as f64).ln_1p())).fold(0.0, f64::max);
+        assert!(large <= 2.0, "worst error {large} ulps above 1");
+        assert_eq!(ln_1p_f32(0.0), 0.0);
     }
 
     #[test]

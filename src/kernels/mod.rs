@@ -1,7 +1,10 @@
 //! Loops shared by several ops.
 
+pub(crate) mod cpu;
 pub(crate) mod gemm;
 pub(crate) mod math;
+pub(crate) mod threads;
+pub(crate) mod vectorize;
 
 use crate::float::Float;
 

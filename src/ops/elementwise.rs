@@ -2,6 +2,7 @@
 //! and its derivative side by side, and one pair of loops runs them all.
 
 use crate::float::Float;
+use crate::kernels::vectorize::vectorized;
 use crate::tape::{Op, UnaryOp, Var};
 
 /// A scalar function with its derivative.
@@ -293,20 +294,22 @@ macro_rules! with_function {
 
 /// Forward: `out = f(x)`, elementwise.
 fn forward<T: Float>(op: UnaryOp<T>, x: &[T], out: &mut Vec<T>) {
-    with_function!(op, |f| out.extend(x.iter().map(|&x| f.value(x))))
+    with_function!(op, |f| vectorized(|| out.extend(x.iter().map(|&x| f.value(x)))))
 }
 
 /// `x = f(x)` in place: the same function without a tape, for inference.
 pub(crate) fn apply_in_place<T: Float>(op: UnaryOp<T>, x: &mut [T]) {
-    with_function!(op, |f| x.iter_mut().for_each(|x| *x = f.value(*x)))
+    with_function!(op, |f| vectorized(|| x.iter_mut().for_each(|x| *x = f.value(*x))))
 }
 
 /// Backward: `target += g * f'(x)`, elementwise.
 pub(crate) fn backward<T: Float>(op: UnaryOp<T>, x: &[T], y: &[T], g: &[T], target: &mut [T]) {
     with_function!(op, |f| {
-        for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(x.iter().zip(y)) {
-            *t += g * f.derivative(x, y);
-        }
+        vectorized(|| {
+            for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(x.iter().zip(y)) {
+                *t += g * f.derivative(x, y);
+            }
+        })
     })
 }
 

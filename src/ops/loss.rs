@@ -8,6 +8,7 @@
 //! PyTorch's default `reduction="mean"`.
 
 use crate::float::Float;
+use crate::kernels::vectorize::vectorized;
 use crate::ops::elementwise::sigmoid;
 use crate::ops::softmax::lane_max_and_log_sum_exp;
 use crate::shape::Shape;
@@ -33,15 +34,20 @@ pub(crate) fn mse_backward<T: Float>(k: usize, p: &[T], t: &[T], g: T, target: &
 /// `-mean(y ln σ(x) + (1 - y) ln(1 - σ(x)))`, without an `exp` that can
 /// overflow or a `ln` of 0.
 fn bce_with_logits_forward<T: Float>(x: &[T], y: &[T]) -> T {
-    let total: T = x.iter().zip(y).map(|(&x, &y)| x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().ln_1p()).sum();
+    let total: T = vectorized(|| {
+        x.iter().zip(y).map(|(&x, &y)| x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().fast_ln_1p()).sum()
+    });
     total / T::from_usize(x.len())
 }
 
 /// `∂/∂x = (σ(x) - y) / N`, `∂/∂y = -x / N`, times the upstream `g`.
 pub(crate) fn bce_with_logits_backward<T: Float>(k: usize, x: &[T], y: &[T], g: T, target: &mut [T]) {
     let scale = g / T::from_usize(x.len());
-    for (out, (&x, &y)) in target.iter_mut().zip(x.iter().zip(y)) {
-        *out += scale * if k == 0 { sigmoid(x) - y } else { -x };
+    let pairs = target.iter_mut().zip(x.iter().zip(y));
+    if k == 0 {
+        vectorized(|| pairs.for_each(|(out, (&x, &y))| *out += scale * (sigmoid(x) - y)));
+    } else {
+        vectorized(|| pairs.for_each(|(out, (&x, _))| *out -= scale * x));
     }
 }
 

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use super::state::{expect_no_more, take_count, take_tensor};
 use super::{Optimizer, StateError, StateValue, check_shapes};
 use crate::float::Float;
+use crate::kernels::threads::{run_parts, threads_for};
+use crate::kernels::vectorize::vectorized;
 use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
 
@@ -183,6 +185,37 @@ impl<T: Float> Optimizer<T> for Adam<T> {
     }
 }
 
+/// The scalars of one Adam step, computed once per parameter.
+#[derive(Clone, Copy)]
+struct AdamStep<T> {
+    l2: T,
+    shrink: T,
+    b1: T,
+    one_minus_b1: T,
+    b2: T,
+    one_minus_b2: T,
+    step_size: T,
+    bc2_sqrt: T,
+    eps: T,
+}
+
+impl<T: Float> AdamStep<T> {
+    /// The update over a range of elements: one pass over `x`, `g`, `m`, `v`
+    /// in the CPU's widest vectors.
+    fn apply(self, x: &mut [T], g: &[T], m: &mut [T], v: &mut [T]) {
+        vectorized(|| {
+            for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m).zip(v) {
+                let xd = *x * self.shrink;
+                let g = g + self.l2 * xd;
+                *m = self.b1 * *m + self.one_minus_b1 * g;
+                *v = self.b2 * *v + self.one_minus_b2 * g * g;
+                let denom = v.sqrt() / self.bc2_sqrt + self.eps;
+                *x = xd - self.step_size * *m / denom;
+            }
+        })
+    }
+}
+
 /// How the weight decay enters the update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum WeightDecay {
@@ -320,15 +353,17 @@ impl<T: Float> AdamCore<T> {
         let step_size = T::from_f64(self.lr / bc1);
         let bc2_sqrt = T::from_f64(bc2.sqrt());
         let eps = T::from_f64(self.eps);
-        let x = param.value_mut().data_mut();
-        let lanes = x.iter_mut().zip(grad.data()).zip(state.m.data_mut()).zip(state.v.data_mut());
-        for (((x, &g), m), v) in lanes {
-            let xd = *x * shrink;
-            let g = g + l2 * xd;
-            *m = b1 * *m + one_minus_b1 * g;
-            *v = b2 * *v + one_minus_b2 * g * g;
-            let denom = v.sqrt() / bc2_sqrt + eps;
-            *x = xd - step_size * *m / denom;
+        let step = AdamStep { l2, shrink, b1, one_minus_b1, b2, one_minus_b2, step_size, bc2_sqrt, eps };
+        let (x, g) = (param.value_mut().data_mut(), grad.data());
+        let (m, v) = (state.m.data_mut(), state.v.data_mut());
+        // A million elements a thread: below that, starting threads costs
+        // more than the memory traffic they share.
+        let threads = threads_for(x.len(), 1 << 20);
+        if threads == 1 {
+            return step.apply(x, g, m, v);
         }
+        let chunk = x.len().div_ceil(threads);
+        let parts = x.chunks_mut(chunk).zip(g.chunks(chunk)).zip(m.chunks_mut(chunk)).zip(v.chunks_mut(chunk));
+        run_parts(parts.collect(), |(((x, g), m), v)| step.apply(x, g, m, v));
     }
 }

@@ -1,0 +1,147 @@
+"""PyTorch on the workloads of benches/workloads.rs and benches/gemm.rs
+(W1-W5), with the same definitions, for the side-by-side table in
+BENCHMARKS.md.
+
+    .venv/bin/python benches/peers/pytorch_workloads.py            # 1 thread
+    .venv/bin/python benches/peers/pytorch_workloads.py --threads 2
+
+Each figure is the median over repeats of the mean time of a batch of
+iterations (after warm-up), like criterion's estimate.
+"""
+
+import argparse
+import math
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def measure(step, min_time=0.3, repeats=15):
+    """Median seconds per call of `step`."""
+    for _ in range(10):
+        step()
+    # Calls per repeat so that one repeat takes about min_time / repeats.
+    t0 = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t0 < 0.05:
+        step()
+        n += 1
+    per_call = (time.perf_counter() - t0) / n
+    calls = max(1, int(min_time / repeats / per_call))
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            step()
+        samples.append((time.perf_counter() - t0) / calls)
+    return statistics.median(samples)
+
+
+def make_moons(n, noise, gen):
+    """sklearn's make_moons, as tapegrad's toy::moons."""
+    n_out = n // 2
+    n_in = n - n_out
+    t_out = torch.linspace(0, math.pi, n_out)
+    t_in = torch.linspace(0, math.pi, n_in)
+    x = torch.cat([torch.stack([t_out.cos(), t_out.sin()], 1), torch.stack([1 - t_in.cos(), 0.5 - t_in.sin()], 1)])
+    y = torch.cat([torch.zeros(n_out), torch.ones(n_in)]).unsqueeze(1)
+    x = x + noise * torch.randn(x.shape, generator=gen)
+    return x, y
+
+
+def mlp(sizes, act):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i + 2 < len(sizes):
+            layers.append(act())
+    return torch.nn.Sequential(*layers)
+
+
+def training_step(model, opt, loss_fn, x, y):
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    rows = []
+
+    # W1
+    x, y = make_moons(32, 0.1, gen)
+    for fused in (False, True):
+        model = mlp([2, 16, 16, 1], torch.nn.Tanh)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused)
+        t = measure(training_step(model, opt, F.binary_cross_entropy_with_logits, x, y))
+        rows.append((f"W1 tiny, Adam{' fused' if fused else ''}", f"{t * 1e6:.1f} us/step"))
+
+    # W2
+    x = torch.randn(128, 784)
+    labels = torch.randint(0, 10, (128,))
+    for fused in (False, True):
+        model = mlp([784, 256, 128, 10], torch.nn.ReLU)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused)
+        t = measure(training_step(model, opt, F.cross_entropy, x, labels))
+        rows.append((f"W2 mnist-sized, Adam{' fused' if fused else ''}", f"{t * 1e3:.3f} ms/step"))
+
+    # W3: micrograd's demo step
+    x, y = make_moons(100, 0.1, gen)
+    y = 2 * y - 1
+    model = mlp([2, 16, 16, 1], torch.nn.ReLU)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def svm_l2(scores, target):
+        return torch.relu(1 - target * scores).mean() + 1e-4 * sum((p * p).sum() for p in model.parameters())
+
+    t = measure(training_step(model, opt, svm_l2, x, y))
+    rows.append(("W3 micrograd demo, SGD", f"{t * 1e6:.1f} us/step"))
+
+    # W4
+    n = 10_000_000
+    p = torch.nn.Parameter(torch.randn(n))
+    p.grad = torch.randn(n)
+    for name, cls, kwargs in (("Adam", torch.optim.Adam, {}), ("AdamW", torch.optim.AdamW, {"weight_decay": 1e-2})):
+        for fused in (False, True):
+            opt = cls([p], lr=1e-3, fused=fused, **kwargs)
+            t = measure(opt.step, min_time=1.0, repeats=10)
+            rows.append((f"W4 {name}{' fused' if fused else ''}, 10M params", f"{t * 1e3:.2f} ms, {28 * n / t / 1e9:.1f} GB/s"))
+
+    # W5
+    for size in (256, 512, 1024):
+        a = torch.randn(size, size)
+        b = torch.randn(size, size)
+        flops = 2 * size**3
+        t = measure(lambda: a @ b, min_time=0.5)
+        rows.append((f"W5 matmul n={size} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
+        a_ = a.clone().requires_grad_(True)
+        b_ = b.clone().requires_grad_(True)
+        g = torch.randn(size, size)
+
+        def fwd_bwd():
+            a_.grad = None
+            b_.grad = None
+            (a_ @ b_).backward(g)
+
+        t = measure(fwd_bwd, min_time=0.5)
+        rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
+
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

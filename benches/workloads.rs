@@ -1,0 +1,129 @@
+//! The performance workloads W1-W4 (see BENCHMARKS.md), each a full training
+//! step or optimizer step, exactly as defined in the performance issue.
+//! `benches/peers/pytorch_workloads.py` runs the same workloads in PyTorch.
+//!
+//!     cargo bench --bench workloads
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::data::toy;
+use tapegrad::nn::{Activation, Init, Mlp, Module, loss};
+use tapegrad::optim::{Adam, AdamW, Optimizer, Sgd};
+use tapegrad::{Param, Tape, Tensor};
+
+/// W1: MLP 2-16-16-1, tanh, mean BCE with logits, batch 32 of two moons
+/// (noise 0.1), Adam at 1e-2.
+fn w1_tiny(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(0);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    let mut opt = Adam::new(1e-2);
+    let mut tape = Tape::new();
+    c.bench_function("W1 tiny: 2-16-16-1 tanh, BCE, batch 32, Adam (step)", |b| {
+        b.iter(|| {
+            tape.clear();
+            let x = tape.constant_from_slice(data.x().data(), data.x().shape());
+            let y = tape.constant_from_slice(data.y().data(), data.y().shape());
+            let grads = loss::bce_with_logits(model.forward(x), y).backward();
+            opt.step(model.params_mut(), &grads);
+        })
+    });
+}
+
+/// W2: MLP 784-256-128-10, ReLU, mean softmax cross-entropy over integer
+/// labels, batch 128, inputs N(0, 1), random labels, Adam at 1e-3.
+fn w2_mnist_sized(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(1);
+    let x = Tensor::<f32>::randn([128, 784], &mut rng);
+    let labels = Tensor::from_fn([128], |_| (rand::RngExt::random_range(&mut rng, 0..10)) as f32);
+    let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
+    let mut opt = Adam::new(1e-3);
+    let mut tape = Tape::new();
+    c.bench_function("W2 mnist-sized: 784-256-128-10 ReLU, CE, batch 128, Adam (step)", |b| {
+        b.iter(|| {
+            tape.clear();
+            let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
+            let y = tape.constant_from_slice(labels.data(), labels.shape());
+            let grads = loss::softmax_cross_entropy(out, y).backward();
+            opt.step(model.params_mut(), &grads);
+        })
+    });
+}
+
+/// W3: micrograd's demo step: 2-16-16-1 ReLU, 100 moons points, SVM loss
+/// plus 1e-4 L2, full-batch SGD.
+fn w3_micrograd(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(1337);
+    let data = toy::moons::<f32, _>(100, 0.1, &mut rng);
+    let labels = data.y().map(|y| 2.0 * y - 1.0);
+    let mut model = Mlp::with_init(&[2, 16, 16, 1], Activation::Relu, Init::Uniform(-1.0, 1.0), &mut rng);
+    let mut opt = Sgd::new(0.1);
+    let mut tape = Tape::new();
+    c.bench_function("W3 micrograd demo: 2-16-16-1 ReLU, SVM + L2, 100 points, SGD (step)", |b| {
+        b.iter(|| {
+            tape.clear();
+            let scores = model.forward(tape.constant_from_slice(data.x().data(), data.x().shape()));
+            let y = tape.constant_from_slice(labels.data(), labels.shape());
+            let total = loss::svm_max_margin(scores, y) + loss::l2_penalty(&model, &tape, 1e-4);
+            let grads = total.backward();
+            opt.step(model.params_mut(), &grads);
+        })
+    });
+}
+
+/// W4: one Adam (and AdamW) step over 10,000,000 f32 parameters. Throughput
+/// counts 28 bytes a parameter: x, g, m, v read (16) and x, m, v written (12).
+fn w4_optimizer(c: &mut Criterion) {
+    const N: usize = 10_000_000;
+    let mut rng = StdRng::seed_from_u64(2);
+    let grad = Tensor::<f32>::randn([N], &mut rng);
+    let mut group = c.benchmark_group("W4 optimizer step, 10M f32 parameters");
+    group.throughput(Throughput::BytesDecimal(28 * N as u64));
+    group.sample_size(20);
+    let mut param = Param::new("w", Tensor::<f32>::randn([N], &mut rng));
+    let mut adam = Adam::new(1e-3);
+    group.bench_function("Adam", |b| b.iter(|| adam.update(&mut param, &grad)));
+    let mut adamw = AdamW::new(1e-3).weight_decay(1e-2);
+    group.bench_function("AdamW", |b| b.iter(|| adamw.update(&mut param, &grad)));
+    group.finish();
+}
+
+/// Binding parameters to a tape: the cost `Module::forward` pays per step
+/// for the W1 and W2 models (a copy of each value into a reused buffer).
+fn param_binding(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut group = c.benchmark_group("binding all parameters, then clear");
+    for sizes in [&[2, 16, 16, 1][..], &[784, 256, 128, 10][..]] {
+        let model = Mlp::<f32>::new(sizes, Activation::Relu, &mut rng);
+        let mut tape = Tape::new();
+        group.bench_function(format!("{sizes:?} ({} parameters)", model.num_params()), |b| {
+            b.iter(|| {
+                for p in model.params() {
+                    std::hint::black_box(tape.param(p));
+                }
+                tape.clear();
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Inference: `Module::predict` (no tape) against the taped forward pass.
+fn inference(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(4);
+    let model = Mlp::<f32>::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
+    let x = Tensor::<f32>::randn([128, 784], &mut rng);
+    let mut group = c.benchmark_group("forward 784-256-128-10, batch 128");
+    group.bench_function("predict (no tape)", |b| b.iter(|| model.predict(&x)));
+    let mut tape = Tape::new();
+    group.bench_function("taped forward on a reused tape", |b| {
+        b.iter(|| {
+            tape.clear();
+            std::hint::black_box(model.forward(tape.constant_from_slice(x.data(), x.shape())).shape());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, w1_tiny, w2_mnist_sized, w3_micrograd, w4_optimizer, param_binding, inference);
+criterion_main!(benches);

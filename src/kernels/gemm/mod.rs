@@ -1,0 +1,335 @@
+//! Matrix products `C = alpha A B + beta C` on strided views: tapegrad's own
+//! GEMM.
+//!
+//! # Why not a GEMM crate
+//!
+//! A training step must not allocate in steady state, and the products of a
+//! small MLP are tiny (32 x 16 x 16 at batch 32). `matrixmultiply` allocates
+//! its packing buffer on every call and spends about 500 ns on such a product,
+//! mostly outside the arithmetic. Here the packing buffers live in
+//! thread-local storage, one pair per element type, grow to the largest size
+//! needed and are then reused (nothing is allocated once they have grown);
+//! small products skip packing altogether, and large ones match or beat
+//! `matrixmultiply` (`cargo bench --bench gemm` compares them).
+//!
+//! # Structure
+//!
+//! * [`gemm`] checks the shapes and that every element a view can address is
+//!   inside its slice. `driver::run` handles the degenerate cases (an empty
+//!   `C`; `k = 0` or `alpha = 0`, where `C = beta C`) and turns the problem
+//!   around (`Cᵀ = Bᵀ Aᵀ`) when `C` is column-major or a vector is better
+//!   computed the other way, so that the kernels store contiguous rows.
+//! * `arch` picks the code for the CPU's [`SimdLevel`](super::cpu::SimdLevel),
+//!   detected once at run time (`cpu`). The library is compiled for baseline
+//!   x86-64; the AVX2 and AVX-512 versions of the loops are compiled inside
+//!   `#[target_feature]` functions, one per level, element type and path.
+//! * `simd` is the vector type of each level: plain Rust arrays for the
+//!   baseline (and other targets), `std::arch` intrinsics for AVX2 and
+//!   AVX-512, so that the tile of the micro-kernel stays in registers
+//!   whatever LLVM's vectoriser decides.
+//! * `kernel` is the micro-kernel: an `MR x NR` tile of `C` held in registers
+//!   as `[[V; NV]; MR]` (`NR = NV` vectors of `W` lanes), updated by rank-1
+//!   products along `k`: `NV` vectors of row `p` of `B` times a broadcast of
+//!   `A[i, p]` for each row `i`. Loops over rows and vectors are unrolled by
+//!   a macro so that every index into the tile is a constant.
+//! * `driver` has three paths. A column vector `C` with contiguous rows of
+//!   `A` is dot products. Small products (up to 64³ multiply-adds, the MLP's)
+//!   run *direct*: `A` is read in place through its strides (rows or
+//!   columns), and so is `B` when its rows are contiguous; only a narrow edge
+//!   panel of `B`, or a transposed `B`, is copied. Larger ones are *packed*
+//!   (Goto, BLIS): a `KC x NC` block of `B` is copied into `NR`-column
+//!   panels, an `MC x KC` block of `A` into `MR`-row panels, zero-padded at
+//!   the edges, and the micro-kernel runs over every pair of panels. Packing
+//!   absorbs the strides, so one kernel serves every layout; a transposed `B`
+//!   is packed `W x W` blocks at a time, transposed in registers (`pack`).
+//! * Tiles at the edges of `C` are written element by element (only the part
+//!   inside `C`); the last rows of the direct path use smaller tiles (16, 8,
+//!   4, 2, 1 rows), and the last panel of the packed path fewer vectors.
+//!
+//! With `beta = 0`, `C` is written without being read, so it may hold NaN.
+//!
+//! # unsafe
+//!
+//! This module is the crate's exception to `#![deny(unsafe_code)]`, for two
+//! things only, each sound because of run-time feature detection:
+//!
+//! * `arch` calls the `#[target_feature]` functions, only after a token
+//!   (`simd::Avx512`, `simd::Avx2`) proves that the CPU has the features;
+//! * `simd` calls the intrinsics of those tokens. A token exists only once
+//!   the CPU is known to support its level; loads and stores go through
+//!   slices checked to hold the `W` elements they touch.
+//!
+//! Every other memory access is safe, bounds-checked Rust; the checks sit
+//! outside the inner loops or are removed by the compiler.
+#![allow(unsafe_code)]
+
+/// Repeats `$body` with `$i` bound to each constant `0, 1, ..., $n - 1`
+/// (`$n` at most 32, usually a const generic): indices into register tiles
+/// are then constants, which keeps the tiles in registers.
+macro_rules! unroll {
+    ($n:expr, $i:ident => $body:block) => {
+        unroll!(@ $n, $i, $body, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31)
+    };
+    (@ $n:expr, $i:ident, $body:block, $($k:literal)*) => {
+        $(
+            #[allow(clippy::reversed_empty_ranges, clippy::absurd_extreme_comparisons, unused_comparisons)]
+            if $k < $n {
+                let $i: usize = $k;
+                $body
+            }
+        )*
+    };
+}
+
+mod arch;
+mod driver;
+mod kernel;
+mod pack;
+mod simd;
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+use std::fmt::Debug;
+use std::ops::{Add, Mul};
+use std::thread::LocalKey;
+
+use super::cpu::{self, SimdLevel};
+
+/// A read-only strided view of a matrix inside a slice.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, T> {
+    pub data: &'a [T],
+    pub rows: usize,
+    pub cols: usize,
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+/// A mutable strided view of a matrix inside a slice.
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    pub data: &'a mut [T],
+    pub rows: usize,
+    pub cols: usize,
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+impl<'a, T> MatRef<'a, T> {
+    /// A row-major `rows x cols` matrix.
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
+        MatRef { data, rows, cols, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of this view; no data moves.
+    pub fn t(self) -> Self {
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
+    }
+}
+
+impl<'a, T> MatMut<'a, T> {
+    /// A row-major `rows x cols` matrix.
+    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Self {
+        MatMut { data, rows, cols, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of this view; no data moves.
+    pub fn t(self) -> Self {
+        MatMut {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
+    }
+}
+
+/// One past the largest offset a `rows x cols` view with these strides reads.
+fn extent(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> usize {
+    if rows == 0 || cols == 0 { 0 } else { (rows - 1) * row_stride + (cols - 1) * col_stride + 1 }
+}
+
+/// Element types the GEMM multiplies: `f32` and `f64`.
+pub trait GemmScalar: Sized {
+    /// `c = alpha * a * b + beta * c` with the kernels of `level` (or of the
+    /// largest level the CPU supports below it); dimensions already checked.
+    #[doc(hidden)]
+    fn gemm_at(
+        level: SimdLevel,
+        alpha: Self,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        beta: Self,
+        c: MatMut<'_, Self>,
+    );
+}
+
+impl GemmScalar for f32 {
+    #[inline]
+    fn gemm_at(level: SimdLevel, alpha: f32, a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32, c: MatMut<'_, f32>) {
+        driver::run(level, alpha, a, b, beta, c);
+    }
+}
+
+impl GemmScalar for f64 {
+    #[inline]
+    fn gemm_at(level: SimdLevel, alpha: f64, a: MatRef<'_, f64>, b: MatRef<'_, f64>, beta: f64, c: MatMut<'_, f64>) {
+        driver::run(level, alpha, a, b, beta, c);
+    }
+}
+
+/// `c = alpha * a * b + beta * c`. With `beta == 0`, `c` is not read.
+///
+/// Panics (a bug in the caller, not user input: ops check shapes first) if the
+/// dimensions disagree or a view reaches outside its slice.
+#[inline]
+pub(crate) fn gemm<T: GemmScalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    gemm_with(cpu::simd_level(), alpha, a, b, beta, c);
+}
+
+/// [`gemm`] with the kernels of a given level (tests force each one).
+#[inline]
+fn gemm_with<T: GemmScalar>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    assert!(
+        a.cols == b.rows && a.rows == c.rows && b.cols == c.cols,
+        "gemm: [{}, {}] x [{}, {}] into [{}, {}]",
+        a.rows,
+        a.cols,
+        b.rows,
+        b.cols,
+        c.rows,
+        c.cols
+    );
+    assert!(extent(a.rows, a.cols, a.row_stride, a.col_stride) <= a.data.len(), "gemm: a out of bounds");
+    assert!(extent(b.rows, b.cols, b.row_stride, b.col_stride) <= b.data.len(), "gemm: b out of bounds");
+    assert!(extent(c.rows, c.cols, c.row_stride, c.col_stride) <= c.data.len(), "gemm: c out of bounds");
+    T::gemm_at(level, alpha, a, b, beta, c);
+}
+
+/// The arithmetic the kernels need, and each type's packing buffers.
+trait Elem: Copy + PartialEq + Debug + Add<Output = Self> + Mul<Output = Self> + 'static {
+    const ZERO: Self;
+    const ONE: Self;
+
+    /// `a * b + c`, fused (one rounding) when `FMA`; `FMA` is only set where
+    /// the target has the instruction, so it never becomes a library call.
+    fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self;
+
+    /// This thread's packing buffers for the type.
+    fn buffers() -> &'static LocalKey<Cell<Buffers<Self>>>;
+
+    /// The product with the kernels of `level` (or of the largest level below
+    /// it that the CPU supports).
+    fn compute(
+        level: SimdLevel,
+        alpha: Self,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        beta: Self,
+        c: MatMut<'_, Self>,
+    );
+}
+
+/// Packing buffers: grown to the largest size a product has needed, then
+/// reused, so that a steady state allocates nothing.
+struct Buffers<T> {
+    a: Vec<T>,
+    b: Vec<T>,
+}
+
+impl<T> Default for Buffers<T> {
+    fn default() -> Self {
+        Buffers { a: Vec::new(), b: Vec::new() }
+    }
+}
+
+/// This thread's buffers, taken out of their thread-local for the length of
+/// a product and put back when dropped. A product started while another is
+/// running on the same thread (none is) would find them empty and allocate.
+struct BufferGuard<T: Elem>(Buffers<T>);
+
+impl<T: Elem> BufferGuard<T> {
+    #[inline]
+    fn take() -> Self {
+        BufferGuard(T::buffers().try_with(Cell::take).unwrap_or_default())
+    }
+
+    /// Slices of `a_len` and `b_len` elements, each starting on a 64-byte
+    /// boundary (a cache line, and one 512-bit vector).
+    #[inline]
+    fn get(&mut self, a_len: usize, b_len: usize) -> (&mut [T], &mut [T]) {
+        (aligned(&mut self.0.a, a_len), aligned(&mut self.0.b, b_len))
+    }
+}
+
+impl<T: Elem> Drop for BufferGuard<T> {
+    fn drop(&mut self) {
+        let buffers = std::mem::take(&mut self.0);
+        // Fails only while the thread is being torn down: then drop them.
+        let _ = T::buffers().try_with(move |cell| cell.set(buffers));
+    }
+}
+
+/// `len` elements of `v` starting at a 64-byte boundary; grows `v` if needed.
+#[inline]
+fn aligned<T: Elem>(v: &mut Vec<T>, len: usize) -> &mut [T] {
+    const ALIGN: usize = 64;
+    let slack = ALIGN / size_of::<T>();
+    if v.len() < len + slack {
+        grow(v, len + slack);
+    }
+    let offset = v.as_ptr().align_offset(ALIGN).min(slack);
+    &mut v[offset..offset + len]
+}
+
+#[cold]
+#[inline(never)]
+fn grow<T: Elem>(v: &mut Vec<T>, len: usize) {
+    v.resize(len, T::ZERO);
+}
+
+macro_rules! impl_elem {
+    ($t:ty, $buffers:ident, $compute:path) => {
+        thread_local! {
+            static $buffers: Cell<Buffers<$t>> = const { Cell::new(Buffers { a: Vec::new(), b: Vec::new() }) };
+        }
+
+        impl Elem for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+
+            #[inline(always)]
+            fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self {
+                if FMA { a.mul_add(b, c) } else { a * b + c }
+            }
+
+            #[inline]
+            fn buffers() -> &'static LocalKey<Cell<Buffers<Self>>> {
+                &$buffers
+            }
+
+            #[inline]
+            fn compute(
+                level: SimdLevel,
+                alpha: Self,
+                a: MatRef<'_, Self>,
+                b: MatRef<'_, Self>,
+                beta: Self,
+                c: MatMut<'_, Self>,
+            ) {
+                $compute(level, alpha, a, b, beta, c)
+            }
+        }
+    };
+}
+
+impl_elem!(f32, BUFFERS_F32, arch::compute_f32);
+impl_elem!(f64, BUFFERS_F64, arch::compute_f64);

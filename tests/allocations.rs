@@ -1,0 +1,221 @@
+//! A training step in steady state allocates nothing: the tape reuses its
+//! buffers after `clear`, the backward sweep reuses its gradient storage, the
+//! GEMM reuses its packing buffers, and optimizer state is created once. A
+//! counting global allocator proves it, so that it cannot regress; it also
+//! measures peak memory and shows that a long run does not grow.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::data::toy;
+use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::optim::{Adam, Optimizer, Sgd};
+use tapegrad::{Tape, Tensor};
+
+/// Counts the allocations of the current thread only, so that the test
+/// harness's other threads cannot disturb the count.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated and not yet freed by this thread (frees of memory
+    /// another thread allocated can take it below zero).
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The largest `LIVE` since the last reset.
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: the thread-local may already be gone while a thread exits.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+fn track(bytes: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + bytes;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// only addition is a counter in a const-initialised thread-local `Cell`,
+// which neither allocates nor runs a destructor.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        track(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        track(layout.size() as isize);
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        track(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        track(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Allocations made on this thread while running `f`.
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+fn live_bytes() -> isize {
+    LIVE.with(Cell::get)
+}
+
+/// Resets the peak to the current live bytes and returns them.
+fn reset_peak() -> isize {
+    let now = live_bytes();
+    PEAK.with(|p| p.set(now));
+    now
+}
+
+/// Which loss the step minimises.
+#[derive(Clone, Copy)]
+enum Loss {
+    BceWithLogits,
+    SoftmaxCrossEntropy,
+}
+
+/// One training step on a reused tape, feeding the batch without allocating.
+fn train_step(tape: &mut Tape, model: &mut Mlp, opt: &mut impl Optimizer, x: &Tensor, y: &Tensor, kind: Loss) -> f32 {
+    tape.clear();
+    let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
+    let target = tape.constant_from_slice(y.data(), y.shape());
+    let loss = match kind {
+        Loss::BceWithLogits => loss::bce_with_logits(out, target),
+        Loss::SoftmaxCrossEntropy => loss::softmax_cross_entropy(out, target),
+    };
+    let value = loss.item();
+    let grads = loss.backward();
+    opt.step(model.params_mut(), &grads);
+    value
+}
+
+/// Runs a few warm-up steps, then asserts that 50 more allocate nothing.
+fn assert_steady_state_allocates_nothing(
+    name: &str,
+    model: &mut Mlp,
+    opt: &mut impl Optimizer,
+    x: &Tensor,
+    y: &Tensor,
+    kind: Loss,
+) {
+    let mut tape = Tape::new();
+    let first = train_step(&mut tape, model, opt, x, y, kind);
+    for _ in 0..3 {
+        train_step(&mut tape, model, opt, x, y, kind);
+    }
+    let mut last = first;
+    let count = allocations_during(|| {
+        for _ in 0..50 {
+            last = train_step(&mut tape, model, opt, x, y, kind);
+        }
+    });
+    assert!(last < first, "{name}: the steps must be real training steps (loss {first} -> {last})");
+    assert_eq!(count, 0, "{name}: {count} allocations in 50 steady-state steps");
+}
+
+#[test]
+fn w1_tiny_mlp_training_steps_allocate_nothing() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    let mut opt = Sgd::new(0.1);
+    assert_steady_state_allocates_nothing("W1", &mut model, &mut opt, data.x(), data.y(), Loss::BceWithLogits);
+}
+
+#[test]
+fn w2_mnist_sized_mlp_training_steps_allocate_nothing() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let x = Tensor::randn([128, 784], &mut rng);
+    let y = Tensor::from_fn([128], |i| (i * 7 % 10) as f32);
+    let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
+    let mut opt = Sgd::new(0.01);
+    assert_steady_state_allocates_nothing("W2", &mut model, &mut opt, &x, &y, Loss::SoftmaxCrossEntropy);
+}
+
+#[test]
+fn w1_and_w2_with_adam_allocate_nothing_after_the_first_step() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    assert_steady_state_allocates_nothing(
+        "W1, Adam",
+        &mut model,
+        &mut Adam::new(1e-2),
+        data.x(),
+        data.y(),
+        Loss::BceWithLogits,
+    );
+    let x = Tensor::randn([128, 784], &mut rng);
+    let y = Tensor::from_fn([128], |i| (i * 3 % 10) as f32);
+    let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
+    assert_steady_state_allocates_nothing(
+        "W2, Adam",
+        &mut model,
+        &mut Adam::new(1e-3),
+        &x,
+        &y,
+        Loss::SoftmaxCrossEntropy,
+    );
+}
+
+#[test]
+fn w2_peak_memory_stays_under_one_and_a_half_times_what_training_must_hold() {
+    // The data set exists before training; what training adds is measured.
+    let mut rng = StdRng::seed_from_u64(3);
+    let x = Tensor::randn([128, 784], &mut rng);
+    let y = Tensor::from_fn([128], |i| (i * 3 % 10) as f32);
+    let before = reset_peak();
+    let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
+    let mut opt = Adam::new(1e-3);
+    let mut tape = Tape::new();
+    for _ in 0..5 {
+        train_step(&mut tape, &mut model, &mut opt, &x, &y, Loss::SoftmaxCrossEntropy);
+    }
+    let peak = (PEAK.with(Cell::get) - before) as f64;
+    // What training must hold: parameters, their gradients, Adam's two
+    // moments, and the activations: the batch on the tape, each layer's
+    // output and its activation, the logits and the labels.
+    let params: usize = model.params().map(|p| p.value().len()).sum();
+    let activations = 128 * (784 + 2 * 256 + 2 * 128 + 10) + 128;
+    let needed = (4 * params + activations) as f64 * 4.0;
+    let ratio = peak / needed;
+    eprintln!("W2 peak {:.2} MB, needed {:.2} MB, ratio {ratio:.3}", peak / 1e6, needed / 1e6);
+    assert!(ratio < 1.5, "peak {peak} bytes is {ratio:.2} times the {needed} bytes training needs");
+}
+
+#[test]
+fn a_hundred_thousand_steps_on_one_tape_do_not_grow_memory() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    let mut opt = Adam::new(1e-3);
+    let mut tape = Tape::new();
+    for _ in 0..1_000 {
+        train_step(&mut tape, &mut model, &mut opt, data.x(), data.y(), Loss::BceWithLogits);
+    }
+    let after_warm_up = live_bytes();
+    let mut last = 0.0;
+    for _ in 0..99_000 {
+        last = train_step(&mut tape, &mut model, &mut opt, data.x(), data.y(), Loss::BceWithLogits);
+    }
+    assert!(last.is_finite());
+    assert_eq!(live_bytes(), after_warm_up, "memory grew over 99,000 steps");
+}
