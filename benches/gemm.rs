@@ -1,5 +1,6 @@
-//! Matrix products, `f32`, one thread: tapegrad's GEMM against
-//! `matrixmultiply::sgemm`, for the shapes the crate uses.
+//! Matrix products, `f32`: the engine's matmul, tapegrad's GEMM called
+//! directly, and `matrixmultiply::sgemm`, for the shapes the crate uses and
+//! the square products of workload W5 (n = 256, 512, 1024).
 //!
 //! ```sh
 //! cargo bench --bench gemm
@@ -9,11 +10,14 @@
 //!
 //! * `forward/MxKxN`: `tapegrad` is `A.matmul(B)` recorded on a cleared tape
 //!   (two constants copied in, one product); `tape_only` is the same without
-//!   the product, what the tape adds; `matrixmultiply` is one `sgemm` call
-//!   with `beta = 0` into a reused `C`.
+//!   the product, what the tape adds; `gemm` is one call of
+//!   `tapegrad::linalg::gemm` into a reused `C` (the engine's overhead is
+//!   `tapegrad` over `gemm`); `matrixmultiply` is one `sgemm` call with
+//!   `beta = 0` into a reused `C`. One thread, and for the square products
+//!   also `tapegrad 2 threads` and `gemm 2 threads`.
 //! * `backward/MxKxN`: `A.matmul(B)` and its backward sweep, whose products
 //!   `G Bᵀ` and `Aᵀ G` read the transposed operands through strides, against
-//!   the same three products with `sgemm`.
+//!   the same three products with `gemm` and with `sgemm`.
 //!
 //! Throughput counts two FLOPs per multiply-add, so criterion's `elem/s`
 //! reads as FLOP/s. Both sides are checked against each other before timing.
@@ -23,7 +27,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tapegrad::{Param, Tape, Tensor};
+use tapegrad::linalg::{MatMut, MatRef, gemm};
+use tapegrad::{Param, Tape, Tensor, set_num_threads};
 
 /// Deterministic values in [-1, 1) (xorshift).
 fn fill(len: usize, seed: u64) -> Vec<f32> {
@@ -112,12 +117,16 @@ fn forward(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("forward/{m}x{k}x{n}"));
         g.throughput(Throughput::Elements(2 * (m * k * n) as u64));
         group_settings(&mut g, m * k * n);
-        g.bench_function(BenchmarkId::from_parameter("tapegrad"), |bench| {
-            bench.iter(|| {
-                tape.clear();
-                let (x, w) = (tape.constant_from_slice(black_box(&a), [m, k]), tape.constant_from_slice(&b, [k, n]));
-                black_box(x.matmul(w));
-            })
+        let two = square(m, k, n);
+        bench_threads(&mut g, "tapegrad", two, || {
+            tape.clear();
+            let (x, w) = (tape.constant_from_slice(black_box(&a), [m, k]), tape.constant_from_slice(&b, [k, n]));
+            black_box(x.matmul(w));
+        });
+        let mut direct = vec![0.0; m * n];
+        bench_threads(&mut g, "gemm", two, || {
+            let (x, w) = (MatRef::row_major(black_box(&a), m, k), MatRef::row_major(&b, k, n));
+            gemm(1.0, x, w, 0.0, MatMut::row_major(&mut direct, m, n));
         });
         g.bench_function(BenchmarkId::from_parameter("tape_only"), |bench| {
             bench.iter(|| {
@@ -134,7 +143,36 @@ fn forward(c: &mut Criterion) {
 
 /// `C = A B`, then `dA = G Bᵀ` and `dB = Aᵀ G`: the tiny MLP's hidden layer
 /// and the MNIST MLP's three layers.
-const BACKWARD: [(usize, usize, usize); 4] = [(32, 16, 16), (128, 784, 256), (128, 256, 128), (128, 128, 10)];
+const BACKWARD: [(usize, usize, usize); 7] = [
+    (32, 16, 16),
+    (128, 784, 256),
+    (128, 256, 128),
+    (128, 128, 10),
+    (256, 256, 256),
+    (512, 512, 512),
+    (1024, 1024, 1024),
+];
+
+/// Square products are also run on two threads.
+fn square(m: usize, k: usize, n: usize) -> bool {
+    m == k && k == n && m >= 256
+}
+
+/// A benchmark run once on one thread and, for square products, again on
+/// two (`name` and `name 2 threads`).
+fn bench_threads(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    two: bool,
+    mut f: impl FnMut(),
+) {
+    g.bench_function(BenchmarkId::from_parameter(name), |bench| bench.iter(&mut f));
+    if two {
+        set_num_threads(2);
+        g.bench_function(BenchmarkId::from_parameter(format!("{name} 2 threads")), |bench| bench.iter(&mut f));
+        set_num_threads(1);
+    }
+}
 
 fn backward(c: &mut Criterion) {
     for (m, k, n) in BACKWARD {
@@ -160,12 +198,19 @@ fn backward(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("backward/{m}x{k}x{n}"));
         g.throughput(Throughput::Elements(3 * 2 * (m * k * n) as u64));
         group_settings(&mut g, 3 * m * k * n);
-        g.bench_function(BenchmarkId::from_parameter("tapegrad"), |bench| {
-            bench.iter(|| {
-                tape.clear();
-                let grads = tape.param(&pa).matmul(tape.param(&pb)).backward_with(&seed);
-                black_box(&grads);
-            })
+        let two = square(m, k, n);
+        bench_threads(&mut g, "tapegrad", two, || {
+            tape.clear();
+            let grads = tape.param(&pa).matmul(tape.param(&pb)).backward_with(&seed);
+            black_box(&grads);
+        });
+        let (mut c_direct, mut da_direct, mut db_direct) = (vec![0.0; m * n], vec![0.0; m * k], vec![0.0; k * n]);
+        bench_threads(&mut g, "gemm", two, || {
+            let (a, b, g) =
+                (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n), MatRef::row_major(&g_seed, m, n));
+            gemm(1.0, a, b, 0.0, MatMut::row_major(&mut c_direct, m, n));
+            gemm(1.0, g, b.t(), 0.0, MatMut::row_major(&mut da_direct, m, k));
+            gemm(1.0, a.t(), g, 0.0, MatMut::row_major(&mut db_direct, k, n));
         });
         g.bench_function(BenchmarkId::from_parameter("matrixmultiply"), |bench| {
             bench.iter(|| mm(black_box(&mut c_mm), &mut da_mm, &mut db_mm))

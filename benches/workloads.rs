@@ -1,6 +1,8 @@
 //! The performance workloads W1-W4 (see BENCHMARKS.md), each a full training
-//! step or optimizer step, exactly as defined in the performance issue.
-//! `benches/peers/pytorch_workloads.py` runs the same workloads in PyTorch.
+//! step or optimizer step, exactly as defined in the performance issue; W2
+//! and W4 also on two threads (`set_num_threads(2)`). W5, the matrix
+//! products, is `benches/gemm.rs`. `benches/peers/pytorch_workloads.py` runs
+//! the same workloads in PyTorch.
 //!
 //!     cargo bench --bench workloads
 
@@ -9,7 +11,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::{Activation, Init, Mlp, Module, loss};
 use tapegrad::optim::{Adam, AdamW, Optimizer, Sgd};
-use tapegrad::{Param, Tape, Tensor};
+use tapegrad::{Param, Tape, Tensor, set_num_threads};
 
 /// W1: MLP 2-16-16-1, tanh, mean BCE with logits, batch 32 of two moons
 /// (noise 0.1), Adam at 1e-2.
@@ -39,15 +41,19 @@ fn w2_mnist_sized(c: &mut Criterion) {
     let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
     let mut opt = Adam::new(1e-3);
     let mut tape = Tape::new();
-    c.bench_function("W2 mnist-sized: 784-256-128-10 ReLU, CE, batch 128, Adam (step)", |b| {
-        b.iter(|| {
-            tape.clear();
-            let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
-            let y = tape.constant_from_slice(labels.data(), labels.shape());
-            let grads = loss::softmax_cross_entropy(out, y).backward();
-            opt.step(model.params_mut(), &grads);
-        })
-    });
+    let mut step = || {
+        tape.clear();
+        let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
+        let y = tape.constant_from_slice(labels.data(), labels.shape());
+        let grads = loss::softmax_cross_entropy(out, y).backward();
+        opt.step(model.params_mut(), &grads);
+    };
+    for threads in [1, 2] {
+        set_num_threads(threads);
+        let name = format!("W2 mnist-sized: 784-256-128-10 ReLU, CE, batch 128, Adam (step, {threads} thread)");
+        c.bench_function(&name, |b| b.iter(&mut step));
+    }
+    set_num_threads(1);
 }
 
 /// W3: micrograd's demo step: 2-16-16-1 ReLU, 100 moons points, SVM loss
@@ -82,9 +88,13 @@ fn w4_optimizer(c: &mut Criterion) {
     group.sample_size(20);
     let mut param = Param::new("w", Tensor::<f32>::randn([N], &mut rng));
     let mut adam = Adam::new(1e-3);
-    group.bench_function("Adam", |b| b.iter(|| adam.update(&mut param, &grad)));
     let mut adamw = AdamW::new(1e-3).weight_decay(1e-2);
-    group.bench_function("AdamW", |b| b.iter(|| adamw.update(&mut param, &grad)));
+    for threads in [1, 2] {
+        set_num_threads(threads);
+        group.bench_function(format!("Adam, {threads} thread"), |b| b.iter(|| adam.update(&mut param, &grad)));
+        group.bench_function(format!("AdamW, {threads} thread"), |b| b.iter(|| adamw.update(&mut param, &grad)));
+    }
+    set_num_threads(1);
     group.finish();
 }
 

@@ -29,6 +29,7 @@ mod error;
 mod float;
 pub mod io;
 mod kernels;
+pub mod linalg;
 pub mod nn;
 pub mod ops;
 pub mod optim;

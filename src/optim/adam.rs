@@ -356,9 +356,9 @@ impl<T: Float> AdamCore<T> {
         let step = AdamStep { l2, shrink, b1, one_minus_b1, b2, one_minus_b2, step_size, bc2_sqrt, eps };
         let (x, g) = (param.value_mut().data_mut(), grad.data());
         let (m, v) = (state.m.data_mut(), state.v.data_mut());
-        // A million elements a thread: below that, starting threads costs
-        // more than the memory traffic they share.
-        let threads = threads_for(x.len(), 1 << 20);
+        // At least 64k elements a thread (about 10 µs of work): below that,
+        // waking a thread costs more than it saves.
+        let threads = threads_for(x.len(), 1 << 16);
         if threads == 1 {
             return step.apply(x, g, m, v);
         }

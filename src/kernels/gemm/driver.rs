@@ -8,6 +8,7 @@ use super::pack::{pack_a, pack_b};
 use super::simd::Simd;
 use super::{BufferGuard, Elem, MatMut, MatRef};
 use crate::kernels::cpu::SimdLevel;
+use crate::kernels::threads::{run_parts, threads_for};
 
 /// Cache blocking of the packed path. The packing buffers hold up to
 /// `mc * kc` elements of `A` and `kc * nc` of `B`.
@@ -71,7 +72,55 @@ pub(super) fn run<T: Elem>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: MatR
         || (n == 1 && a.col_stride != 1 && a.row_stride == 1)
         || (m == 1 && b.col_stride != 1 && b.row_stride == 1);
     let (a, b, c) = if flip { (b.t(), a.t(), c.t()) } else { (a, b, c) };
-    T::compute(level, alpha, a, b, beta, c);
+    let parts = row_blocks(&a, &b, &c);
+    if parts == 1 {
+        return T::compute(level, alpha, a, b, beta, c);
+    }
+    run_parts(split_rows(a, c, parts), |(a, c)| T::compute(level, alpha, a, b, beta, c));
+}
+
+/// Products from this many multiply-adds on may be split across threads:
+/// below it (about 20 µs of work) handing a block to another thread costs
+/// more than it saves.
+const PARALLEL_MIN: usize = 1 << 21;
+/// Each thread gets at least this many rows of `C`, so that its share of
+/// packing `B` (which every thread repeats) stays small next to its work.
+const PARALLEL_MIN_ROWS: usize = 32;
+/// Blocks of rows are a multiple of this, so that every thread but the last
+/// runs whole tiles of the micro-kernel (16 rows at most).
+const ROW_ALIGN: usize = 16;
+
+/// Into how many blocks of rows to split `C` (1: not at all). Only a `C`
+/// whose rows are contiguous and do not overlap can be split into disjoint
+/// slices, which is every `C` the ops pass after orientation.
+fn row_blocks<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_, T>) -> usize {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let splittable = c.col_stride == 1 && c.cols <= c.row_stride;
+    if !splittable || m.saturating_mul(k).saturating_mul(n) < PARALLEL_MIN {
+        return 1;
+    }
+    threads_for(m, PARALLEL_MIN_ROWS)
+}
+
+/// `parts` pairs (rows of `A`, the same rows of `C`), covering `C` once.
+fn split_rows<'a, T>(a: MatRef<'a, T>, c: MatMut<'a, T>, parts: usize) -> Vec<(MatRef<'a, T>, MatMut<'a, T>)> {
+    let m = a.rows;
+    let block = m.div_ceil(parts).div_ceil(ROW_ALIGN) * ROW_ALIGN;
+    let mut blocks = Vec::with_capacity(parts);
+    let mut rest = c.data;
+    let mut i0 = 0;
+    while i0 < m {
+        let rows = block.min(m - i0);
+        // The last block keeps the tail of the slice (its last row may end
+        // before a full stride).
+        let (head, tail) = if i0 + rows < m { rest.split_at_mut(rows * c.row_stride) } else { (rest, &mut [][..]) };
+        let a_rows = MatRef { data: &a.data[i0 * a.row_stride..], rows, ..a };
+        let c_rows = MatMut { data: head, rows, cols: c.cols, row_stride: c.row_stride, col_stride: 1 };
+        blocks.push((a_rows, c_rows));
+        rest = tail;
+        i0 += rows;
+    }
+    blocks
 }
 
 /// The stride along a dimension of length 1 is never used: make it 1, so

@@ -99,20 +99,32 @@ use super::cpu::{self, SimdLevel};
 /// A read-only strided view of a matrix inside a slice.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a, T> {
+    /// The slice holding the matrix; element `(i, j)` is at
+    /// `i * row_stride + j * col_stride`.
     pub data: &'a [T],
+    /// Number of rows.
     pub rows: usize,
+    /// Number of columns.
     pub cols: usize,
+    /// Distance in the slice between consecutive rows.
     pub row_stride: usize,
+    /// Distance in the slice between consecutive columns.
     pub col_stride: usize,
 }
 
 /// A mutable strided view of a matrix inside a slice.
 #[derive(Debug)]
 pub struct MatMut<'a, T> {
+    /// The slice holding the matrix; element `(i, j)` is at
+    /// `i * row_stride + j * col_stride`.
     pub data: &'a mut [T],
+    /// Number of rows.
     pub rows: usize,
+    /// Number of columns.
     pub cols: usize,
+    /// Distance in the slice between consecutive rows.
     pub row_stride: usize,
+    /// Distance in the slice between consecutive columns.
     pub col_stride: usize,
 }
 
@@ -186,12 +198,15 @@ impl GemmScalar for f64 {
     }
 }
 
-/// `c = alpha * a * b + beta * c`. With `beta == 0`, `c` is not read.
+/// `c = alpha * a * b + beta * c`. With `beta == 0`, `c` is not read (it may
+/// hold NaN).
 ///
-/// Panics (a bug in the caller, not user input: ops check shapes first) if the
-/// dimensions disagree or a view reaches outside its slice.
+/// # Panics
+/// If the dimensions disagree (the message gives all three shapes) or a view
+/// reaches outside its slice. (The ops check shapes first and name
+/// themselves; this is the last line of defence.)
 #[inline]
-pub(crate) fn gemm<T: GemmScalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+pub fn gemm<T: GemmScalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     gemm_with(cpu::simd_level(), alpha, a, b, beta, c);
 }
 
@@ -215,7 +230,7 @@ fn gemm_with<T: GemmScalar>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: Mat
 }
 
 /// The arithmetic the kernels need, and each type's packing buffers.
-trait Elem: Copy + PartialEq + Debug + Add<Output = Self> + Mul<Output = Self> + 'static {
+trait Elem: Copy + PartialEq + Debug + Send + Sync + Add<Output = Self> + Mul<Output = Self> + 'static {
     const ZERO: Self;
     const ONE: Self;
 

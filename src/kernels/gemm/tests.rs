@@ -276,6 +276,29 @@ fn the_mlp_and_mnist_shapes_in_the_orientations_backward_uses() {
 }
 
 #[test]
+fn products_split_across_threads_match_the_naive_product() {
+    use Layout::*;
+    // Uneven splits (m not a multiple of the blocks), every layout of C (a
+    // column-major C is turned around first; a strided one is not split),
+    // and the dot path (n = 1).
+    let cases = [
+        (128, 784, 256, [Rows, Rows, Rows]),
+        (250, 130, 97, [Cols, Rows, Rows]),
+        (200, 300, 70, [Rows, Cols, Cols]),
+        (190, 120, 100, [Rows, Rows, Strided]),
+        (4000, 600, 1, [Rows, Rows, Rows]),
+    ];
+    for threads in [2, 3, 7] {
+        crate::kernels::threads::TEST_THREADS.set(Some(threads));
+        for (i, &(m, k, n, layouts)) in cases.iter().enumerate() {
+            check::<f32>(cpu::simd_level(), m, k, n, layouts, 1.0, 0.0, i as u64);
+            check::<f64>(cpu::simd_level(), m, k, n, layouts, -0.5, 2.0, i as u64);
+        }
+    }
+    crate::kernels::threads::TEST_THREADS.set(None);
+}
+
+#[test]
 fn zero_sized_dimensions() {
     for level in levels() {
         for (m, k, n) in [(0, 0, 0), (0, 3, 4), (3, 0, 4), (3, 4, 0), (0, 0, 5), (1, 0, 1), (17, 0, 33)] {
