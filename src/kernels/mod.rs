@@ -3,6 +3,7 @@
 pub(crate) mod cpu;
 pub(crate) mod gemm;
 pub(crate) mod math;
+pub(crate) mod pages;
 pub(crate) mod threads;
 pub(crate) mod vectorize;
 

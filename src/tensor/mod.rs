@@ -8,6 +8,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 
 use crate::error::TensorError;
 use crate::float::Float;
+use crate::kernels::pages;
 use crate::shape::{Shape, numel, shape_of};
 
 /// An n-dimensional array of `T` (`f32` by default), stored contiguously in
@@ -53,7 +54,8 @@ impl<T: Float> Tensor<T> {
     /// is `f(i)`.
     pub fn from_fn(shape: impl AsRef<[usize]>, f: impl FnMut(usize) -> T) -> Self {
         let shape = shape_of(shape);
-        let data = (0..numel(&shape)).map(f).collect();
+        let mut data = pages::with_capacity(numel(&shape));
+        data.extend((0..numel(&shape)).map(f));
         Tensor { shape, data }
     }
 
@@ -65,7 +67,8 @@ impl<T: Float> Tensor<T> {
     /// Every element equal to `value`.
     pub fn full(shape: impl AsRef<[usize]>, value: T) -> Self {
         let shape = shape_of(shape);
-        let data = vec![value; numel(&shape)];
+        let mut data = pages::with_capacity(numel(&shape));
+        data.resize(numel(&shape), value);
         Tensor { shape, data }
     }
 
