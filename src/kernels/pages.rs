@@ -1,8 +1,8 @@
 //! Large buffers on huge pages.
 //!
 //! A 10M-parameter Adam step streams four 40 MB arrays; with 4 KB pages the
-//! TLB misses cost about 15% of it (measured: 6.2-6.6 ms against 5.4-5.5
-//! with the machine's transparent huge pages forced on). Linux gives huge
+//! TLB misses cost about 15% of it (measured on one thread: 6.2-6.6 ms with
+//! 4 KB pages, 5.1-5.4 ms with huge pages). Linux gives huge
 //! pages to a region that asks for them (`madvise(MADV_HUGEPAGE)`, what
 //! PyTorch's CPU allocator does) when the system setting is `madvise`, the
 //! default on many distributions. [`with_capacity`] asks, for buffers of
