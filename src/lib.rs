@@ -9,6 +9,10 @@
 //!   sweep ([`Var::backward`]) returns [`Gradients`].
 //! * [`check_gradients`] compares the tape's gradients with central finite
 //!   differences.
+//! * [`nn`], [`optim`], [`data`] and [`io`]: layers and losses, optimizers
+//!   and schedules, toy data sets, safetensors weights and checkpoints.
+//! * [`linalg::gemm`] is the matrix product every op uses;
+//!   [`set_num_threads`] lets it and the optimizers use more than one thread.
 //!
 //! ```
 //! use tapegrad::prelude::*;

@@ -4,6 +4,7 @@ BENCHMARKS.md.
 
     .venv/bin/python benches/peers/pytorch_workloads.py            # 1 thread
     .venv/bin/python benches/peers/pytorch_workloads.py --threads 2
+    .venv/bin/python benches/peers/pytorch_workloads.py --only W4    # one workload
 
 Each figure is the median over repeats of the mean time of a batch of
 iterations (after warm-up), like criterion's estimate.
@@ -73,69 +74,76 @@ def training_step(model, opt, loss_fn, x, y):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5", help="comma-separated workloads, e.g. W4")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
     rows = []
 
-    # W1
-    x, y = make_moons(32, 0.1, gen)
-    for fused in (False, True):
-        model = mlp([2, 16, 16, 1], torch.nn.Tanh)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused)
-        t = measure(training_step(model, opt, F.binary_cross_entropy_with_logits, x, y))
-        rows.append((f"W1 tiny, Adam{' fused' if fused else ''}", f"{t * 1e6:.1f} us/step"))
-
-    # W2
-    x = torch.randn(128, 784)
-    labels = torch.randint(0, 10, (128,))
-    for fused in (False, True):
-        model = mlp([784, 256, 128, 10], torch.nn.ReLU)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused)
-        t = measure(training_step(model, opt, F.cross_entropy, x, labels))
-        rows.append((f"W2 mnist-sized, Adam{' fused' if fused else ''}", f"{t * 1e3:.3f} ms/step"))
-
-    # W3: micrograd's demo step
-    x, y = make_moons(100, 0.1, gen)
-    y = 2 * y - 1
-    model = mlp([2, 16, 16, 1], torch.nn.ReLU)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-
-    def svm_l2(scores, target):
-        return torch.relu(1 - target * scores).mean() + 1e-4 * sum((p * p).sum() for p in model.parameters())
-
-    t = measure(training_step(model, opt, svm_l2, x, y))
-    rows.append(("W3 micrograd demo, SGD", f"{t * 1e6:.1f} us/step"))
-
-    # W4
-    n = 10_000_000
-    p = torch.nn.Parameter(torch.randn(n))
-    p.grad = torch.randn(n)
-    for name, cls, kwargs in (("Adam", torch.optim.Adam, {}), ("AdamW", torch.optim.AdamW, {"weight_decay": 1e-2})):
+    if "W1" in only:
+        # W1
+        x, y = make_moons(32, 0.1, gen)
         for fused in (False, True):
-            opt = cls([p], lr=1e-3, fused=fused, **kwargs)
-            t = measure(opt.step, min_time=1.0, repeats=10)
-            rows.append((f"W4 {name}{' fused' if fused else ''}, 10M params", f"{t * 1e3:.2f} ms, {28 * n / t / 1e9:.1f} GB/s"))
+            model = mlp([2, 16, 16, 1], torch.nn.Tanh)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=fused)
+            t = measure(training_step(model, opt, F.binary_cross_entropy_with_logits, x, y))
+            rows.append((f"W1 tiny, Adam{' fused' if fused else ''}", f"{t * 1e6:.1f} us/step"))
 
-    # W5
-    for size in (256, 512, 1024):
-        a = torch.randn(size, size)
-        b = torch.randn(size, size)
-        flops = 2 * size**3
-        t = measure(lambda: a @ b, min_time=0.5)
-        rows.append((f"W5 matmul n={size} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
-        a_ = a.clone().requires_grad_(True)
-        b_ = b.clone().requires_grad_(True)
-        g = torch.randn(size, size)
+    if "W2" in only:
+        # W2
+        x = torch.randn(128, 784)
+        labels = torch.randint(0, 10, (128,))
+        for fused in (False, True):
+            model = mlp([784, 256, 128, 10], torch.nn.ReLU)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused)
+            t = measure(training_step(model, opt, F.cross_entropy, x, labels))
+            rows.append((f"W2 mnist-sized, Adam{' fused' if fused else ''}", f"{t * 1e3:.3f} ms/step"))
 
-        def fwd_bwd():
-            a_.grad = None
-            b_.grad = None
-            (a_ @ b_).backward(g)
+    if "W3" in only:
+        # W3: micrograd's demo step
+        x, y = make_moons(100, 0.1, gen)
+        y = 2 * y - 1
+        model = mlp([2, 16, 16, 1], torch.nn.ReLU)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
 
-        t = measure(fwd_bwd, min_time=0.5)
-        rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
+        def svm_l2(scores, target):
+            return torch.relu(1 - target * scores).mean() + 1e-4 * sum((p * p).sum() for p in model.parameters())
+
+        t = measure(training_step(model, opt, svm_l2, x, y))
+        rows.append(("W3 micrograd demo, SGD", f"{t * 1e6:.1f} us/step"))
+
+    if "W4" in only:
+        # W4
+        n = 10_000_000
+        p = torch.nn.Parameter(torch.randn(n))
+        p.grad = torch.randn(n)
+        for name, cls, kwargs in (("Adam", torch.optim.Adam, {}), ("AdamW", torch.optim.AdamW, {"weight_decay": 1e-2})):
+            for fused in (False, True):
+                opt = cls([p], lr=1e-3, fused=fused, **kwargs)
+                t = measure(opt.step, min_time=1.0, repeats=10)
+                rows.append((f"W4 {name}{' fused' if fused else ''}, 10M params", f"{t * 1e3:.2f} ms, {28 * n / t / 1e9:.1f} GB/s"))
+
+    if "W5" in only:
+        # W5
+        for size in (256, 512, 1024):
+            a = torch.randn(size, size)
+            b = torch.randn(size, size)
+            flops = 2 * size**3
+            t = measure(lambda: a @ b, min_time=0.5)
+            rows.append((f"W5 matmul n={size} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
+            a_ = a.clone().requires_grad_(True)
+            b_ = b.clone().requires_grad_(True)
+            g = torch.randn(size, size)
+
+            def fwd_bwd():
+                a_.grad = None
+                b_.grad = None
+                (a_ @ b_).backward(g)
+
+            t = measure(fwd_bwd, min_time=0.5)
+            rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
 
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     width = max(len(r[0]) for r in rows)
