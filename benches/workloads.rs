@@ -98,6 +98,27 @@ fn w4_optimizer(c: &mut Criterion) {
     group.finish();
 }
 
+/// The Adam step on parameters that stay in cache (200k and 1M elements),
+/// beside W4's 10M, which streams from memory.
+fn adam_in_cache(c: &mut Criterion) {
+    let mut group = c.benchmark_group("Adam step, smaller parameters");
+    for n in [200_000, 1_000_000] {
+        let mut rng = StdRng::seed_from_u64(5);
+        let grad = Tensor::<f32>::randn([n], &mut rng);
+        let mut param = Param::new("w", Tensor::<f32>::randn([n], &mut rng));
+        let mut adam = Adam::new(1e-3);
+        group.throughput(Throughput::BytesDecimal(28 * n as u64));
+        for threads in [1, 2] {
+            set_num_threads(threads);
+            group.bench_function(format!("{n} parameters, {threads} thread"), |b| {
+                b.iter(|| adam.update(&mut param, &grad))
+            });
+        }
+        set_num_threads(1);
+    }
+    group.finish();
+}
+
 /// Binding parameters to a tape: the cost `Module::forward` pays per step
 /// for the W1 and W2 models (a copy of each value into a reused buffer).
 fn param_binding(c: &mut Criterion) {
@@ -135,5 +156,5 @@ fn inference(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, w1_tiny, w2_mnist_sized, w3_micrograd, w4_optimizer, param_binding, inference);
+criterion_group!(benches, w1_tiny, w2_mnist_sized, w3_micrograd, w4_optimizer, adam_in_cache, param_binding, inference);
 criterion_main!(benches);
