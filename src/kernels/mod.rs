@@ -13,17 +13,26 @@ use crate::float::Float;
 /// them in one SIMD register, and rounding error grows with `n / 8` instead
 /// of `n`.
 pub(crate) fn sum<T: Float>(values: &[T]) -> T {
+    sum_zip(values, values, |v, _| v)
+}
+
+/// `Σ f(a[i], b[i])` over two slices of the same length, with [`sum`]'s
+/// eight accumulators: the losses' reductions, which a plain `.sum()` would
+/// leave scalar (a float sum may not be reordered unless the code says so).
+#[inline(always)]
+pub(crate) fn sum_zip<T: Float>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -> T {
+    debug_assert_eq!(a.len(), b.len());
     let mut acc = [T::ZERO; 8];
-    let chunks = values.chunks_exact(8);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for (a, &v) in acc.iter_mut().zip(chunk) {
-            *a += v;
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    for (a, b) in a_chunks.zip(b_chunks) {
+        for i in 0..8 {
+            acc[i] += f(a[i], b[i]);
         }
     }
     let mut total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for &v in rest {
-        total += v;
+    for (&a, &b) in a_rest.iter().zip(b_rest) {
+        total += f(a, b);
     }
     total
 }

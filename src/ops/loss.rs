@@ -8,6 +8,7 @@
 //! PyTorch's default `reduction="mean"`.
 
 use crate::float::Float;
+use crate::kernels::sum_zip;
 use crate::kernels::vectorize::vectorized;
 use crate::ops::elementwise::sigmoid;
 use crate::ops::softmax::lane_max_and_log_sum_exp;
@@ -17,7 +18,7 @@ use crate::tensor::Tensor;
 
 /// `mean((p - t)²)`.
 fn mse_forward<T: Float>(p: &[T], t: &[T]) -> T {
-    let total: T = p.iter().zip(t).map(|(&p, &t)| (p - t) * (p - t)).sum();
+    let total = vectorized(|| sum_zip(p, t, |p, t| (p - t) * (p - t)));
     total / T::from_usize(p.len())
 }
 
@@ -34,9 +35,16 @@ pub(crate) fn mse_backward<T: Float>(k: usize, p: &[T], t: &[T], g: T, target: &
 /// `-mean(y ln σ(x) + (1 - y) ln(1 - σ(x)))`, without an `exp` that can
 /// overflow or a `ln` of 0.
 fn bce_with_logits_forward<T: Float>(x: &[T], y: &[T]) -> T {
-    let total: T = vectorized(|| {
-        x.iter().zip(y).map(|(&x, &y)| x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().fast_ln_1p()).sum()
-    });
+    #[inline(always)]
+    fn term<T: Float>(x: T, y: T) -> T {
+        x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().fast_ln_1p()
+    }
+    // `inline(always)`: inlined into `vectorized`'s function, the loop is
+    // compiled for its vector width (left as a call, it stays scalar).
+    let total = vectorized(
+        #[inline(always)]
+        || sum_zip(x, y, term),
+    );
     total / T::from_usize(x.len())
 }
 
