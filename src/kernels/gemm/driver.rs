@@ -67,10 +67,15 @@ pub(super) fn run<T: Elem>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: MatR
     // Cᵀ = Bᵀ Aᵀ when that suits the kernels better: they store rows of C,
     // best when contiguous; a column vector C is best computed as dot
     // products of contiguous rows of A, and a row vector C as a row of A
-    // times contiguous rows of B.
+    // times contiguous rows of B. The kernels' vectors run along the rows of
+    // C, so a C with a few columns and more rows (a weight gradient with two
+    // inputs, say) is computed transposed, even at the price of strided
+    // stores: otherwise most lanes would compute padding.
+    let narrow = (2..8).contains(&n) && m >= 2 * n;
     let flip = (c.col_stride != 1 && c.row_stride == 1)
         || (n == 1 && a.col_stride != 1 && a.row_stride == 1)
-        || (m == 1 && b.col_stride != 1 && b.row_stride == 1);
+        || (m == 1 && b.col_stride != 1 && b.row_stride == 1)
+        || narrow;
     let (a, b, c) = if flip { (b.t(), a.t(), c.t()) } else { (a, b, c) };
     let parts = row_blocks(&a, &b, &c);
     if parts == 1 {
