@@ -18,7 +18,11 @@
 //!   inside its slice. `driver::run` handles the degenerate cases (an empty
 //!   `C`; `k = 0` or `alpha = 0`, where `C = beta C`) and turns the problem
 //!   around (`Cᵀ = Bᵀ Aᵀ`) when `C` is column-major or a vector is better
-//!   computed the other way, so that the kernels store contiguous rows.
+//!   computed the other way, so that the kernels store contiguous rows, and
+//!   when `C` has only a few columns (2-7) and more rows, so that their
+//!   vectors are not mostly padding.
+//! * With [`set_num_threads`](crate::set_num_threads) above 1, `run` splits
+//!   products of 2M multiply-adds and more by blocks of rows of `C`.
 //! * `arch` picks the code for the CPU's [`SimdLevel`](super::cpu::SimdLevel),
 //!   detected once at run time (`cpu`). The library is compiled for baseline
 //!   x86-64; the AVX2 and AVX-512 versions of the loops are compiled inside
