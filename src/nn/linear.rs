@@ -8,7 +8,6 @@ use super::{Init, Module};
 use crate::float::Float;
 use crate::ops::linear;
 use crate::param::Param;
-use crate::shape::{Shape, numel};
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
@@ -77,17 +76,7 @@ impl<T: Float> Module<T> for Linear<T> {
     }
 
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
-        let (inputs, outputs) = (self.inputs(), self.outputs());
-        let shape = x.shape();
-        assert!(
-            shape.last() == Some(&inputs),
-            "Linear::predict: cannot apply weight [{outputs}, {inputs}] to input {shape:?} (weight is [out, in])"
-        );
-        let mut out_shape = Shape::from_slice(shape);
-        *out_shape.last_mut().expect("checked non-empty") = outputs;
-        let mut out = Vec::with_capacity(numel(&out_shape));
-        linear::forward(x, self.weight.value(), Some(self.bias.value()), &mut out);
-        Tensor::from_vec(out, out_shape)
+        linear::apply("Linear::predict", x, self.weight.value(), Some(self.bias.value()))
     }
 
     fn params(&self) -> impl Iterator<Item = &Param<T>> {

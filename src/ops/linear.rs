@@ -20,9 +20,31 @@ fn rows_of(x_shape: &[usize]) -> usize {
     numel(&x_shape[..x_shape.len() - 1])
 }
 
-/// Forward: every row of `out` is `b + x_row Wᵀ` (also the tape-free path
-/// of `nn::Linear::predict`).
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &mut Vec<T>) {
+/// The shape of `x Wᵀ` (`x`'s shape with its last axis `W`'s rows).
+///
+/// # Panics
+/// If `W` is not 2-D or its columns do not match `x`'s last axis, with a
+/// message that starts with `op`.
+fn output_shape(op: &str, x_shape: &[usize], w_shape: &[usize]) -> Shape {
+    if w_shape.len() != 2 || x_shape.is_empty() || x_shape[x_shape.len() - 1] != w_shape[1] {
+        panic!("{op}: cannot apply weight {w_shape:?} to input {x_shape:?} (weight is [out, in])");
+    }
+    let mut out_shape = Shape::from_slice(x_shape);
+    *out_shape.last_mut().expect("checked non-empty") = w_shape[0];
+    out_shape
+}
+
+/// `x Wᵀ + b` on plain tensors, without a tape: `nn::Linear::predict`.
+/// `op` names the caller in the shape-mismatch panic.
+pub(crate) fn apply<T: Float>(op: &str, x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>) -> Tensor<T> {
+    let out_shape = output_shape(op, x.shape(), w.shape());
+    let mut out = Vec::with_capacity(numel(&out_shape));
+    forward(x, w, b, &mut out);
+    Tensor::from_vec(out, out_shape)
+}
+
+/// Forward: every row of `out` is `b + x_row Wᵀ`.
+fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &mut Vec<T>) {
     let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
     let rows = rows_of(x.shape());
     let beta = match b {
@@ -83,9 +105,7 @@ impl<'t, T: Float> Var<'t, T> {
         const NAME: &str = "linear";
         self.same_tape(weight, NAME);
         let (x_shape, w_shape) = (self.shape(), weight.shape());
-        if w_shape.len() != 2 || x_shape.is_empty() || x_shape[x_shape.len() - 1] != w_shape[1] {
-            panic!("{NAME}: cannot apply weight {w_shape:?} to input {x_shape:?} (weight is [out, in])");
-        }
+        let out_shape = output_shape(NAME, &x_shape, &w_shape);
         if let Some(b) = bias {
             self.same_tape(b, NAME);
             let b_shape = b.shape();
@@ -95,8 +115,6 @@ impl<'t, T: Float> Var<'t, T> {
                 w_shape[0]
             );
         }
-        let mut out_shape: Shape = x_shape.clone();
-        *out_shape.last_mut().expect("checked non-empty") = w_shape[0];
         let (ix, iw, ib) = (self.id as usize, weight.id as usize, bias.map(|b| b.id as usize));
         let op = Op::Linear(self.id, weight.id, bias.map(|b| b.id));
         self.tape.record(op, out_shape, |nodes, out| {

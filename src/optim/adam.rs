@@ -165,7 +165,7 @@ impl<T: Float> Optimizer<T> for Adam<T> {
     }
 
     fn name(&self) -> &'static str {
-        "Adam"
+        self.core.name
     }
 
     fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
@@ -231,7 +231,7 @@ pub(super) enum WeightDecay {
 /// messages, and the default decay).
 #[derive(Clone, Debug)]
 pub(super) struct AdamCore<T: Float> {
-    name: &'static str,
+    pub(super) name: &'static str,
     decay: WeightDecay,
     pub(super) lr: f64,
     beta1: f64,

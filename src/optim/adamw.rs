@@ -119,7 +119,7 @@ impl<T: Float> Optimizer<T> for AdamW<T> {
     }
 
     fn name(&self) -> &'static str {
-        "AdamW"
+        self.core.name
     }
 
     fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
