@@ -175,8 +175,8 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
     }
 
     fn import_state(&mut self, id: ParamId, mut entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        let velocity = take_tensor("Momentum", &mut entries, "velocity")?;
-        expect_no_more("Momentum", &entries)?;
+        let velocity = take_tensor(self.name(), &mut entries, "velocity")?;
+        expect_no_more(self.name(), &entries)?;
         self.set_velocity(id, velocity);
         Ok(())
     }
@@ -186,7 +186,7 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
     }
 
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes("Momentum", param, grad);
+        check_shapes(self.name(), param, grad);
         let velocity = self.velocity.entry(param.id()).or_insert_with(|| Tensor::zeros(param.shape()));
         assert!(
             velocity.shape() == param.shape(),

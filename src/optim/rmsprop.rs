@@ -137,8 +137,8 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
     }
 
     fn import_state(&mut self, id: ParamId, mut entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        let square_avg = take_tensor("RmsProp", &mut entries, "square_avg")?;
-        expect_no_more("RmsProp", &entries)?;
+        let square_avg = take_tensor(self.name(), &mut entries, "square_avg")?;
+        expect_no_more(self.name(), &entries)?;
         self.set_square_avg(id, square_avg);
         Ok(())
     }
@@ -148,7 +148,7 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
     }
 
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes("RmsProp", param, grad);
+        check_shapes(self.name(), param, grad);
         let square_avg = self.square_avg.entry(param.id()).or_insert_with(|| Tensor::zeros(param.shape()));
         assert!(
             square_avg.shape() == param.shape(),

@@ -62,11 +62,11 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
     }
 
     fn import_state(&mut self, _: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        expect_no_more("Sgd", &entries)
+        expect_no_more(self.name(), &entries)
     }
 
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes("Sgd", param, grad);
+        check_shapes(self.name(), param, grad);
         let lr = T::from_f64(self.lr);
         let wd = T::from_f64(self.weight_decay);
         for (x, &g) in param.value_mut().data_mut().iter_mut().zip(grad.data()) {
