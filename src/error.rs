@@ -1,8 +1,14 @@
-//! Errors returned (not panicked) by fallible constructors and I/O.
+//! Every error the crate returns (rather than panics with), one type per
+//! domain: building a tensor ([`TensorError`]), pairing data into a data set
+//! ([`DataError`]), restoring an optimizer's state ([`StateError`]), and
+//! files ([`FileError`]). Each says what is wrong and names what it is
+//! about: the shape, the tensor, the optimizer's entry, the path.
+#![forbid(unsafe_code)]
 
 use std::fmt;
+use std::path::PathBuf;
 
-use crate::shape::Shape;
+use crate::shape::{Shape, numel};
 
 /// Why a tensor could not be built from the data given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,13 +25,202 @@ pub enum TensorError {
 impl fmt::Display for TensorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TensorError::LengthMismatch { len, shape } => write!(
-                f,
-                "cannot build a tensor of shape {shape:?} ({} elements) from {len} values",
-                crate::shape::numel(shape)
-            ),
+            TensorError::LengthMismatch { len, shape } => {
+                write!(f, "cannot build a tensor of shape {shape:?} ({} elements) from {len} values", numel(shape))
+            }
         }
     }
 }
 
 impl std::error::Error for TensorError {}
+
+/// Why inputs and targets could not be paired into a
+/// [`Dataset`](crate::data::Dataset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataError {
+    /// `x` is not 2-D (`[N, D]`).
+    XNotMatrix {
+        /// The shape of `x`.
+        x: Shape,
+    },
+    /// `y` is a scalar: it has no example axis.
+    YScalar {
+        /// The shape of `y`.
+        y: Shape,
+    },
+    /// `x` and `y` hold different numbers of examples.
+    ExampleCountMismatch {
+        /// The shape of `x`.
+        x: Shape,
+        /// The shape of `y`.
+        y: Shape,
+    },
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::XNotMatrix { x } => write!(f, "x must be 2-D [N, D], but has shape {x:?}"),
+            DataError::YScalar { y } => {
+                write!(f, "y must have an example axis (shape [N, ...]), but has shape {y:?}")
+            }
+            DataError::ExampleCountMismatch { x, y } => {
+                write!(f, "x has shape {x:?} ({} examples) but y has shape {y:?} ({} examples)", x[0], y[0])
+            }
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Why saved state could not be put back into an optimizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateError {
+    /// An entry the optimizer needs is not there.
+    Missing {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The entry's name (`"m"`, `"velocity"`).
+        entry: &'static str,
+    },
+    /// An entry holds a tensor where a count belongs, or the reverse.
+    WrongKind {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The entry's name.
+        entry: &'static str,
+        /// What it should hold: `"a tensor"` or `"a count"`.
+        expected: &'static str,
+    },
+    /// An entry the optimizer does not know.
+    Unexpected {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The entry's name.
+        entry: String,
+    },
+    /// The state's tensors do not all have one shape.
+    Shapes {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The first tensor's shape.
+        first: Vec<usize>,
+        /// A tensor of another shape.
+        other: Vec<usize>,
+    },
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateError::Missing { optimizer, entry } => write!(f, "{optimizer}: state entry {entry:?} is missing"),
+            StateError::WrongKind { optimizer, entry, expected } => {
+                write!(f, "{optimizer}: state entry {entry:?} should be {expected}")
+            }
+            StateError::Unexpected { optimizer, entry } => write!(f, "{optimizer}: unexpected state entry {entry:?}"),
+            StateError::Shapes { optimizer, first, other } => {
+                write!(f, "{optimizer}: state tensors of shapes {first:?} and {other:?} differ")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StateError {}
+
+/// Why a file (or its bytes) could not be saved or loaded. Nothing in the
+/// model or optimizer is changed when a load fails; the previous file at a
+/// path is left as it was when a save fails.
+#[derive(Debug)]
+pub enum FileError {
+    /// Reading, writing, syncing or renaming failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        error: std::io::Error,
+    },
+    /// The bytes are not a valid safetensors file (truncated, corrupted,
+    /// not safetensors at all), or tensors could not be serialised (two
+    /// parameters with one name, a name with a `/` in a checkpoint).
+    Format(String),
+    /// A parameter of the model has no tensor of its name in the file.
+    Missing {
+        /// The parameter's name.
+        name: String,
+    },
+    /// The file has a tensor the model has no parameter for (a strict load
+    /// refuses it; a partial load reports it).
+    Unexpected {
+        /// The tensor's name.
+        name: String,
+    },
+    /// A tensor's shape differs from its parameter's.
+    Shape {
+        /// The tensor's name.
+        name: String,
+        /// The parameter's shape.
+        expected: Vec<usize>,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// A tensor's element type differs from the model's.
+    Dtype {
+        /// The tensor's name.
+        name: String,
+        /// The model's element type (`float32`, `float64`).
+        expected: &'static str,
+        /// The type in the file.
+        found: String,
+    },
+    /// The file is not a tapegrad checkpoint, or one of another version.
+    NotACheckpoint(String),
+    /// The checkpoint holds the state of another optimizer.
+    OptimizerMismatch {
+        /// The optimizer being loaded into.
+        expected: &'static str,
+        /// The optimizer named in the file.
+        found: String,
+    },
+    /// A parameter's optimizer state in the checkpoint is incomplete or
+    /// does not fit.
+    OptimizerState {
+        /// The parameter's name.
+        name: String,
+        /// What is wrong.
+        error: StateError,
+    },
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            FileError::Format(e) => write!(f, "not a valid safetensors file: {e}"),
+            FileError::Missing { name } => write!(f, "tensor {name:?} is missing from the file"),
+            FileError::Unexpected { name } => {
+                write!(f, "the file has a tensor {name:?} that the model has no parameter for")
+            }
+            FileError::Shape { name, expected, found } => {
+                write!(f, "tensor {name:?} has shape {found:?} in the file, but the parameter has shape {expected:?}")
+            }
+            FileError::Dtype { name, expected, found } => {
+                write!(f, "tensor {name:?} is {found} in the file, but the model is {expected}")
+            }
+            FileError::NotACheckpoint(why) => write!(f, "not a tapegrad checkpoint: {why}"),
+            FileError::OptimizerMismatch { expected, found } => {
+                write!(f, "the checkpoint holds {found} state, but the optimizer is {expected}")
+            }
+            FileError::OptimizerState { name, error } => write!(f, "optimizer state of parameter {name:?}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FileError::Io { error, .. } => Some(error),
+            FileError::OptimizerState { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

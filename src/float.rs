@@ -7,16 +7,39 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 use crate::kernels::gemm::GemmScalar;
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    /// What the crate itself needs of an element type beyond [`Float`]'s
+    /// public arithmetic: vectorisable math for the kernels and the byte
+    /// encoding of files. In a private module, so that it cannot be named
+    /// (or implemented) outside the crate.
+    ///
+    /// [`Float`]: super::Float
+    pub trait Sealed: Copy {
+        /// Size in bytes.
+        const BYTES: usize;
+        /// Appends the little-endian bytes of `self`.
+        fn write_le(self, out: &mut Vec<u8>);
+        /// Reads a value from exactly `BYTES` little-endian bytes.
+        fn read_le(bytes: &[u8]) -> Self;
+        /// `e^self` in a form that loops vectorise: for `f32` an
+        /// approximation within 2 ulps (`kernels/math.rs`), for `f64` the
+        /// standard `exp`.
+        fn fast_exp(self) -> Self;
+        /// `ln(1 + self)` for finite `self >= 0`, in a form that loops
+        /// vectorise: for `f32` within 2 ulps, for `f64` the standard `ln_1p`.
+        fn fast_ln_1p(self) -> Self;
+        /// `tanh self` in a form that loops vectorise: for `f32` a rational
+        /// approximation within about 7e-8 of the exact value near 0 and
+        /// 5e-7 near ±1, for `f64` the standard `tanh`.
+        fn fast_tanh(self) -> Self;
+    }
 }
 
 /// A floating-point element type: `f32` (the default everywhere) or `f64`
 /// (used by gradient checks).
 ///
-/// The trait is sealed: the kernels rely on IEEE-754 semantics and on the GEMM
-/// crate supporting the type, so only `f32` and `f64` implement it.
+/// The trait is sealed: the kernels rely on IEEE-754 semantics and on the
+/// crate's GEMM and vectorised math supporting the type, so only `f32` and
+/// `f64` implement it.
 pub trait Float:
     sealed::Sealed
     + GemmScalar
@@ -80,29 +103,6 @@ pub trait Float:
     fn is_nan(self) -> bool;
     /// Cosine.
     fn cos(self) -> Self;
-    /// Size in bytes.
-    #[doc(hidden)]
-    const BYTES: usize;
-    /// Appends the little-endian bytes of `self` (for file formats).
-    #[doc(hidden)]
-    fn write_le(self, out: &mut Vec<u8>);
-    /// Reads a value from exactly [`Float::BYTES`] little-endian bytes.
-    #[doc(hidden)]
-    fn read_le(bytes: &[u8]) -> Self;
-    /// `e^self` in a form that loops vectorise: for `f32` an approximation
-    /// within 2 ulps (`kernels/math.rs`), for `f64` the standard `exp`.
-    #[doc(hidden)]
-    fn fast_exp(self) -> Self;
-    /// `ln(1 + self)` for finite `self >= 0`, in a form that loops
-    /// vectorise: for `f32` within 2 ulps (`kernels/math.rs`), for `f64` the
-    /// standard `ln_1p`.
-    #[doc(hidden)]
-    fn fast_ln_1p(self) -> Self;
-    /// `tanh self` in a form that loops vectorise: for `f32` a rational
-    /// approximation within about 7e-8 of the exact value near 0 and 5e-7
-    /// near ±1, for `f64` the standard `tanh`.
-    #[doc(hidden)]
-    fn fast_tanh(self) -> Self;
 }
 
 macro_rules! impl_float {
@@ -176,6 +176,9 @@ macro_rules! impl_float {
             fn cos(self) -> Self {
                 <$t>::cos(self)
             }
+        }
+
+        impl sealed::Sealed for $t {
             const BYTES: usize = std::mem::size_of::<$t>();
             fn write_le(self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.to_le_bytes());

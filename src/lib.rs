@@ -28,27 +28,35 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod data;
+// Layers, each importing only from the ones above it in this list:
+// kernels; float, shape, error; tensor, param; ops; tape; nn, optim, data;
+// io. ARCHITECTURE.md draws the diagram.
+mod kernels;
+
 mod error;
 mod float;
-pub mod io;
-mod kernels;
-pub mod linalg;
-pub mod nn;
-pub mod ops;
-pub mod optim;
+mod shape;
+
 mod param;
-pub mod shape;
-mod tape;
 mod tensor;
+
+mod ops;
+
+mod tape;
+
+pub mod data;
+pub mod nn;
+pub mod optim;
+
+pub mod io;
+pub mod linalg;
 
 pub use error::TensorError;
 pub use float::Float;
 pub use kernels::threads::{num_threads, set_num_threads};
 pub use param::{Param, ParamId};
-pub use tape::{
-    Anomaly, BinaryOp, GradCheck, Gradients, InputCheck, NodeId, Op, Phase, Tape, UnaryOp, Var, check_gradients,
-};
+pub use shape::Shape;
+pub use tape::{Anomaly, GradCheck, Gradients, InputCheck, NodeInfo, Phase, Tape, Var, check_gradients, grad};
 pub use tensor::Tensor;
 
 /// The names most programs need: the core types, the nn layer, the
@@ -60,7 +68,7 @@ pub mod prelude {
         Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, RmsProp, Schedule,
         Sgd, StepDecay, Warmup,
     };
-    pub use crate::{Float, Gradients, Param, Tape, Tensor, Var, check_gradients};
+    pub use crate::{Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad};
 }
 
 // The README's examples are compiled and run as doctests.

@@ -1,5 +1,7 @@
 //! [`Param`]: a named, trainable tensor that lives outside any tape.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::float::Float;
@@ -19,6 +21,32 @@ impl ParamId {
     /// The raw number, for display.
     pub fn get(self) -> u64 {
         self.0
+    }
+}
+
+/// A map keyed by parameter id, for the tape's bindings, the gradients and
+/// the optimizers' state: lookups are O(1), and (the hash being fixed)
+/// iteration order depends only on the order of insertion.
+pub(crate) type ParamMap<V> = HashMap<ParamId, V, BuildHasherDefault<ParamIdHasher>>;
+
+/// Ids are consecutive numbers; multiplying by a large odd constant
+/// (Fibonacci hashing) spreads them over the high bits the table probes by.
+#[derive(Default)]
+pub(crate) struct ParamIdHasher(u64);
+
+impl Hasher for ParamIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 

@@ -1,4 +1,5 @@
 //! Shapes, strides and NumPy broadcasting.
+#![forbid(unsafe_code)]
 
 use smallvec::SmallVec;
 
@@ -7,17 +8,17 @@ use smallvec::SmallVec;
 pub type Shape = SmallVec<[usize; 4]>;
 
 /// Builds a [`Shape`] from anything that looks like a list of extents.
-pub fn shape_of(dims: impl AsRef<[usize]>) -> Shape {
+pub(crate) fn shape_of(dims: impl AsRef<[usize]>) -> Shape {
     Shape::from_slice(dims.as_ref())
 }
 
 /// Number of elements of a tensor of this shape (1 for a scalar, shape `[]`).
-pub fn numel(shape: &[usize]) -> usize {
+pub(crate) fn numel(shape: &[usize]) -> usize {
     shape.iter().product()
 }
 
 /// Row-major strides, in elements, of a contiguous tensor of this shape.
-pub fn contiguous_strides(shape: &[usize]) -> Shape {
+pub(crate) fn contiguous_strides(shape: &[usize]) -> Shape {
     let mut strides: Shape = SmallVec::from_elem(0, shape.len());
     let mut stride = 1;
     for (s, &extent) in strides.iter_mut().zip(shape).rev() {
@@ -31,7 +32,7 @@ pub fn contiguous_strides(shape: &[usize]) -> Shape {
 /// the right; each pair of extents must be equal or one of them 1.
 ///
 /// Returns `None` if the shapes do not broadcast.
-pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Shape> {
+pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Shape> {
     let ndim = a.len().max(b.len());
     let mut out: Shape = SmallVec::from_elem(0, ndim);
     for i in 0..ndim {
@@ -50,7 +51,7 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Shape> {
 /// The strides with which an operand of shape `operand`, broadcast to `out`,
 /// is read: the operand's own row-major strides, left-padded to `out`'s rank,
 /// with 0 along every axis where the operand is broadcast.
-pub fn broadcast_strides(operand: &[usize], out: &[usize]) -> Shape {
+pub(crate) fn broadcast_strides(operand: &[usize], out: &[usize]) -> Shape {
     debug_assert!(operand.len() <= out.len());
     let pad = out.len() - operand.len();
     let mut strides: Shape = SmallVec::from_elem(0, out.len());
@@ -67,7 +68,7 @@ pub fn broadcast_strides(operand: &[usize], out: &[usize]) -> Shape {
 /// Resolves a possibly negative axis (`-1` is the last) against a rank.
 ///
 /// Panics with a message naming `op` if the axis is out of range.
-pub fn resolve_axis(op: &str, axis: isize, shape: &[usize]) -> usize {
+pub(crate) fn resolve_axis(op: &str, axis: isize, shape: &[usize]) -> usize {
     let ndim = shape.len() as isize;
     let resolved = if axis < 0 { axis + ndim } else { axis };
     if resolved < 0 || resolved >= ndim {
@@ -79,13 +80,13 @@ pub fn resolve_axis(op: &str, axis: isize, shape: &[usize]) -> usize {
 /// Splits a shape around `axis` into `(outer, len, inner)`: the tensor is then
 /// `outer` blocks of `len` lanes entries, consecutive entries of a lane being
 /// `inner` apart.
-pub fn lanes(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+pub(crate) fn lanes(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     (numel(&shape[..axis]), shape[axis], numel(&shape[axis + 1..]))
 }
 
 /// The shape after reducing `axis`: that extent becomes 1 with `keepdim`, or
 /// disappears without.
-pub fn reduced_shape(shape: &[usize], axis: usize, keepdim: bool) -> Shape {
+pub(crate) fn reduced_shape(shape: &[usize], axis: usize, keepdim: bool) -> Shape {
     let mut out = shape_of(shape);
     if keepdim {
         out[axis] = 1;
@@ -101,7 +102,7 @@ pub fn reduced_shape(shape: &[usize], axis: usize, keepdim: bool) -> Shape {
 /// starts the row, given each operand's strides over `shape`. The caller walks
 /// the row itself with the innermost strides, which lets it pick a loop the
 /// compiler can vectorise.
-pub fn for_each_row<const K: usize>(shape: &[usize], strides: [&[usize]; K], mut row: impl FnMut([usize; K])) {
+pub(crate) fn for_each_row<const K: usize>(shape: &[usize], strides: [&[usize]; K], mut row: impl FnMut([usize; K])) {
     let ndim = shape.len();
     if ndim == 0 {
         row([0; K]);

@@ -1,5 +1,6 @@
 //! A training step in steady state allocates nothing: the tape reuses its
-//! buffers after `clear`, the backward sweep reuses its gradient storage, the
+//! buffers after `clear`, the backward sweep reuses the buffers of the
+//! `Gradients` it sweeps into (`backward_into`), the
 //! GEMM reuses its packing buffers, and optimizer state is created once. A
 //! counting global allocator proves it, so that it cannot regress; it also
 //! measures peak memory and shows that a long run does not grow.
@@ -11,7 +12,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
-use tapegrad::{Tape, Tensor};
+use tapegrad::{Gradients, Tape, Tensor};
 
 /// Counts the allocations of the current thread only, so that the test
 /// harness's other threads cannot disturb the count.
@@ -92,8 +93,23 @@ enum Loss {
     SoftmaxCrossEntropy,
 }
 
-/// One training step on a reused tape, feeding the batch without allocating.
-fn train_step(tape: &mut Tape, model: &mut Mlp, opt: &mut impl Optimizer, x: &Tensor, y: &Tensor, kind: Loss) -> f32 {
+/// A reused tape and the gradients reused by every sweep.
+#[derive(Default)]
+struct Buffers {
+    tape: Tape,
+    grads: Gradients,
+}
+
+/// One training step on reused buffers, feeding the batch without allocating.
+fn train_step(
+    buffers: &mut Buffers,
+    model: &mut Mlp,
+    opt: &mut impl Optimizer,
+    x: &Tensor,
+    y: &Tensor,
+    kind: Loss,
+) -> f32 {
+    let Buffers { tape, grads } = buffers;
     tape.clear();
     let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
     let target = tape.constant_from_slice(y.data(), y.shape());
@@ -102,8 +118,8 @@ fn train_step(tape: &mut Tape, model: &mut Mlp, opt: &mut impl Optimizer, x: &Te
         Loss::SoftmaxCrossEntropy => loss::softmax_cross_entropy(out, target),
     };
     let value = loss.item();
-    let grads = loss.backward();
-    opt.step(model.params_mut(), &grads);
+    loss.backward_into(grads);
+    opt.step(model.params_mut(), grads);
     value
 }
 
@@ -116,7 +132,7 @@ fn assert_steady_state_allocates_nothing(
     y: &Tensor,
     kind: Loss,
 ) {
-    let mut tape = Tape::new();
+    let mut tape = Buffers::default();
     let first = train_step(&mut tape, model, opt, x, y, kind);
     for _ in 0..3 {
         train_step(&mut tape, model, opt, x, y, kind);
@@ -185,7 +201,7 @@ fn w2_peak_memory_stays_under_one_and_a_half_times_what_training_must_hold() {
     let before = reset_peak();
     let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
     let mut opt = Adam::new(1e-3);
-    let mut tape = Tape::new();
+    let mut tape = Buffers::default();
     for _ in 0..5 {
         train_step(&mut tape, &mut model, &mut opt, &x, &y, Loss::SoftmaxCrossEntropy);
     }
@@ -207,7 +223,7 @@ fn a_hundred_thousand_steps_on_one_tape_do_not_grow_memory() {
     let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
     let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
     let mut opt = Adam::new(1e-3);
-    let mut tape = Tape::new();
+    let mut tape = Buffers::default();
     for _ in 0..1_000 {
         train_step(&mut tape, &mut model, &mut opt, data.x(), data.y(), Loss::BceWithLogits);
     }

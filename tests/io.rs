@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
 use tapegrad::io::{
-    LoadError, checkpoint_to_bytes, load_checkpoint, load_checkpoint_bytes, load_weights, load_weights_bytes,
+    FileError, checkpoint_to_bytes, load_checkpoint, load_checkpoint_bytes, load_weights, load_weights_bytes,
     load_weights_partial, save_checkpoint, save_weights, weights_to_bytes,
 };
 use tapegrad::nn::{Activation, Mlp, Module, loss};
@@ -61,7 +61,7 @@ fn a_strict_load_names_the_tensor_that_does_not_fit_and_changes_nothing() {
     let mut bigger = Mlp::<f32>::new(&[2, 8, 8, 8, 1], Activation::Tanh, &mut StdRng::seed_from_u64(5));
     let before = values(&bigger);
     match load_weights_bytes(&mut bigger, &bytes) {
-        Err(LoadError::Shape { name, expected, found }) => {
+        Err(FileError::Shape { name, expected, found }) => {
             assert_eq!((name.as_str(), expected, found), ("layers.2.weight", vec![8, 8], vec![1, 8]));
         }
         other => panic!("expected a shape error, got {other:?}"),
@@ -70,7 +70,7 @@ fn a_strict_load_names_the_tensor_that_does_not_fit_and_changes_nothing() {
 
     let mut smaller = Mlp::<f32>::new(&[2, 8, 1], Activation::Tanh, &mut StdRng::seed_from_u64(5));
     let err = load_weights_bytes(&mut smaller, &bytes).unwrap_err();
-    assert!(matches!(&err, LoadError::Unexpected { name } if name == "layers.2.bias"), "{err}");
+    assert!(matches!(&err, FileError::Unexpected { name } if name == "layers.2.bias"), "{err}");
     assert_eq!(err.to_string(), "the file has a tensor \"layers.2.bias\" that the model has no parameter for");
 
     let mut wider = Mlp::<f32>::new(&[2, 9, 8, 1], Activation::Tanh, &mut StdRng::seed_from_u64(5));
@@ -82,7 +82,7 @@ fn a_strict_load_names_the_tensor_that_does_not_fit_and_changes_nothing() {
 
     let mut double = Mlp::<f64>::new(&[2, 8, 8, 1], Activation::Tanh, &mut StdRng::seed_from_u64(5));
     let err = load_weights_bytes(&mut double, &bytes).unwrap_err();
-    assert!(matches!(&err, LoadError::Dtype { name, expected: "float64", .. } if name == "layers.0.weight"), "{err}");
+    assert!(matches!(&err, FileError::Dtype { name, expected: "float64", .. } if name == "layers.0.weight"), "{err}");
     assert_eq!(err.to_string(), "tensor \"layers.0.weight\" is float32 in the file, but the model is float64");
 }
 
@@ -109,7 +109,7 @@ fn corrupt_files_are_errors_not_panics() {
     let before = values(&m);
     // Truncated anywhere.
     for len in [0, 4, 8, 20, bytes.len() / 2, bytes.len() - 1] {
-        assert!(matches!(load_weights_bytes(&mut m, &bytes[..len]), Err(LoadError::Format(_))), "truncated to {len}");
+        assert!(matches!(load_weights_bytes(&mut m, &bytes[..len]), Err(FileError::Format(_))), "truncated to {len}");
     }
     // One flipped bit in the last tensor's data: caught by the checksum.
     let mut flipped = bytes.clone();
@@ -120,7 +120,7 @@ fn corrupt_files_are_errors_not_panics() {
     assert!(load_weights_bytes(&mut m, b"definitely not a model").is_err());
     assert_eq!(values(&m), before);
     // A file that does not exist.
-    assert!(matches!(load_weights(&mut m, temp_path("missing.safetensors")), Err(LoadError::Io(_))));
+    assert!(matches!(load_weights(&mut m, temp_path("missing.safetensors")), Err(FileError::Io { .. })));
 }
 
 #[test]
@@ -226,10 +226,10 @@ fn a_checkpoint_refuses_another_optimizer_or_a_weights_file() {
     let err = load_checkpoint_bytes(&bytes, &mut model(2), &mut Momentum::new(0.1, 0.9)).unwrap_err();
     assert_eq!(err.to_string(), "the checkpoint holds AdamW state, but the optimizer is Momentum");
     let err = load_checkpoint_bytes(&weights_to_bytes(&m).unwrap(), &mut model(2), &mut optimizer()).unwrap_err();
-    assert!(matches!(err, LoadError::NotACheckpoint(_)), "{err}");
+    assert!(matches!(err, FileError::NotACheckpoint(_)), "{err}");
     // And a truncated checkpoint.
     let err = load_checkpoint_bytes(&bytes[..bytes.len() - 3], &mut model(2), &mut optimizer()).unwrap_err();
-    assert!(matches!(err, LoadError::Format(_)), "{err}");
+    assert!(matches!(err, FileError::Format(_)), "{err}");
 }
 
 #[test]

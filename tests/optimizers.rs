@@ -291,7 +291,7 @@ fn the_two_momentum_forms_agree_at_a_constant_learning_rate() {
             let (a, b) = (run(&mut form1, &mut x1, 1, |_| lr), run(&mut form2, &mut x2, 1, |_| lr));
             // Same path up to rounding; the form-1 velocity is -lr times the form-2 velocity.
             assert_same_path(&format!("nesterov {nesterov}, step {t}"), &a, &b, 1e-12);
-            let (v1, v2) = (form1.velocity(x1.id()).unwrap(), form2.velocity(x2.id()).unwrap());
+            let (v1, v2) = (&form1.state(x1.id()).unwrap().velocity, &form2.state(x2.id()).unwrap().velocity);
             assert_agrees("velocity", v1, &v2.map(|v| -lr * v), 1e-12);
         }
     }
@@ -313,7 +313,7 @@ fn the_two_momentum_forms_differ_when_the_learning_rate_changes() {
     // the velocity is large compared with one gradient.
     let before = path1[change - 1][2];
     let g = A[2] * before;
-    let v2_old = form2.velocity(x2.id()).unwrap().data()[2];
+    let v2_old = form2.state(x2.id()).unwrap().velocity.data()[2];
     path1.extend(run(&mut form1, &mut x1, 1, |_| lr(change)));
     path2.extend(run(&mut form2, &mut x2, 1, |_| lr(change)));
     let (step1, step2) = (path1[change][2] - before, path2[change][2] - before);
@@ -575,17 +575,17 @@ fn the_state_after_one_step_is_the_formulas() {
     let mut x = start();
     let mut momentum = Momentum::new(0.1, 0.9);
     run(&mut momentum, &mut x, 1, |_| 0.1);
-    assert_eq!(momentum.velocity(x.id()).unwrap(), &g);
+    assert_eq!(&momentum.state(x.id()).unwrap().velocity, &g);
 
     let mut x = start();
     let mut momentum = Momentum::new(0.1, 0.9).form(MomentumForm::Velocity);
     run(&mut momentum, &mut x, 1, |_| 0.1);
-    assert_eq!(momentum.velocity(x.id()).unwrap(), &g.map(|g| -0.1 * g));
+    assert_eq!(&momentum.state(x.id()).unwrap().velocity, &g.map(|g| -0.1 * g));
 
     let mut x = start();
     let mut rmsprop = RmsProp::new(0.1).rho(0.9);
     run(&mut rmsprop, &mut x, 1, |_| 0.1);
-    assert_eq!(rmsprop.square_avg(x.id()).unwrap(), &g.map(|g| (1.0 - 0.9) * g * g));
+    assert_eq!(&rmsprop.state(x.id()).unwrap().square_avg, &g.map(|g| (1.0 - 0.9) * g * g));
 
     let mut x = start();
     let mut adam = Adam::new(0.1);
@@ -633,11 +633,9 @@ fn restored_state_continues_the_run_exactly() {
         assert_eq!(a, b, "{name}");
     }
     check("Momentum", Momentum::new(0.01, 0.9), |from, x, to, y| {
-        to.set_velocity(y.id(), from.velocity(x.id()).unwrap().clone())
+        to.set_state(y.id(), from.state(x.id()).unwrap().clone())
     });
-    check("RmsProp", RmsProp::new(0.01), |from, x, to, y| {
-        to.set_square_avg(y.id(), from.square_avg(x.id()).unwrap().clone())
-    });
+    check("RmsProp", RmsProp::new(0.01), |from, x, to, y| to.set_state(y.id(), from.state(x.id()).unwrap().clone()));
     check("Adam", Adam::new(0.01), |from, x, to, y| to.set_state(y.id(), from.state(x.id()).unwrap().clone()));
     check("AdamW", AdamW::new(0.01), |from, x, to, y| to.set_state(y.id(), from.state(x.id()).unwrap().clone()));
     // Without the state the run differs: the step count restarts at 1.
@@ -665,8 +663,8 @@ fn a_parameter_without_a_gradient_and_its_state_are_left_alone() {
     rmsprop.step([&mut used, &mut unused], &grads);
     let value = unused.value().clone();
     let adam_state = adam.state(unused.id()).unwrap().clone();
-    let velocity = momentum.velocity(unused.id()).unwrap().clone();
-    let square_avg = rmsprop.square_avg(unused.id()).unwrap().clone();
+    let velocity = momentum.state(unused.id()).unwrap().velocity.clone();
+    let square_avg = rmsprop.state(unused.id()).unwrap().square_avg.clone();
     // Then steps whose loss does not read `unused`.
     for _ in 0..3 {
         let grads = quadratic_grads(&used);
@@ -678,11 +676,11 @@ fn a_parameter_without_a_gradient_and_its_state_are_left_alone() {
     assert_eq!(unused.value(), &value);
     assert_eq!(adam.state(unused.id()), Some(&adam_state));
     assert_eq!(adam.state(used.id()).unwrap().step, 4);
-    assert_eq!(momentum.velocity(unused.id()), Some(&velocity));
-    assert_eq!(rmsprop.square_avg(unused.id()), Some(&square_avg));
+    assert_eq!(momentum.state(unused.id()).map(|s| &s.velocity), Some(&velocity));
+    assert_eq!(rmsprop.state(unused.id()).map(|s| &s.square_avg), Some(&square_avg));
     // A parameter never seen has no state at all.
     let never = start();
-    assert!(adam.state(never.id()).is_none() && momentum.velocity(never.id()).is_none());
+    assert!(adam.state(never.id()).is_none() && momentum.state(never.id()).map(|s| &s.velocity).is_none());
 }
 
 fn wrong_shape_update(mut opt: impl Optimizer<f32>) {

@@ -466,11 +466,11 @@ fn gradients_reject_a_var_of_another_tape() {
 }
 
 #[test]
-#[should_panic(expected = "op: the Var belongs to another tape")]
-fn tape_op_rejects_a_var_of_another_tape() {
+#[should_panic(expected = "node: the Var belongs to another tape")]
+fn tape_node_rejects_a_var_of_another_tape() {
     let (tape_a, tape_b) = (Tape::new(), Tape::new());
     let y = tape_b.var(t(&[2]));
-    let _ = tape_a.op(y);
+    let _ = tape_a.node(y);
 }
 
 // ---------------------------------------------------------------------------

@@ -33,55 +33,16 @@ mod batches;
 mod standardize;
 pub mod toy;
 
-use std::fmt;
-
 use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::float::Float;
-use crate::shape::{Shape, shape_of};
+use crate::shape::shape_of;
 use crate::tensor::Tensor;
 
+pub use crate::error::DataError;
 pub use batches::{Batch, Batches};
 pub use standardize::Standardizer;
-
-/// Why inputs and targets could not be paired into a [`Dataset`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataError {
-    /// `x` is not 2-D (`[N, D]`).
-    XNotMatrix {
-        /// The shape of `x`.
-        x: Shape,
-    },
-    /// `y` is a scalar: it has no example axis.
-    YScalar {
-        /// The shape of `y`.
-        y: Shape,
-    },
-    /// `x` and `y` hold different numbers of examples.
-    ExampleCountMismatch {
-        /// The shape of `x`.
-        x: Shape,
-        /// The shape of `y`.
-        y: Shape,
-    },
-}
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DataError::XNotMatrix { x } => write!(f, "x must be 2-D [N, D], but has shape {x:?}"),
-            DataError::YScalar { y } => {
-                write!(f, "y must have an example axis (shape [N, ...]), but has shape {y:?}")
-            }
-            DataError::ExampleCountMismatch { x, y } => {
-                write!(f, "x has shape {x:?} ({} examples) but y has shape {y:?} ({} examples)", x[0], y[0])
-            }
-        }
-    }
-}
-
-impl std::error::Error for DataError {}
 
 /// A supervised data set: inputs `x` of shape `[N, D]` and targets `y` whose
 /// first axis is the same `N` (`[N]` for class indices, `[N, 1]` for a binary

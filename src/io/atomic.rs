@@ -1,14 +1,26 @@
-//! Writing a file so that a crash never leaves it half-written.
+//! Reading a file, and writing one so that a crash never leaves it
+//! half-written; failures name the path.
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
 
+use crate::error::FileError;
+
+/// The whole file.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, FileError> {
+    fs::read(path).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
+}
+
 /// Writes `bytes` to `path` atomically: to a temporary file in the same
 /// directory (so the rename stays on one file system), flushed to disk, then
 /// renamed over `path`. Until the rename, the old file is untouched; after
 /// it, the new one is complete.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write(path, bytes).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
+}
+
+fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

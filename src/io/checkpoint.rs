@@ -10,9 +10,9 @@ use std::path::Path;
 
 use safetensors::tensor::SafeTensors;
 
-use super::atomic::write_atomically;
-use super::error::{LoadError, SaveError};
+use super::atomic::{read, write_atomically};
 use super::weights::{Entry, decode, parse, serialize};
+use crate::error::FileError;
 use crate::float::Float;
 use crate::nn::Module;
 use crate::optim::{Optimizer, StateValue};
@@ -38,12 +38,12 @@ pub fn checkpoint_to_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
     model: &M,
     optimizer: &O,
     step: u64,
-) -> Result<Vec<u8>, SaveError> {
+) -> Result<Vec<u8>, FileError> {
     let mut entries = Vec::new();
     let mut counts = Vec::new();
     for param in model.params() {
         if param.name().contains('/') {
-            return Err(SaveError::Format(format!("parameter name {:?} contains '/'", param.name())));
+            return Err(FileError::Format(format!("parameter name {:?} contains '/'", param.name())));
         }
         entries.push(Entry::new(model_key(param.name()), param.value()));
         for (entry, value) in optimizer.export_state(param.id()) {
@@ -75,18 +75,18 @@ pub fn save_checkpoint<T: Float, M: Module<T>, O: Optimizer<T>>(
     model: &M,
     optimizer: &O,
     step: u64,
-) -> Result<(), SaveError> {
+) -> Result<(), FileError> {
     write_atomically(path.as_ref(), &checkpoint_to_bytes(model, optimizer, step)?)?;
     Ok(())
 }
 
 /// Reads a count saved by [`checkpoint_to_bytes`].
-fn decode_count(file: &SafeTensors<'_>, key: &str) -> Result<u64, LoadError> {
+fn decode_count(file: &SafeTensors<'_>, key: &str) -> Result<u64, FileError> {
     let value = decode::<f64>(file, key, &[1])?.item();
     if value >= 0.0 && value.fract() == 0.0 && value < 2f64.powi(53) {
         Ok(value as u64)
     } else {
-        Err(LoadError::Format(format!("count {key:?} holds {value}, not a step count")))
+        Err(FileError::Format(format!("count {key:?} holds {value}, not a step count")))
     }
 }
 
@@ -99,23 +99,23 @@ pub fn load_checkpoint_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
     bytes: &[u8],
     model: &mut M,
     optimizer: &mut O,
-) -> Result<u64, LoadError> {
+) -> Result<u64, FileError> {
     let file = parse(bytes)?;
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| LoadError::Format(e.to_string()))?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
     let meta = header.metadata().clone().unwrap_or_default();
-    let get = |key: &str| meta.get(key).ok_or_else(|| LoadError::NotACheckpoint(format!("no {key:?} in the metadata")));
+    let get = |key: &str| meta.get(key).ok_or_else(|| FileError::NotACheckpoint(format!("no {key:?} in the metadata")));
     if get("format")? != FORMAT {
-        return Err(LoadError::NotACheckpoint(format!("format is {:?}", get("format")?)));
+        return Err(FileError::NotACheckpoint(format!("format is {:?}", get("format")?)));
     }
     if get("version")? != VERSION {
-        return Err(LoadError::NotACheckpoint(format!("version {} (this build reads {VERSION})", get("version")?)));
+        return Err(FileError::NotACheckpoint(format!("version {} (this build reads {VERSION})", get("version")?)));
     }
     let found = get("optimizer")?;
     if found != optimizer.name() {
-        return Err(LoadError::OptimizerMismatch { expected: optimizer.name(), found: found.clone() });
+        return Err(FileError::OptimizerMismatch { expected: optimizer.name(), found: found.clone() });
     }
-    let step: u64 = get("step")?.parse().map_err(|_| LoadError::NotACheckpoint("the step is not a number".into()))?;
-    let lr: f64 = get("lr")?.parse().map_err(|_| LoadError::NotACheckpoint("the lr is not a number".into()))?;
+    let step: u64 = get("step")?.parse().map_err(|_| FileError::NotACheckpoint("the step is not a number".into()))?;
+    let lr: f64 = get("lr")?.parse().map_err(|_| FileError::NotACheckpoint("the lr is not a number".into()))?;
     let counts: Vec<&str> = get("counts")?.split('\n').filter(|k| !k.is_empty()).collect();
 
     // Every tensor of the file must belong to a parameter.
@@ -124,7 +124,7 @@ pub fn load_checkpoint_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
     for name in file.names() {
         let known = params.iter().any(|(p, _)| name == model_key(p) || name.starts_with(&state_prefix(p)));
         if !known {
-            return Err(LoadError::Unexpected { name: name.to_string() });
+            return Err(FileError::Unexpected { name: name.to_string() });
         }
     }
     // Decode everything before changing anything.
@@ -151,7 +151,7 @@ pub fn load_checkpoint_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
         if !entries.is_empty() {
             optimizer
                 .import_state(id, entries)
-                .map_err(|e| LoadError::OptimizerState { name: name.clone(), message: e.to_string() })?;
+                .map_err(|error| FileError::OptimizerState { name: name.clone(), error })?;
         }
     }
     optimizer.set_lr(lr);
@@ -166,7 +166,7 @@ pub fn load_checkpoint<T: Float, M: Module<T>, O: Optimizer<T>>(
     path: impl AsRef<Path>,
     model: &mut M,
     optimizer: &mut O,
-) -> Result<u64, LoadError> {
-    let bytes = std::fs::read(path)?;
+) -> Result<u64, FileError> {
+    let bytes = read(path.as_ref())?;
     load_checkpoint_bytes(&bytes, model, optimizer)
 }

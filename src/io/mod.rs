@@ -3,18 +3,17 @@
 //! optimizer's state so that training resumes exactly.
 //!
 //! Reading never panics on bad input: a truncated, corrupted or foreign file
-//! gives a [`LoadError`] that says what is wrong and, where it is about one
+//! gives a [`FileError`] that says what is wrong and, where it is about one
 //! tensor, names it. Writing is atomic: the file is written beside its
 //! destination and renamed over it, so a crash mid-save leaves the previous
 //! file intact.
 
 mod atomic;
 mod checkpoint;
-mod error;
 mod weights;
 
+pub use crate::error::FileError;
 pub use checkpoint::{checkpoint_to_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint};
-pub use error::{LoadError, SaveError};
 pub use weights::{
     PartialLoad, load_weights, load_weights_bytes, load_weights_partial, save_weights, weights_to_bytes,
 };

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
-use super::atomic::write_atomically;
-use super::error::{LoadError, SaveError};
+use super::atomic::{read, write_atomically};
+use crate::error::FileError;
 use crate::float::Float;
 use crate::nn::Module;
 use crate::tensor::Tensor;
@@ -67,8 +67,8 @@ fn checksum<'a>(mut tensors: Vec<(&'a str, Dtype, &'a [usize], &'a [u8])>) -> St
 
 /// Checks the checksum in the metadata, if the file has one (files written
 /// elsewhere, by PyTorch for instance, do not).
-pub(crate) fn verify_checksum(bytes: &[u8], file: &SafeTensors<'_>) -> Result<(), LoadError> {
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| LoadError::Format(e.to_string()))?;
+pub(crate) fn verify_checksum(bytes: &[u8], file: &SafeTensors<'_>) -> Result<(), FileError> {
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
     let Some(expected) = header.metadata().as_ref().and_then(|m| m.get("checksum")) else {
         return Ok(());
     };
@@ -78,17 +78,17 @@ pub(crate) fn verify_checksum(bytes: &[u8], file: &SafeTensors<'_>) -> Result<()
     if &actual == expected {
         Ok(())
     } else {
-        Err(LoadError::Format(format!(
+        Err(FileError::Format(format!(
             "checksum mismatch (file says {expected}, data gives {actual}): the file is corrupted"
         )))
     }
 }
 
 /// Serialises tensors, with `metadata` and a checksum, to safetensors bytes.
-pub(crate) fn serialize(entries: &[Entry], mut metadata: HashMap<String, String>) -> Result<Vec<u8>, SaveError> {
+pub(crate) fn serialize(entries: &[Entry], mut metadata: HashMap<String, String>) -> Result<Vec<u8>, FileError> {
     let mut seen = std::collections::HashSet::new();
     if let Some(e) = entries.iter().find(|e| !seen.insert(e.name.as_str())) {
-        return Err(SaveError::Format(format!("two tensors are named {:?}", e.name)));
+        return Err(FileError::Format(format!("two tensors are named {:?}", e.name)));
     }
     let described = entries.iter().map(|e| (e.name.as_str(), e.dtype, &e.shape[..], &e.bytes[..])).collect();
     metadata.insert("checksum".to_string(), checksum(described));
@@ -97,34 +97,34 @@ pub(crate) fn serialize(entries: &[Entry], mut metadata: HashMap<String, String>
         .map(|e| {
             TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
                 .map(|view| (e.name.clone(), view))
-                .map_err(|err| SaveError::Format(err.to_string()))
+                .map_err(|err| FileError::Format(err.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize(views, Some(metadata)).map_err(|e| SaveError::Format(e.to_string()))
+    safetensors::serialize(views, Some(metadata)).map_err(|e| FileError::Format(e.to_string()))
 }
 
 /// Parses safetensors bytes and checks their checksum, turning any defect
-/// into [`LoadError::Format`].
-pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, LoadError> {
-    let file = SafeTensors::deserialize(bytes).map_err(|e| LoadError::Format(e.to_string()))?;
+/// into [`FileError::Format`].
+pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, FileError> {
+    let file = SafeTensors::deserialize(bytes).map_err(|e| FileError::Format(e.to_string()))?;
     verify_checksum(bytes, &file)?;
     Ok(file)
 }
 
 /// Decodes tensor `name` from the file, checking its element type and that
 /// its shape is `expected`.
-pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[usize]) -> Result<Tensor<T>, LoadError> {
-    let view = file.tensor(name).map_err(|_| LoadError::Missing { name: name.to_string() })?;
+pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[usize]) -> Result<Tensor<T>, FileError> {
+    let view = file.tensor(name).map_err(|_| FileError::Missing { name: name.to_string() })?;
     if view.dtype() != dtype_of::<T>() {
         let found = match view.dtype() {
             Dtype::F32 => "float32".to_string(),
             Dtype::F64 => "float64".to_string(),
             other => format!("{other:?}"),
         };
-        return Err(LoadError::Dtype { name: name.to_string(), expected: T::DTYPE, found });
+        return Err(FileError::Dtype { name: name.to_string(), expected: T::DTYPE, found });
     }
     if view.shape() != expected {
-        return Err(LoadError::Shape {
+        return Err(FileError::Shape {
             name: name.to_string(),
             expected: expected.to_vec(),
             found: view.shape().to_vec(),
@@ -132,7 +132,7 @@ pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[u
     }
     // `deserialize` has checked that the bytes fit the shape and dtype.
     let data = view.data().chunks_exact(T::BYTES).map(T::read_le).collect();
-    Tensor::new(data, expected).map_err(|e| LoadError::Format(format!("tensor {name:?}: {e}")))
+    Tensor::new(data, expected).map_err(|e| FileError::Format(format!("tensor {name:?}: {e}")))
 }
 
 /// The parameters' names and shapes, in the model's order.
@@ -152,7 +152,7 @@ fn assign<T: Float, M: Module<T>>(model: &mut M, values: Vec<Option<Tensor<T>>>)
 
 /// The weights of `model` as safetensors bytes: one tensor per parameter,
 /// under its name.
-pub fn weights_to_bytes<T: Float, M: Module<T>>(model: &M) -> Result<Vec<u8>, SaveError> {
+pub fn weights_to_bytes<T: Float, M: Module<T>>(model: &M) -> Result<Vec<u8>, FileError> {
     let entries: Vec<Entry> = model.params().map(|p| Entry::new(p.name(), p.value())).collect();
     // Only the checksum goes into the metadata: safetensors writes metadata
     // in hash-map order, and one key keeps the file's bytes deterministic.
@@ -176,7 +176,7 @@ pub fn weights_to_bytes<T: Float, M: Module<T>>(model: &M) -> Result<Vec<u8>, Sa
 /// assert!(model.params().zip(copy.params()).all(|(a, b)| a.value() == b.value()));
 /// # std::fs::remove_file(&path).ok();
 /// ```
-pub fn save_weights<T: Float, M: Module<T>>(model: &M, path: impl AsRef<Path>) -> Result<(), SaveError> {
+pub fn save_weights<T: Float, M: Module<T>>(model: &M, path: impl AsRef<Path>) -> Result<(), FileError> {
     write_atomically(path.as_ref(), &weights_to_bytes(model)?)?;
     Ok(())
 }
@@ -184,13 +184,13 @@ pub fn save_weights<T: Float, M: Module<T>>(model: &M, path: impl AsRef<Path>) -
 /// Loads weights from safetensors bytes into `model`: every parameter must
 /// be in the file with its shape and element type, and the file must hold
 /// nothing else. On any error the model is unchanged.
-pub fn load_weights_bytes<T: Float, M: Module<T>>(model: &mut M, bytes: &[u8]) -> Result<(), LoadError> {
+pub fn load_weights_bytes<T: Float, M: Module<T>>(model: &mut M, bytes: &[u8]) -> Result<(), FileError> {
     let file = parse(bytes)?;
     let expected = parameter_shapes(model);
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
     if let Some(extra) = names.iter().find(|n| !expected.iter().any(|(e, _)| e == *n)) {
-        return Err(LoadError::Unexpected { name: extra.to_string() });
+        return Err(FileError::Unexpected { name: extra.to_string() });
     }
     let values =
         expected.iter().map(|(name, shape)| decode(&file, name, shape).map(Some)).collect::<Result<Vec<_>, _>>()?;
@@ -200,8 +200,8 @@ pub fn load_weights_bytes<T: Float, M: Module<T>>(model: &mut M, bytes: &[u8]) -
 
 /// Loads weights from a safetensors file into `model`, strictly (see
 /// [`load_weights_bytes`]).
-pub fn load_weights<T: Float, M: Module<T>>(model: &mut M, path: impl AsRef<Path>) -> Result<(), LoadError> {
-    let bytes = std::fs::read(path)?;
+pub fn load_weights<T: Float, M: Module<T>>(model: &mut M, path: impl AsRef<Path>) -> Result<(), FileError> {
+    let bytes = read(path.as_ref())?;
     load_weights_bytes(model, &bytes)
 }
 
@@ -222,8 +222,8 @@ pub struct PartialLoad {
 pub fn load_weights_partial<T: Float, M: Module<T>>(
     model: &mut M,
     path: impl AsRef<Path>,
-) -> Result<PartialLoad, LoadError> {
-    let bytes = std::fs::read(path)?;
+) -> Result<PartialLoad, FileError> {
+    let bytes = read(path.as_ref())?;
     let file = parse(&bytes)?;
     let expected = parameter_shapes(model);
     let mut report = PartialLoad::default();

@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::Init;
 use crate::float::Float;
-use crate::tape::{UnaryOp, Var};
+use crate::ops::{UnaryOp, apply_in_place};
+use crate::tape::Var;
 use crate::tensor::Tensor;
 
 /// An elementwise nonlinearity.
@@ -30,7 +31,7 @@ impl Activation {
 
     /// Applies the activation to every element in place, without a tape.
     pub fn apply_in_place<T: Float>(self, x: &mut Tensor<T>) {
-        crate::ops::elementwise::apply_in_place(self.op(), x.data_mut());
+        apply_in_place(self.op(), x.data_mut());
     }
 
     /// The elementwise op this activation is.

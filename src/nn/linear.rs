@@ -76,7 +76,7 @@ impl<T: Float> Module<T> for Linear<T> {
     }
 
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
-        linear::apply("Linear::predict", x, self.weight.value(), Some(self.bias.value()))
+        linear("Linear::predict", x, self.weight.value(), Some(self.bias.value()))
     }
 
     fn params(&self) -> impl Iterator<Item = &Param<T>> {

@@ -10,11 +10,48 @@
 //! | [`svm_max_margin`] | `mean(max(0, 1 - y s))` | `F.relu(1 - y * s).mean()` |
 //! | [`l2_penalty`] | `λ Σ_p Σ p²` | `lam * sum((p ** 2).sum() for p in model.parameters())` |
 
-pub use crate::ops::loss::{bce_with_logits, mse_loss, softmax_cross_entropy, svm_max_margin};
-
 use super::Module;
 use crate::float::Float;
+use crate::ops::{BceWithLogits, MseLoss, Op, SoftmaxCrossEntropy, SvmMaxMargin};
 use crate::tape::{Tape, Var};
+
+/// Mean squared error `mean((prediction - target)²)` (PyTorch's `mse_loss`).
+///
+/// # Panics
+/// If the shapes differ: `mse_loss: prediction [32, 1] and target [32] have different shapes`.
+pub fn mse_loss<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>) -> Var<'t, T> {
+    prediction.apply(Op::MseLoss(MseLoss), &[target])
+}
+
+/// Binary cross-entropy on logits, `mean(max(x, 0) - x y + ln(1 + e^(-|x|)))`
+/// for targets `y` in `[0, 1]` (PyTorch's `binary_cross_entropy_with_logits`).
+/// Finite, with exact gradients, for any finite logits.
+///
+/// # Panics
+/// If the shapes differ.
+pub fn bce_with_logits<'t, T: Float>(logits: Var<'t, T>, targets: Var<'t, T>) -> Var<'t, T> {
+    logits.apply(Op::BceWithLogits(BceWithLogits), &[targets])
+}
+
+/// The SVM max-margin (hinge) loss `mean(max(0, 1 - y s))` of scores `s`
+/// against labels `y` in `{-1, +1}` (micrograd's demo loss).
+///
+/// # Panics
+/// If the shapes differ.
+pub fn svm_max_margin<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>) -> Var<'t, T> {
+    scores.apply(Op::SvmMaxMargin(SvmMaxMargin), &[labels])
+}
+
+/// Softmax cross-entropy of logits `[N, C]` against integer class labels
+/// `[N]` (stored as floats), averaged over rows: PyTorch's `cross_entropy`.
+/// Computed from the log-sum-exp of each row shifted by its maximum, so it is
+/// finite for any finite logits.
+///
+/// # Panics
+/// If the shapes do not fit, or a label is not an integer in `[0, C)`.
+pub fn softmax_cross_entropy<'t, T: Float>(logits: Var<'t, T>, labels: Var<'t, T>) -> Var<'t, T> {
+    logits.apply(Op::SoftmaxCrossEntropy(SoftmaxCrossEntropy), &[labels])
+}
 
 /// The L2 penalty `λ Σ_p Σ_i p_i²` over every parameter of `model`, bound on
 /// `tape` (the same nodes as the forward pass's, if it ran on this tape).

@@ -1,107 +1,112 @@
 //! `add`, `sub`, `mul`, `div` with NumPy broadcasting. The forward loop walks
-//! the output row by row; the backward rule sums each input's share back to
-//! that input's shape in the same walk, so no op reduces broadcast gradients
-//! on its own.
+//! the output row by row; the backward kernel sums each input's share back
+//! to that input's shape in the same walk, so no op reduces broadcast
+//! gradients on its own (the graph rule does it with one `sum_to`).
 
+use super::{Arith, Graph, Kernel, Num};
 use crate::float::Float;
 use crate::shape::{Shape, broadcast_shapes, broadcast_strides, contiguous_strides, for_each_row};
-use crate::tape::{BinaryOp, Op, Var};
 use crate::tensor::Tensor;
 
-/// A function of two values with its partial derivatives, side by side.
-trait BinaryFunction<T: Float>: Copy {
-    fn value(self, a: T, b: T) -> T;
-    /// `g * ∂f/∂a`.
-    fn grad_a(self, g: T, a: T, b: T) -> T;
-    /// `g * ∂f/∂b`.
-    fn grad_b(self, g: T, a: T, b: T) -> T;
+/// An elementwise function of two broadcast inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BinaryOp {
+    /// `a + b`
+    Add,
+    /// `a - b`
+    Sub,
+    /// `a * b`
+    Mul,
+    /// `a / b`
+    Div,
 }
 
-#[derive(Clone, Copy)]
-struct Add;
-impl<T: Float> BinaryFunction<T> for Add {
-    fn value(self, a: T, b: T) -> T {
-        a + b
-    }
-    fn grad_a(self, g: T, _: T, _: T) -> T {
-        g
-    }
-    fn grad_b(self, g: T, _: T, _: T) -> T {
-        g
-    }
+/// One binary op's name, value and vector-Jacobian products, written over
+/// [`Arith`] so that the fast loops (on [`Num`]s) and the graph rule (on
+/// `Var`s) share them.
+struct Rule<A> {
+    name: &'static str,
+    value: fn(A, A) -> A,
+    /// `(g, a, b) -> g ∂f/∂a`.
+    grad_a: fn(A, A, A) -> A,
+    /// `(g, a, b) -> g ∂f/∂b`.
+    grad_b: fn(A, A, A) -> A,
 }
 
-#[derive(Clone, Copy)]
-struct Sub;
-impl<T: Float> BinaryFunction<T> for Sub {
-    fn value(self, a: T, b: T) -> T {
-        a - b
-    }
-    fn grad_a(self, g: T, _: T, _: T) -> T {
-        g
-    }
-    fn grad_b(self, g: T, _: T, _: T) -> T {
-        -g
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Mul;
-impl<T: Float> BinaryFunction<T> for Mul {
-    fn value(self, a: T, b: T) -> T {
-        a * b
-    }
-    fn grad_a(self, g: T, _: T, b: T) -> T {
-        g * b
-    }
-    fn grad_b(self, g: T, a: T, _: T) -> T {
-        g * a
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Div;
-impl<T: Float> BinaryFunction<T> for Div {
-    fn value(self, a: T, b: T) -> T {
-        a / b
-    }
-    fn grad_a(self, g: T, _: T, b: T) -> T {
-        g / b
-    }
-    fn grad_b(self, g: T, a: T, b: T) -> T {
-        -g * a / (b * b)
-    }
-}
-
-macro_rules! with_function {
-    ($op:expr, |$f:ident| $body:expr) => {
-        match $op {
-            BinaryOp::Add => {
-                let $f = Add;
-                $body
-            }
-            BinaryOp::Sub => {
-                let $f = Sub;
-                $body
-            }
+impl BinaryOp {
+    /// Each op's rule, side by side.
+    #[inline(always)]
+    fn rule<T: Float, A: Arith<T>>(self) -> Rule<A> {
+        match self {
+            BinaryOp::Add => Rule { name: "add", value: |a, b| a + b, grad_a: |g, _, _| g, grad_b: |g, _, _| g },
+            BinaryOp::Sub => Rule { name: "sub", value: |a, b| a - b, grad_a: |g, _, _| g, grad_b: |g, _, _| -g },
             BinaryOp::Mul => {
-                let $f = Mul;
-                $body
+                Rule { name: "mul", value: |a, b| a * b, grad_a: |g, _, b| g * b, grad_b: |g, a, _| g * a }
             }
             BinaryOp::Div => {
-                let $f = Div;
-                $body
+                Rule { name: "div", value: |a, b| a / b, grad_a: |g, _, b| g / b, grad_b: |g, a, b| -g * a / (b * b) }
             }
         }
-    };
+    }
+
+    pub(crate) fn op_name(self) -> &'static str {
+        self.rule::<f32, Num<f32>>().name
+    }
 }
 
-fn op_name(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "add",
-        BinaryOp::Sub => "sub",
-        BinaryOp::Mul => "mul",
-        BinaryOp::Div => "div",
+/// Runs `$body` with `$value` the op's value on plain numbers and `$grad`
+/// the vector-Jacobian product for input `$input`, both monomorphic (so the
+/// loops are compiled for each op).
+macro_rules! with_rule {
+    ($op:expr, $input:expr, |$value:ident, $grad:ident| $body:expr) => {
+        match ($op, $input) {
+            (BinaryOp::Add, 0) => with_rule!(@ BinaryOp::Add, grad_a, $value, $grad, $body),
+            (BinaryOp::Add, _) => with_rule!(@ BinaryOp::Add, grad_b, $value, $grad, $body),
+            (BinaryOp::Sub, 0) => with_rule!(@ BinaryOp::Sub, grad_a, $value, $grad, $body),
+            (BinaryOp::Sub, _) => with_rule!(@ BinaryOp::Sub, grad_b, $value, $grad, $body),
+            (BinaryOp::Mul, 0) => with_rule!(@ BinaryOp::Mul, grad_a, $value, $grad, $body),
+            (BinaryOp::Mul, _) => with_rule!(@ BinaryOp::Mul, grad_b, $value, $grad, $body),
+            (BinaryOp::Div, 0) => with_rule!(@ BinaryOp::Div, grad_a, $value, $grad, $body),
+            (BinaryOp::Div, _) => with_rule!(@ BinaryOp::Div, grad_b, $value, $grad, $body),
+        }
+    };
+    (@ $op:expr, $which:ident, $value:ident, $grad:ident, $body:expr) => {{
+        let rule = $op.rule::<T, Num<T>>();
+        let $value = |a: T, b: T| (rule.value)(Num(a), Num(b)).0;
+        let $grad = |g: T, a: T, b: T| (rule.$which)(Num(g), Num(a), Num(b)).0;
+        $body
+    }};
+}
+
+impl<T: Float> Kernel<T> for BinaryOp {
+    fn name(&self) -> String {
+        self.op_name().into()
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (a, b) = (inputs[0], inputs[1]);
+        broadcast_shapes(a, b).unwrap_or_else(|| panic!("{}: shapes {a:?} and {b:?} do not broadcast", self.op_name()))
+    }
+
+    /// `out = f(a, b)` over the broadcast shape.
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let (a, b) = (inputs[0], inputs[1]);
+        let out_shape = Kernel::<T>::output_shape(self, &[a.shape(), b.shape()]);
+        with_rule!(*self, 0, |value, _grad| forward(value, a, b, &out_shape, out))
+    }
+
+    /// Adds input `input`'s share of `g` into `target`, summing over every
+    /// axis along which that input was broadcast.
+    fn backward(&self, input: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
+        let (a, b) = (inputs[0], inputs[1]);
+        with_rule!(*self, input, |_value, grad| accumulate(a, b, out.shape(), g, target, input, grad))
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        let (a, b) = (inputs[0], inputs[1]);
+        let rule = self.rule::<T, G>();
+        let grad = if input == 0 { (rule.grad_a)(g, a, b) } else { (rule.grad_b)(g, a, b) };
+        Some(grad.sum_to(&inputs[input].shape()))
     }
 }
 
@@ -120,19 +125,21 @@ enum Layout {
     General,
 }
 
-fn layout(a: &[usize], b: &[usize], out: &[usize]) -> Layout {
-    // Leading 1s broadcast for free; what is left must be a suffix of the output.
-    let repeats = |small: &[usize], full: &[usize]| {
-        full == out && out.ends_with(&small[small.iter().take_while(|&&d| d == 1).count()..])
-    };
-    if a == b {
-        Layout::Same
-    } else if repeats(b, a) {
-        Layout::RepeatB
-    } else if repeats(a, b) {
-        Layout::RepeatA
-    } else {
-        Layout::General
+impl Layout {
+    fn of(a: &[usize], b: &[usize], out: &[usize]) -> Self {
+        // Leading 1s broadcast for free; what is left must be a suffix of the output.
+        let repeats = |small: &[usize], full: &[usize]| {
+            full == out && out.ends_with(&small[small.iter().take_while(|&&d| d == 1).count()..])
+        };
+        if a == b {
+            Layout::Same
+        } else if repeats(b, a) {
+            Layout::RepeatB
+        } else if repeats(a, b) {
+            Layout::RepeatA
+        } else {
+            Layout::General
+        }
     }
 }
 
@@ -145,6 +152,28 @@ fn forward_repeated<T: Float>(full: &[T], rep: &[T], out: &mut Vec<T>, value: im
             out.extend(block.iter().zip(rep).map(|(&x, &r)| value(x, r)));
         }
     }
+}
+
+/// `out = value(a, b)` over the broadcast shape `out_shape`.
+fn forward<T: Float>(value: impl Fn(T, T) -> T, a: &Tensor<T>, b: &Tensor<T>, out_shape: &[usize], out: &mut Vec<T>) {
+    let (a_shape, b_shape) = (a.shape(), b.shape());
+    let (a, b) = (a.data(), b.data());
+    match Layout::of(a_shape, b_shape, out_shape) {
+        Layout::Same => return out.extend(a.iter().zip(b).map(|(&x, &y)| value(x, y))),
+        Layout::RepeatB => return forward_repeated(a, b, out, value),
+        Layout::RepeatA => return forward_repeated(b, a, out, |y, x| value(x, y)),
+        Layout::General => {}
+    }
+    let sa = broadcast_strides(a_shape, out_shape);
+    let sb = broadcast_strides(b_shape, out_shape);
+    let n = *out_shape.last().expect("shapes differ, so the output has an axis");
+    let (ia, ib) = (*sa.last().unwrap(), *sb.last().unwrap());
+    for_each_row(out_shape, [&sa, &sb], |[oa, ob]| match (ia, ib) {
+        (1, 1) => out.extend(a[oa..oa + n].iter().zip(&b[ob..ob + n]).map(|(&x, &y)| value(x, y))),
+        (1, 0) => out.extend(a[oa..oa + n].iter().map(|&x| value(x, b[ob]))),
+        (0, 1) => out.extend(b[ob..ob + n].iter().map(|&y| value(a[oa], y))),
+        _ => out.extend(std::iter::repeat_n(value(a[oa], b[ob]), n)),
+    });
 }
 
 /// `target += h(g, full, rep)`, where `target` is shaped like `full` (and
@@ -176,68 +205,28 @@ fn accumulate_repeated<T: Float>(
     }
 }
 
-/// Forward: `out = f(a, b)` over the broadcast shape `out_shape`.
-fn forward<T: Float, F: BinaryFunction<T>>(f: F, a: &Tensor<T>, b: &Tensor<T>, out_shape: &[usize], out: &mut Vec<T>) {
-    let (a_shape, b_shape) = (a.shape(), b.shape());
-    let (a, b) = (a.data(), b.data());
-    match layout(a_shape, b_shape, out_shape) {
-        Layout::Same => return out.extend(a.iter().zip(b).map(|(&x, &y)| f.value(x, y))),
-        Layout::RepeatB => return forward_repeated(a, b, out, |x, y| f.value(x, y)),
-        Layout::RepeatA => return forward_repeated(b, a, out, |y, x| f.value(x, y)),
-        Layout::General => {}
-    }
-    let sa = broadcast_strides(a_shape, out_shape);
-    let sb = broadcast_strides(b_shape, out_shape);
-    let n = *out_shape.last().expect("shapes differ, so the output has an axis");
-    let (ia, ib) = (*sa.last().unwrap(), *sb.last().unwrap());
-    for_each_row(out_shape, [&sa, &sb], |[oa, ob]| match (ia, ib) {
-        (1, 1) => out.extend(a[oa..oa + n].iter().zip(&b[ob..ob + n]).map(|(&x, &y)| f.value(x, y))),
-        (1, 0) => out.extend(a[oa..oa + n].iter().map(|&x| f.value(x, b[ob]))),
-        (0, 1) => out.extend(b[ob..ob + n].iter().map(|&y| f.value(a[oa], y))),
-        _ => out.extend(std::iter::repeat_n(f.value(a[oa], b[ob]), n)),
-    });
-}
-
-/// Backward: adds input `k`'s share of `g` into `target`, summing over every
-/// axis along which that input was broadcast.
-pub(crate) fn backward<T: Float>(
-    op: BinaryOp,
-    k: usize,
-    a: &Tensor<T>,
-    b: &Tensor<T>,
-    out_shape: &[usize],
-    g: &[T],
-    target: &mut [T],
-) {
-    with_function!(op, |f| if k == 0 {
-        accumulate(a, b, out_shape, g, target, 0, |g, x, y| f.grad_a(g, x, y))
-    } else {
-        accumulate(a, b, out_shape, g, target, 1, |g, x, y| f.grad_b(g, x, y))
-    })
-}
-
 /// `target[idx_k] += h(g[i], a[idx_a], b[idx_b])` for every output index `i`,
 /// where `idx_*` is `i` mapped into each broadcast operand and `target` is
-/// shaped like operand `k`.
+/// shaped like operand `input`.
 fn accumulate<T: Float>(
     a: &Tensor<T>,
     b: &Tensor<T>,
     out_shape: &[usize],
     g: &[T],
     target: &mut [T],
-    k: usize,
+    input: usize,
     h: impl Fn(T, T, T) -> T,
 ) {
     let (ad, bd) = (a.data(), b.data());
-    match layout(a.shape(), b.shape(), out_shape) {
+    match Layout::of(a.shape(), b.shape(), out_shape) {
         Layout::Same => {
             for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(ad.iter().zip(bd)) {
                 *t += h(g, x, y);
             }
             return;
         }
-        Layout::RepeatB => return accumulate_repeated(ad, bd, g, target, k == 0, h),
-        Layout::RepeatA => return accumulate_repeated(bd, ad, g, target, k == 1, |g, y, x| h(g, x, y)),
+        Layout::RepeatB => return accumulate_repeated(ad, bd, g, target, input == 0, h),
+        Layout::RepeatA => return accumulate_repeated(bd, ad, g, target, input == 1, |g, y, x| h(g, x, y)),
         Layout::General => {}
     }
     let sa = broadcast_strides(a.shape(), out_shape);
@@ -247,10 +236,10 @@ fn accumulate<T: Float>(
     let (ia, ib) = (*sa.last().unwrap(), *sb.last().unwrap());
     for_each_row(out_shape, [&sg, &sa, &sb], |[og, oa, ob]| {
         let g = &g[og..og + n];
-        let ot = if k == 0 { oa } else { ob };
+        let ot = if input == 0 { oa } else { ob };
         // The innermost strides are 0 or 1; naming them as constants lets
         // the compiler vectorise each case.
-        match (k, ia, ib) {
+        match (input, ia, ib) {
             (_, 1, 1) => row::<1, 1, 1, _>(n, &mut target[ot..], g, &ad[oa..], &bd[ob..], &h),
             (0, 1, 0) => row::<1, 1, 0, _>(n, &mut target[ot..], g, &ad[oa..], &bd[ob..], &h),
             (0, 0, 1) => row::<0, 0, 1, _>(n, &mut target[ot..], g, &ad[oa..], &bd[ob..], &h),
@@ -275,32 +264,18 @@ fn row<const ST: usize, const SA: usize, const SB: usize, T: Float>(
     }
 }
 
-impl<'t, T: Float> Var<'t, T> {
-    pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
-        self.same_tape(other, op_name(op));
-        let (a_shape, b_shape) = (self.shape(), other.shape());
-        let out_shape: Shape = broadcast_shapes(&a_shape, &b_shape)
-            .unwrap_or_else(|| panic!("{}: shapes {a_shape:?} and {b_shape:?} do not broadcast", op_name(op)));
-        let (ia, ib) = (self.id as usize, other.id as usize);
-        let shape = out_shape.clone();
-        self.tape.record(Op::Binary(op, self.id, other.id), out_shape, |nodes, out| {
-            with_function!(op, |f| forward(f, &nodes[ia].value, &nodes[ib].value, &shape, out))
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Layout, layout};
+    use super::Layout;
 
     #[test]
     fn common_broadcasts_take_the_flat_paths() {
-        assert_eq!(layout(&[3, 4], &[3, 4], &[3, 4]), Layout::Same);
-        assert_eq!(layout(&[32, 16], &[16], &[32, 16]), Layout::RepeatB);
-        assert_eq!(layout(&[32, 16], &[1, 16], &[32, 16]), Layout::RepeatB);
-        assert_eq!(layout(&[], &[2, 3], &[2, 3]), Layout::RepeatA);
-        assert_eq!(layout(&[2, 3, 4], &[3, 4], &[2, 3, 4]), Layout::RepeatB);
-        assert_eq!(layout(&[3, 1], &[1, 4], &[3, 4]), Layout::General);
-        assert_eq!(layout(&[2, 3, 4], &[3, 1], &[2, 3, 4]), Layout::General);
+        assert_eq!(Layout::of(&[3, 4], &[3, 4], &[3, 4]), Layout::Same);
+        assert_eq!(Layout::of(&[32, 16], &[16], &[32, 16]), Layout::RepeatB);
+        assert_eq!(Layout::of(&[32, 16], &[1, 16], &[32, 16]), Layout::RepeatB);
+        assert_eq!(Layout::of(&[], &[2, 3], &[2, 3]), Layout::RepeatA);
+        assert_eq!(Layout::of(&[2, 3, 4], &[3, 4], &[2, 3, 4]), Layout::RepeatB);
+        assert_eq!(Layout::of(&[3, 1], &[1, 4], &[3, 4]), Layout::General);
+        assert_eq!(Layout::of(&[2, 3, 4], &[3, 1], &[2, 3, 4]), Layout::General);
     }
 }

@@ -1,89 +1,191 @@
-//! Ops that move elements without computing: `transpose` (swap two axes)
-//! and `reshape`.
+//! Ops that move elements without computing: swapping two axes, reshaping,
+//! and broadcasting to a larger shape and summing back (each the other's
+//! gradient).
 
+use super::loops::add_assign;
+use super::{Graph, Kernel};
 use crate::float::Float;
-use crate::kernels::add_assign;
-use crate::shape::{Shape, contiguous_strides, for_each_row, numel, resolve_axis, shape_of};
-use crate::tape::{Op, Var};
+use crate::shape::{Shape, broadcast_shapes, broadcast_strides, contiguous_strides, for_each_row, numel};
+use crate::tensor::Tensor;
 
-/// The input's strides reordered to walk it in the transposed order.
-fn swapped_strides(in_shape: &[usize], axis0: usize, axis1: usize) -> Shape {
-    let mut strides = contiguous_strides(in_shape);
-    strides.swap(axis0, axis1);
-    strides
-}
+/// Two axes swapped (both resolved, in range). The result is a contiguous
+/// copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SwapAxes(pub usize, pub usize);
 
-fn swapped_shape(in_shape: &[usize], axis0: usize, axis1: usize) -> Shape {
-    let mut shape = shape_of(in_shape);
-    shape.swap(axis0, axis1);
-    shape
-}
-
-/// Forward: copies `x` in the transposed order.
-fn transpose_forward<T: Float>(x: &[T], in_shape: &[usize], axis0: usize, axis1: usize, out: &mut Vec<T>) {
-    let out_shape = swapped_shape(in_shape, axis0, axis1);
-    let strides = swapped_strides(in_shape, axis0, axis1);
-    let n = out_shape.last().copied().unwrap_or(1);
-    let inner = strides.last().copied().unwrap_or(1);
-    for_each_row(&out_shape, [&strides], |[o]| out.extend((0..n).map(|j| x[o + j * inner])));
-}
-
-/// Backward: adds `g` (in the transposed order) back at the input's positions.
-pub(crate) fn transpose_backward<T: Float>(in_shape: &[usize], axis0: u8, axis1: u8, g: &[T], target: &mut [T]) {
-    let (axis0, axis1) = (axis0 as usize, axis1 as usize);
-    let out_shape = swapped_shape(in_shape, axis0, axis1);
-    let strides = swapped_strides(in_shape, axis0, axis1);
-    let out_strides = contiguous_strides(&out_shape);
-    let n = out_shape.last().copied().unwrap_or(1);
-    let inner = strides.last().copied().unwrap_or(1);
-    for_each_row(&out_shape, [&out_strides, &strides], |[og, o]| {
-        for (j, &g) in g[og..og + n].iter().enumerate() {
-            target[o + j * inner] += g;
-        }
-    });
-}
-
-/// Backward of reshape: the gradient is `g` with the input's shape.
-pub(crate) fn reshape_backward<T: Float>(g: &[T], target: &mut [T]) {
-    add_assign(target, g);
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// Swaps the last two axes (the matrix transpose for 2-D values).
-    ///
-    /// # Panics
-    /// If the value has fewer than two axes.
-    pub fn transpose(self) -> Self {
-        let ndim = self.shape().len();
-        assert!(ndim >= 2, "transpose: needs at least 2 axes, got shape {:?}", self.shape());
-        self.swap_axes(-2, -1)
+impl SwapAxes {
+    fn apply_to(self, shape: &[usize]) -> Shape {
+        let mut shape = Shape::from_slice(shape);
+        shape.swap(self.0, self.1);
+        shape
     }
 
-    /// Swaps two axes (negative axes count from the end). The result is a
-    /// contiguous copy.
-    ///
-    /// # Panics
-    /// If an axis is out of range.
-    pub fn swap_axes(self, axis0: isize, axis1: isize) -> Self {
-        let in_shape = self.shape();
-        let a0 = resolve_axis("swap_axes", axis0, &in_shape);
-        let a1 = resolve_axis("swap_axes", axis1, &in_shape);
-        let id = self.id as usize;
-        let out_shape = swapped_shape(&in_shape, a0, a1);
-        self.tape.record(Op::Transpose(self.id, a0 as u8, a1 as u8), out_shape, |nodes, out| {
-            transpose_forward(nodes[id].value.data(), &in_shape, a0, a1, out)
-        })
+    /// The input's strides reordered to walk it in the output's order.
+    fn input_strides(self, in_shape: &[usize]) -> Shape {
+        let mut strides = contiguous_strides(in_shape);
+        strides.swap(self.0, self.1);
+        strides
+    }
+}
+
+impl<T: Float> Kernel<T> for SwapAxes {
+    fn name(&self) -> String {
+        format!("transpose({}, {})", self.0, self.1)
     }
 
-    /// The same elements, in the same row-major order, under a new shape.
-    ///
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        self.apply_to(inputs[0])
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0];
+        let out_shape = self.apply_to(x.shape());
+        let strides = self.input_strides(x.shape());
+        let (n, inner) = (out_shape.last().copied().unwrap_or(1), strides.last().copied().unwrap_or(1));
+        let x = x.data();
+        for_each_row(&out_shape, [&strides], |[o]| out.extend((0..n).map(|j| x[o + j * inner])));
+    }
+
+    /// Adds `g` (in the swapped order) back at the input's positions.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
+        let strides = self.input_strides(inputs[0].shape());
+        let out_strides = contiguous_strides(out.shape());
+        let (n, inner) = (out.shape().last().copied().unwrap_or(1), strides.last().copied().unwrap_or(1));
+        for_each_row(out.shape(), [&out_strides, &strides], |[og, o]| {
+            for (j, &g) in g[og..og + n].iter().enumerate() {
+                target[o + j * inner] += g;
+            }
+        });
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, _: &[G], _: G, g: G) -> Option<G> {
+        Some(g.apply(super::Op::SwapAxes(*self), &[]))
+    }
+}
+
+/// The same elements, in the same row-major order, under a new shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Reshape(pub Shape);
+
+impl<T: Float> Kernel<T> for Reshape {
+    fn name(&self) -> String {
+        "reshape".into()
+    }
+
     /// # Panics
     /// If the element counts differ, e.g. `reshape: cannot reshape [2, 3] into [4, 2]`.
-    pub fn reshape(self, shape: impl AsRef<[usize]>) -> Self {
-        let in_shape = self.shape();
-        let out_shape = shape_of(shape);
-        assert!(numel(&in_shape) == numel(&out_shape), "reshape: cannot reshape {in_shape:?} into {out_shape:?}");
-        let id = self.id as usize;
-        self.tape.record(Op::Reshape(self.id), out_shape, |nodes, out| out.extend_from_slice(nodes[id].value.data()))
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (from, to) = (inputs[0], &self.0);
+        assert!(numel(from) == numel(to), "reshape: cannot reshape {from:?} into {to:?}");
+        to.clone()
     }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        out.extend_from_slice(inputs[0].data());
+    }
+
+    fn backward(&self, _: usize, _: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        add_assign(target, g);
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        Some(g.reshape(&inputs[0].shape()))
+    }
+}
+
+/// Broadcast to a shape, by NumPy's rules (PyTorch's `expand`, copied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BroadcastTo(pub Shape);
+
+impl<T: Float> Kernel<T> for BroadcastTo {
+    fn name(&self) -> String {
+        format!("broadcast_to({:?})", self.0.as_slice())
+    }
+
+    /// # Panics
+    /// If the input does not broadcast to the shape.
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (from, to) = (inputs[0], &self.0);
+        assert!(broadcast_shapes(from, to).as_ref() == Some(to), "broadcast_to: cannot broadcast {from:?} to {to:?}");
+        to.clone()
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0];
+        let data = x.data();
+        for_each_broadcast_row(x.shape(), &self.0, |_, small, n, inner| {
+            out.extend((0..n).map(|j| data[small + j * inner]));
+        });
+    }
+
+    /// Sums `g` over the axes the input was broadcast along.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        for_each_broadcast_row(inputs[0].shape(), &self.0, |big, small, n, inner| {
+            for (j, &g) in g[big..big + n].iter().enumerate() {
+                target[small + j * inner] += g;
+            }
+        });
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        Some(g.sum_to(&inputs[0].shape()))
+    }
+}
+
+/// Summed down to a shape that broadcasts to the input's (PyTorch's
+/// `sum_to_size`): the gradient of a broadcast.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SumTo(pub Shape);
+
+impl<T: Float> Kernel<T> for SumTo {
+    fn name(&self) -> String {
+        format!("sum_to({:?})", self.0.as_slice())
+    }
+
+    /// # Panics
+    /// If the shape does not broadcast to the input's.
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (from, to) = (inputs[0], &self.0);
+        assert!(
+            broadcast_shapes(to, from).is_some_and(|s| s.as_slice() == from),
+            "sum_to: cannot sum {from:?} to {to:?}"
+        );
+        to.clone()
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0];
+        out.resize(numel(&self.0), T::ZERO);
+        let data = x.data();
+        for_each_broadcast_row(&self.0, x.shape(), |big, small, n, inner| {
+            for (j, &v) in data[big..big + n].iter().enumerate() {
+                out[small + j * inner] += v;
+            }
+        });
+    }
+
+    /// Every input element receives its output element's gradient.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        for_each_broadcast_row(&self.0, inputs[0].shape(), |big, small, n, inner| {
+            for (j, t) in target[big..big + n].iter_mut().enumerate() {
+                *t += g[small + j * inner];
+            }
+        });
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        Some(g.broadcast_to(&inputs[0].shape()))
+    }
+}
+
+/// Walks `big` one innermost row at a time, calling `row(big_offset,
+/// small_offset, n, inner)`: the row's `n` elements start at `big_offset`
+/// in `big` (contiguous) and at `small_offset` in `small`, which `big` is a
+/// broadcast of, `inner` apart (0 or 1).
+fn for_each_broadcast_row(small: &[usize], big: &[usize], mut row: impl FnMut(usize, usize, usize, usize)) {
+    let small_strides = broadcast_strides(small, big);
+    let big_strides = contiguous_strides(big);
+    let n = big.last().copied().unwrap_or(1);
+    let inner = small_strides.last().copied().unwrap_or(0);
+    for_each_row(big, [&big_strides, &small_strides], |[b, s]| row(b, s, n, inner));
 }

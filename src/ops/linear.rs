@@ -7,12 +7,57 @@
 //! `x Wᵀ` on top, reading `W` through strides. The weight is stored
 //! `[out, in]` as in PyTorch, so state dicts interchange without transposes.
 
+use super::loops::add_assign;
+use super::{Graph, Kernel};
 use crate::float::Float;
-use crate::kernels::add_assign;
 use crate::kernels::gemm::{MatMut, MatRef, gemm};
 use crate::shape::{Shape, numel};
-use crate::tape::{Op, Var};
 use crate::tensor::Tensor;
+
+/// `x Wᵀ + b`; its inputs are `x`, `W` and, if there is a bias, `b`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Linear;
+
+const NAME: &str = "linear";
+
+impl<T: Float> Kernel<T> for Linear {
+    fn name(&self) -> String {
+        NAME.into()
+    }
+
+    /// # Panics
+    /// If the shapes do not fit, e.g.
+    /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (x, w) = (inputs[0], inputs[1]);
+        let out_shape = output_shape(NAME, x, w);
+        if let Some(&b) = inputs.get(2) {
+            assert!(b == [w[0]], "{NAME}: bias {b:?} does not fit weight {w:?}; expected [{}]", w[0]);
+        }
+        out_shape
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        forward(inputs[0], inputs[1], inputs.get(2).copied(), out)
+    }
+
+    fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        backward(input, inputs[0], inputs[1], g, target)
+    }
+
+    /// With `x` seen as `[rows, in]`: `dx = G W`, `dW = Gᵀ x`, `db = Σ_rows G`.
+    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        let (x, w) = (inputs[0], inputs[1]);
+        let (x_shape, outputs) = (x.shape(), w.shape()[0]);
+        let rows = rows_of(&x_shape);
+        let g = g.reshape(&[rows, outputs]);
+        Some(match input {
+            0 => g.matmul(w).reshape(&x_shape),
+            1 => g.t().matmul(x.reshape(&[rows, x_shape[x_shape.len() - 1]])),
+            _ => g.sum_to(&[outputs]),
+        })
+    }
+}
 
 /// Rows of `x` viewed as a matrix `[rows, in]`: every axis but the last is a
 /// batch axis.
@@ -36,14 +81,14 @@ fn output_shape(op: &str, x_shape: &[usize], w_shape: &[usize]) -> Shape {
 
 /// `x Wᵀ + b` on plain tensors, without a tape: `nn::Linear::predict`.
 /// `op` names the caller in the shape-mismatch panic.
-pub(crate) fn apply<T: Float>(op: &str, x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>) -> Tensor<T> {
+pub(crate) fn linear<T: Float>(op: &str, x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>) -> Tensor<T> {
     let out_shape = output_shape(op, x.shape(), w.shape());
     let mut out = Vec::with_capacity(numel(&out_shape));
     forward(x, w, b, &mut out);
     Tensor::from_vec(out, out_shape)
 }
 
-/// Forward: every row of `out` is `b + x_row Wᵀ`.
+/// Every row of `out` is `b + x_row Wᵀ`.
 fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &mut Vec<T>) {
     let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
     let rows = rows_of(x.shape());
@@ -64,13 +109,12 @@ fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &
     gemm(T::ONE, x, w_t, beta, MatMut::row_major(out, rows, outputs));
 }
 
-/// Backward, input `k` of `(x, W, b)`: `dx += G W`, `dW += Gᵀ x`,
-/// `db += Σ_rows G`.
-pub(crate) fn backward<T: Float>(k: usize, x: &Tensor<T>, w: &Tensor<T>, g: &[T], target: &mut [T]) {
+/// Input `input` of `(x, W, b)`: `dx += G W`, `dW += Gᵀ x`, `db += Σ_rows G`.
+fn backward<T: Float>(input: usize, x: &Tensor<T>, w: &Tensor<T>, g: &[T], target: &mut [T]) {
     let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
     let rows = rows_of(x.shape());
     let g = MatRef::row_major(g, rows, outputs);
-    match k {
+    match input {
         0 => gemm(
             T::ONE,
             g,
@@ -90,35 +134,5 @@ pub(crate) fn backward<T: Float>(k: usize, x: &Tensor<T>, w: &Tensor<T>, g: &[T]
                 add_assign(target, row);
             }
         }
-    }
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// `x Wᵀ + b` for `x` of shape `[.., in]`, a weight `[out, in]` and an
-    /// optional bias `[out]`; the result has shape `[.., out]` (PyTorch's
-    /// `torch.nn.functional.linear`). One node on the tape.
-    ///
-    /// # Panics
-    /// If the shapes do not fit, e.g.
-    /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
-    pub fn linear(self, weight: Var<'t, T>, bias: Option<Var<'t, T>>) -> Var<'t, T> {
-        const NAME: &str = "linear";
-        self.same_tape(weight, NAME);
-        let (x_shape, w_shape) = (self.shape(), weight.shape());
-        let out_shape = output_shape(NAME, &x_shape, &w_shape);
-        if let Some(b) = bias {
-            self.same_tape(b, NAME);
-            let b_shape = b.shape();
-            assert!(
-                b_shape.as_slice() == [w_shape[0]],
-                "{NAME}: bias {b_shape:?} does not fit weight {w_shape:?}; expected [{}]",
-                w_shape[0]
-            );
-        }
-        let (ix, iw, ib) = (self.id as usize, weight.id as usize, bias.map(|b| b.id as usize));
-        let op = Op::Linear(self.id, weight.id, bias.map(|b| b.id));
-        self.tape.record(op, out_shape, |nodes, out| {
-            forward(&nodes[ix].value, &nodes[iw].value, ib.map(|i| &nodes[i].value), out)
-        })
     }
 }

@@ -1,13 +1,18 @@
 //! Matrix products: `[m, k] x [k, n]`, batched `[B, m, k] x [B, k, n]`, and a
 //! 3-D operand times a 2-D one (or the reverse), the 2-D side shared by every
-//! batch. All products go to the GEMM crate; the backward rule multiplies by
-//! transposed operands through strides, copying nothing.
+//! batch. Every product goes to the crate's GEMM (`kernels::gemm`); the
+//! backward kernel multiplies by transposed operands through strides,
+//! copying nothing.
 
+use super::{Graph, Kernel};
 use crate::float::Float;
 use crate::kernels::gemm::{MatMut, MatRef, gemm};
 use crate::shape::Shape;
-use crate::tape::{Op, Var};
 use crate::tensor::Tensor;
+
+/// The matrix product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MatMul;
 
 /// The dimensions of one matrix product.
 #[derive(Clone, Copy, Debug)]
@@ -72,7 +77,37 @@ impl Dims {
     }
 }
 
-/// Forward: `out[i] = a[i] b[i]` for each batch `i`.
+impl<T: Float> Kernel<T> for MatMul {
+    fn name(&self) -> String {
+        "matmul".into()
+    }
+
+    /// # Panics
+    /// If the inner dimensions or batch sizes differ, e.g.
+    /// `matmul: cannot multiply [32, 3] by [4, 16]`.
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        Dims::new(inputs[0], inputs[1]).out_shape()
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let (a, b) = (inputs[0], inputs[1]);
+        forward(Dims::new(a.shape(), b.shape()), a.data(), b.data(), out)
+    }
+
+    fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        backward(input, inputs[0], inputs[1], g, target)
+    }
+
+    /// `dA = G Bᵀ`, `dB = Aᵀ G`, each summed over the batches a 2-D operand
+    /// was shared by.
+    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        let (a, b) = (inputs[0], inputs[1]);
+        let grad = if input == 0 { g.matmul(b.t()) } else { a.t().matmul(g) };
+        Some(grad.sum_to(&inputs[input].shape()))
+    }
+}
+
+/// `out[i] = a[i] b[i]` for each batch `i`.
 fn forward<T: Float>(dims: Dims, a: &[T], b: &[T], out: &mut Vec<T>) {
     out.resize(dims.batch * dims.m * dims.n, T::ZERO);
     if dims.m * dims.n == 0 || dims.k == 0 {
@@ -83,42 +118,24 @@ fn forward<T: Float>(dims: Dims, a: &[T], b: &[T], out: &mut Vec<T>) {
     }
 }
 
-/// Backward: `dA += G Bᵀ` (k = 0) or `dB += Aᵀ G` (k = 1), per batch; a
-/// shared 2-D operand gathers the sum over batches.
-pub(crate) fn backward<T: Float>(k: usize, a: &Tensor<T>, b: &Tensor<T>, g: &[T], target: &mut [T]) {
+/// `dA += G Bᵀ` (input 0) or `dB += Aᵀ G` (input 1), per batch; a shared
+/// 2-D operand gathers the sum over batches.
+fn backward<T: Float>(input: usize, a: &Tensor<T>, b: &Tensor<T>, g: &[T], target: &mut [T]) {
     let dims = Dims::new(a.shape(), b.shape());
-    let (m, kk, n) = (dims.m, dims.k, dims.n);
-    if m * kk * n == 0 {
+    let (m, k, n) = (dims.m, dims.k, dims.n);
+    if m * k * n == 0 {
         return;
     }
     for i in 0..dims.batch {
         let g_i = dims.c(g, i);
-        if k == 0 {
-            let start = if dims.a_batched { i * m * kk } else { 0 };
-            let da = MatMut::row_major(&mut target[start..start + m * kk], m, kk);
+        if input == 0 {
+            let start = if dims.a_batched { i * m * k } else { 0 };
+            let da = MatMut::row_major(&mut target[start..start + m * k], m, k);
             gemm(T::ONE, g_i, dims.b(b.data(), i).t(), T::ONE, da);
         } else {
-            let start = if dims.b_batched { i * kk * n } else { 0 };
-            let db = MatMut::row_major(&mut target[start..start + kk * n], kk, n);
+            let start = if dims.b_batched { i * k * n } else { 0 };
+            let db = MatMut::row_major(&mut target[start..start + k * n], k, n);
             gemm(T::ONE, dims.a(a.data(), i).t(), g_i, T::ONE, db);
         }
-    }
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// Matrix product. Shapes `[m, k] x [k, n] -> [m, n]`; batched
-    /// `[B, m, k] x [B, k, n] -> [B, m, n]`; a 2-D operand with a 3-D one is
-    /// used for every batch.
-    ///
-    /// # Panics
-    /// If the inner dimensions or batch sizes differ, e.g.
-    /// `matmul: cannot multiply [32, 3] by [4, 16]`.
-    pub fn matmul(self, other: Var<'t, T>) -> Var<'t, T> {
-        self.same_tape(other, "matmul");
-        let dims = Dims::new(&self.shape(), &other.shape());
-        let (ia, ib) = (self.id as usize, other.id as usize);
-        self.tape.record(Op::MatMul(self.id, other.id), dims.out_shape(), |nodes, out| {
-            forward(dims, nodes[ia].value.data(), nodes[ib].value.data(), out)
-        })
     }
 }

@@ -1,12 +1,200 @@
-//! The operations on [`Var`](crate::Var), one file per family. Each file holds
-//! the methods that record an op (forward) and the rule that the backward
-//! sweep calls for it, side by side.
+//! The operations, as pure functions of tensors. The tape (one layer up)
+//! records them and sweeps them backward; nothing here knows about it.
+//!
+//! Every op is a small value (its parameters: an axis, an exponent) that
+//! implements [`Kernel`], with its four parts side by side in one file:
+//!
+//! * `output_shape`: checks the inputs' shapes, panicking with the op's name
+//!   and the shapes if they do not fit, and gives the output's;
+//! * `forward`: the output's elements from the inputs';
+//! * `backward`: the vector-Jacobian product on plain numbers, added into
+//!   one input's gradient buffer (the fast path, which allocates nothing);
+//! * `backward_graph`: the same product built from other ops on a [`Graph`],
+//!   so that a gradient is itself a differentiable value (gradients of
+//!   gradients, to any order).
+//!
+//! Elementwise rules are written once, generically over [`Arith`] (numbers
+//! with `+ - * /` and the unary ops), and serve both backward paths: the
+//! fast loops run them on [`Num`]s, the graph path on the tape's variables.
+//! Structural ops (products, reductions, losses) have a kernel and a graph
+//! rule; `tests/second_order.rs` checks that the two agree for every op.
+//!
+//! [`Op`] lists every op, once, in the table at the end of this file.
 
-pub(crate) mod binary;
-pub(crate) mod elementwise;
-pub(crate) mod layout;
-pub(crate) mod linear;
-pub(crate) mod loss;
-pub(crate) mod matmul;
-pub(crate) mod reduce;
-pub(crate) mod softmax;
+mod arith;
+mod binary;
+mod layout;
+mod linear;
+mod loops;
+mod loss;
+mod matmul;
+mod reduce;
+mod softmax;
+mod unary;
+
+pub(crate) use arith::{Arith, Num};
+pub(crate) use binary::BinaryOp;
+pub(crate) use layout::{BroadcastTo, Reshape, SumTo, SwapAxes};
+pub(crate) use linear::{Linear, linear};
+pub(crate) use loss::{BceWithLogits, MseLoss, SoftmaxCrossEntropy, SvmMaxMargin};
+pub(crate) use matmul::MatMul;
+pub(crate) use reduce::{MaxAxis, Mean, MeanAxis, Sum, SumAxis};
+pub(crate) use softmax::{LogSoftmax, Softmax};
+pub(crate) use unary::{UnaryOp, apply_in_place, unary_table};
+
+use crate::float::Float;
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+
+/// One op's shape rule, forward kernel and two backward rules (see the
+/// module documentation).
+pub(crate) trait Kernel<T: Float> {
+    /// The name shown in listings: `matmul`, `sum(axis=1)`, `powf(2)`.
+    fn name(&self) -> String;
+
+    /// The output's shape for inputs of these shapes.
+    ///
+    /// # Panics
+    /// If the shapes do not fit, with the op's name and the shapes.
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape;
+
+    /// Appends the output's elements to the empty `out`.
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>);
+
+    /// Adds input `input`'s share of the output gradient `g` into `target`
+    /// (shaped like that input). `out` is the forward value.
+    fn backward(&self, input: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]);
+
+    /// Input `input`'s share of the output gradient `g`, built from ops on
+    /// `g`, the inputs and the output, or `None` if that input never
+    /// receives a gradient (class labels).
+    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], out: G, g: G) -> Option<G>;
+}
+
+/// Values on which graph backward rules record ops: the tape's variables.
+/// Ops are given here in the form the rules need them (axes resolved,
+/// shapes known); the user-facing methods live on `Var`.
+pub(crate) trait Graph<T: Float>: Arith<T> {
+    /// Records `op` on `self` followed by `rest`.
+    fn apply(self, op: Op<T>, rest: &[Self]) -> Self;
+
+    /// The value's shape.
+    fn shape(self) -> Shape;
+
+    /// A copy of the value (for masks and one-hot constants).
+    fn value(self) -> Tensor<T>;
+
+    /// A constant on the same graph: no gradient flows into it.
+    fn constant(self, value: Tensor<T>) -> Self;
+
+    /// Matrix product.
+    fn matmul(self, other: Self) -> Self {
+        self.apply(Op::MatMul(MatMul), &[other])
+    }
+
+    /// Swaps the last two axes.
+    fn t(self) -> Self {
+        let rank = self.shape().len();
+        self.apply(Op::SwapAxes(SwapAxes(rank - 2, rank - 1)), &[])
+    }
+
+    /// The same elements under `shape`.
+    fn reshape(self, shape: &[usize]) -> Self {
+        if self.shape().as_slice() == shape {
+            return self;
+        }
+        self.apply(Op::Reshape(Reshape(Shape::from_slice(shape))), &[])
+    }
+
+    /// Broadcast to `shape` (NumPy's rules).
+    fn broadcast_to(self, shape: &[usize]) -> Self {
+        if self.shape().as_slice() == shape {
+            return self;
+        }
+        self.apply(Op::BroadcastTo(BroadcastTo(Shape::from_slice(shape))), &[])
+    }
+
+    /// Summed back to `shape`, which it was broadcast from.
+    fn sum_to(self, shape: &[usize]) -> Self {
+        if self.shape().as_slice() == shape {
+            return self;
+        }
+        self.apply(Op::SumTo(SumTo(Shape::from_slice(shape))), &[])
+    }
+
+    /// Sum along `axis`, keeping it with extent 1.
+    fn sum_axis_keepdim(self, axis: usize) -> Self {
+        self.apply(Op::SumAxis(SumAxis { axis, keepdim: true }), &[])
+    }
+}
+
+/// Declares [`Op`], the list of every op, and its dispatch to each
+/// variant's [`Kernel`]: adding an op is one line here.
+macro_rules! op_table {
+    ($($(#[$doc:meta])* $variant:ident($kernel:ty),)*) => {
+        /// How a node's value is computed from its inputs'.
+        #[derive(Clone, Debug, PartialEq)]
+        pub(crate) enum Op<T: Float> {
+            $($(#[$doc])* $variant($kernel),)*
+        }
+
+        impl<T: Float> Kernel<T> for Op<T> {
+            fn name(&self) -> String {
+                match self { $(Op::$variant(op) => Kernel::<T>::name(op),)* }
+            }
+            fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+                match self { $(Op::$variant(op) => Kernel::<T>::output_shape(op, inputs),)* }
+            }
+            fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+                match self { $(Op::$variant(op) => op.forward(inputs, out),)* }
+            }
+            fn backward(&self, input: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
+                match self { $(Op::$variant(op) => op.backward(input, inputs, out, g, target),)* }
+            }
+            fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], out: G, g: G) -> Option<G> {
+                match self { $(Op::$variant(op) => op.backward_graph(input, inputs, out, g),)* }
+            }
+        }
+    };
+}
+
+op_table! {
+    /// An elementwise function of one input (`unary.rs`).
+    Unary(UnaryOp<T>),
+    /// `+ - * /` with broadcasting (`binary.rs`).
+    Binary(BinaryOp),
+    /// Matrix product, 2-D or batched (`matmul.rs`).
+    MatMul(MatMul),
+    /// `x Wᵀ + b`, fused (`linear.rs`).
+    Linear(Linear),
+    /// Two axes swapped (`layout.rs`).
+    SwapAxes(SwapAxes),
+    /// The same elements under another shape.
+    Reshape(Reshape),
+    /// Broadcast to a larger shape.
+    BroadcastTo(BroadcastTo),
+    /// Summed back to a shape it broadcasts to.
+    SumTo(SumTo),
+    /// Sum of all elements (`reduce.rs`).
+    Sum(Sum),
+    /// Mean of all elements.
+    Mean(Mean),
+    /// Sum along one axis.
+    SumAxis(SumAxis),
+    /// Mean along one axis.
+    MeanAxis(MeanAxis),
+    /// Maximum along one axis.
+    MaxAxis(MaxAxis),
+    /// Softmax along one axis (`softmax.rs`).
+    Softmax(Softmax),
+    /// Log-softmax along one axis.
+    LogSoftmax(LogSoftmax),
+    /// Mean squared error, fused (`loss.rs`).
+    MseLoss(MseLoss),
+    /// Binary cross-entropy on logits, fused and stable.
+    BceWithLogits(BceWithLogits),
+    /// Softmax cross-entropy against class labels, fused and stable.
+    SoftmaxCrossEntropy(SoftmaxCrossEntropy),
+    /// The SVM max-margin loss against ±1 labels, fused.
+    SvmMaxMargin(SvmMaxMargin),
+}

@@ -5,15 +5,207 @@
 //! contiguous elements (`shape::lanes`); reducing the axis adds or compares
 //! those slices, which keeps the inner loop contiguous.
 
+use super::loops::{add_assign, add_scalar_assign, sum};
+use super::{Graph, Kernel};
 use crate::float::Float;
-use crate::kernels::{add_assign, add_scalar_assign, sum};
-use crate::shape::{Shape, lanes, reduced_shape, resolve_axis};
-use crate::tape::{NodeId, Op, Var};
+use crate::shape::{Shape, lanes, reduced_shape};
 use crate::tensor::Tensor;
 
-/// Forward of `sum(axis)`: `out[o, i] = Σ_j x[o, j, i]`.
-fn sum_axis_forward<T: Float>(x: &[T], shape: &[usize], axis: usize, out: &mut Vec<T>) {
-    let (outer, len, inner) = lanes(shape, axis);
+/// Sum of all elements, as a scalar (shape `[]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Sum;
+
+impl<T: Float> Kernel<T> for Sum {
+    fn name(&self) -> String {
+        "sum".into()
+    }
+
+    fn output_shape(&self, _: &[&[usize]]) -> Shape {
+        Shape::new()
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        out.push(sum(inputs[0].data()));
+    }
+
+    /// Every element receives `g`.
+    fn backward(&self, _: usize, _: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        add_scalar_assign(target, g[0]);
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        Some(g.broadcast_to(&inputs[0].shape()))
+    }
+}
+
+/// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Mean;
+
+impl<T: Float> Kernel<T> for Mean {
+    fn name(&self) -> String {
+        "mean".into()
+    }
+
+    fn output_shape(&self, _: &[&[usize]]) -> Shape {
+        Shape::new()
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0].data();
+        out.push(sum(x) / T::from_usize(x.len()));
+    }
+
+    /// Every element receives `g / n`.
+    fn backward(&self, _: usize, _: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        add_scalar_assign(target, g[0] / T::from_usize(target.len()));
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        let shape = inputs[0].shape();
+        Some(g.div_scalar(T::from_usize(shape.iter().product())).broadcast_to(&shape))
+    }
+}
+
+/// Sum along an axis (resolved); with `keepdim` the axis stays with extent 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SumAxis {
+    pub axis: usize,
+    pub keepdim: bool,
+}
+
+impl<T: Float> Kernel<T> for SumAxis {
+    fn name(&self) -> String {
+        format!("sum(axis={})", self.axis)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        reduced_shape(inputs[0], self.axis, self.keepdim)
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        sum_axis(inputs[0], self.axis, out);
+    }
+
+    /// Every `x[o, j, i]` receives `g[o, i]`.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        spread_axis(inputs[0].shape(), self.axis, T::ONE, g, target);
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        Some(spread_graph(inputs[0].shape(), self.axis, g))
+    }
+}
+
+/// Mean along an axis; with `keepdim` the axis stays with extent 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MeanAxis {
+    pub axis: usize,
+    pub keepdim: bool,
+}
+
+impl<T: Float> Kernel<T> for MeanAxis {
+    fn name(&self) -> String {
+        format!("mean(axis={})", self.axis)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        reduced_shape(inputs[0], self.axis, self.keepdim)
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        sum_axis(inputs[0], self.axis, out);
+        let scale = T::ONE / T::from_usize(inputs[0].shape()[self.axis]);
+        out.iter_mut().for_each(|v| *v *= scale);
+    }
+
+    /// Every `x[o, j, i]` receives `g[o, i] / len`.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        let shape = inputs[0].shape();
+        spread_axis(shape, self.axis, T::ONE / T::from_usize(shape[self.axis]), g, target);
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        let shape = inputs[0].shape();
+        Some(spread_graph(shape.clone(), self.axis, g).div_scalar(T::from_usize(shape[self.axis])))
+    }
+}
+
+/// Maximum along an axis; with `keepdim` the axis stays with extent 1. The
+/// gradient flows to the first maximal element of each lane (PyTorch also
+/// routes it to a single index). NaN propagates, as in PyTorch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MaxAxis {
+    pub axis: usize,
+    pub keepdim: bool,
+}
+
+impl MaxAxis {
+    /// For each lane, the index of the first element equal to its maximum.
+    fn argmax<T: Float>(self, x: &Tensor<T>, max: &[T]) -> impl Iterator<Item = (usize, usize)> {
+        let (outer, len, inner) = lanes(x.shape(), self.axis);
+        let x = x.data();
+        (0..outer).flat_map(move |o| (0..inner).map(move |i| (o, i))).filter_map(move |(o, i)| {
+            let m = max[o * inner + i];
+            let first =
+                (0..len).map(|j| (o * len + j) * inner + i).find(|&at| x[at] == m || (m.is_nan() && x[at].is_nan()));
+            first.map(|at| (at, o * inner + i))
+        })
+    }
+}
+
+impl<T: Float> Kernel<T> for MaxAxis {
+    fn name(&self) -> String {
+        format!("max(axis={})", self.axis)
+    }
+
+    /// # Panics
+    /// If the axis has extent 0.
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (shape, axis) = (inputs[0], self.axis);
+        assert!(shape[axis] > 0, "max_axis: axis {axis} of shape {shape:?} is empty");
+        reduced_shape(shape, axis, self.keepdim)
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0];
+        let (outer, len, inner) = lanes(x.shape(), self.axis);
+        let x = x.data();
+        for o in 0..outer {
+            let start = out.len();
+            out.extend_from_slice(&x[o * len * inner..][..inner]);
+            for j in 1..len {
+                let row = &x[(o * len + j) * inner..][..inner];
+                for (m, &v) in out[start..].iter_mut().zip(row) {
+                    if v > *m || v.is_nan() {
+                        *m = v;
+                    }
+                }
+            }
+        }
+    }
+
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
+        for (at, lane) in self.argmax(inputs[0], out.data()) {
+            target[at] += g[lane];
+        }
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], out: G, g: G) -> Option<G> {
+        let x = inputs[0];
+        let (x_value, max) = (x.value(), out.value());
+        let mut mask = Tensor::zeros(x_value.shape());
+        for (at, _) in self.argmax(&x_value, max.data()) {
+            mask.data_mut()[at] = T::ONE;
+        }
+        Some(spread_graph(x.shape(), self.axis, g) * x.constant(mask))
+    }
+}
+
+/// `out[o, i] = Σ_j x[o, j, i]`.
+fn sum_axis<T: Float>(x: &Tensor<T>, axis: usize, out: &mut Vec<T>) {
+    let (outer, len, inner) = lanes(x.shape(), axis);
+    let x = x.data();
     if inner == 1 {
         out.extend(x.chunks_exact(len.max(1)).take(outer).map(sum));
         if len == 0 {
@@ -30,20 +222,9 @@ fn sum_axis_forward<T: Float>(x: &[T], shape: &[usize], axis: usize, out: &mut V
     }
 }
 
-/// Backward of `sum(axis)`: every `x[o, j, i]` receives `g[o, i]`.
-pub(crate) fn sum_axis_backward<T: Float>(in_shape: &[usize], axis: u8, g: &[T], target: &mut [T]) {
-    spread_axis(in_shape, axis, T::ONE, g, target);
-}
-
-/// Backward of `mean(axis)`: every `x[o, j, i]` receives `g[o, i] / len`.
-pub(crate) fn mean_axis_backward<T: Float>(in_shape: &[usize], axis: u8, g: &[T], target: &mut [T]) {
-    let len = in_shape[axis as usize];
-    spread_axis(in_shape, axis, T::ONE / T::from_usize(len), g, target);
-}
-
 /// `target[o, j, i] += scale * g[o, i]`.
-fn spread_axis<T: Float>(in_shape: &[usize], axis: u8, scale: T, g: &[T], target: &mut [T]) {
-    let (outer, len, inner) = lanes(in_shape, axis as usize);
+fn spread_axis<T: Float>(in_shape: &[usize], axis: usize, scale: T, g: &[T], target: &mut [T]) {
+    let (outer, len, inner) = lanes(in_shape, axis);
     for o in 0..outer {
         let g = &g[o * inner..(o + 1) * inner];
         for j in 0..len {
@@ -54,108 +235,8 @@ fn spread_axis<T: Float>(in_shape: &[usize], axis: u8, scale: T, g: &[T], target
     }
 }
 
-/// Forward of `max(axis)`. NaN propagates, as in PyTorch.
-fn max_axis_forward<T: Float>(x: &[T], shape: &[usize], axis: usize, out: &mut Vec<T>) {
-    let (outer, len, inner) = lanes(shape, axis);
-    for o in 0..outer {
-        let start = out.len();
-        out.extend_from_slice(&x[o * len * inner..][..inner]);
-        for j in 1..len {
-            let row = &x[(o * len + j) * inner..][..inner];
-            for (m, &v) in out[start..].iter_mut().zip(row) {
-                if v > *m || v.is_nan() {
-                    *m = v;
-                }
-            }
-        }
-    }
-}
-
-/// Backward of `max(axis)`: each lane's gradient goes to the first element
-/// equal to the maximum (PyTorch also routes it to a single index).
-pub(crate) fn max_axis_backward<T: Float>(x: &Tensor<T>, axis: u8, max: &[T], g: &[T], target: &mut [T]) {
-    let (outer, len, inner) = lanes(x.shape(), axis as usize);
-    let x = x.data();
-    for o in 0..outer {
-        for i in 0..inner {
-            let m = max[o * inner + i];
-            let first =
-                (0..len).map(|j| (o * len + j) * inner + i).find(|&at| x[at] == m || (m.is_nan() && x[at].is_nan()));
-            if let Some(at) = first {
-                target[at] += g[o * inner + i];
-            }
-        }
-    }
-}
-
-/// Backward of `sum()`: every element receives `g`.
-pub(crate) fn sum_backward<T: Float>(g: &[T], target: &mut [T]) {
-    add_scalar_assign(target, g[0]);
-}
-
-/// Backward of `mean()`: every element receives `g / n`.
-pub(crate) fn mean_backward<T: Float>(g: &[T], target: &mut [T]) {
-    add_scalar_assign(target, g[0] / T::from_usize(target.len()));
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// Sum of all elements, as a scalar (shape `[]`).
-    pub fn sum(self) -> Self {
-        let id = self.id as usize;
-        self.tape.record(Op::Sum(self.id), Shape::new(), |nodes, out| out.push(sum(nodes[id].value.data())))
-    }
-
-    /// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
-    pub fn mean(self) -> Self {
-        let id = self.id as usize;
-        self.tape.record(Op::Mean(self.id), Shape::new(), |nodes, out| {
-            let x = nodes[id].value.data();
-            out.push(sum(x) / T::from_usize(x.len()))
-        })
-    }
-
-    /// Sum along `axis` (negative counts from the end); with `keepdim` the
-    /// axis stays with extent 1.
-    pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
-        self.reduce_axis("sum_axis", axis, keepdim, Op::SumAxis, |x, shape, axis, out| {
-            sum_axis_forward(x, shape, axis, out)
-        })
-    }
-
-    /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
-    pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
-        self.reduce_axis("mean_axis", axis, keepdim, Op::MeanAxis, |x, shape, axis, out| {
-            sum_axis_forward(x, shape, axis, out);
-            let scale = T::ONE / T::from_usize(shape[axis]);
-            out.iter_mut().for_each(|v| *v *= scale);
-        })
-    }
-
-    /// Maximum along `axis`; with `keepdim` the axis stays with extent 1.
-    /// The gradient flows to the first maximal element of each lane.
-    ///
-    /// # Panics
-    /// If the axis has extent 0.
-    pub fn max_axis(self, axis: isize, keepdim: bool) -> Self {
-        self.reduce_axis("max_axis", axis, keepdim, Op::MaxAxis, |x, shape, axis, out| {
-            assert!(shape[axis] > 0, "max_axis: axis {axis} of shape {shape:?} is empty");
-            max_axis_forward(x, shape, axis, out)
-        })
-    }
-
-    fn reduce_axis(
-        self,
-        name: &str,
-        axis: isize,
-        keepdim: bool,
-        op: fn(NodeId, u8) -> Op<T>,
-        forward: impl FnOnce(&[T], &[usize], usize, &mut Vec<T>),
-    ) -> Self {
-        let shape = self.shape();
-        let axis = resolve_axis(name, axis, &shape);
-        let id = self.id as usize;
-        self.tape.record(op(self.id, axis as u8), reduced_shape(&shape, axis, keepdim), |nodes, out| {
-            forward(nodes[id].value.data(), &shape, axis, out)
-        })
-    }
+/// `g` of a reduction along `axis` (kept or not), broadcast back to
+/// `in_shape`.
+fn spread_graph<T: Float, G: Graph<T>>(in_shape: Shape, axis: usize, g: G) -> G {
+    g.reshape(&reduced_shape(&in_shape, axis, true)).broadcast_to(&in_shape)
 }

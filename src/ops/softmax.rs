@@ -5,9 +5,90 @@
 //! underflows to `ln(0) = -inf` for logits far below the maximum, while
 //! `x - max - ln(Σ e^(x - max))` stays finite.
 
+use super::{Graph, Kernel};
 use crate::float::Float;
-use crate::shape::{lanes, resolve_axis};
-use crate::tape::{Op, Var};
+use crate::shape::{Shape, lanes};
+use crate::tensor::Tensor;
+
+/// Softmax along an axis (resolved): each lane is mapped to `e^x / Σ e^x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Softmax(pub usize);
+
+impl<T: Float> Kernel<T> for Softmax {
+    fn name(&self) -> String {
+        format!("softmax(axis={})", self.0)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        Shape::from_slice(inputs[0])
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0].data();
+        out.resize(x.len(), T::ZERO);
+        for_each_lane(inputs[0].shape(), self.0, |lane| {
+            let (shift, log_sum) = lane_max_and_log_sum_exp(x, lane.clone());
+            for at in lane {
+                out[at] = (x[at] - shift - log_sum).fast_exp();
+            }
+        });
+    }
+
+    /// `dx = y (g - Σ g y)` per lane.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], y: &Tensor<T>, g: &[T], target: &mut [T]) {
+        let y = y.data();
+        for_each_lane(inputs[0].shape(), self.0, |lane| {
+            let dot: T = lane.clone().map(|at| g[at] * y[at]).sum();
+            for at in lane {
+                target[at] += y[at] * (g[at] - dot);
+            }
+        });
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, _: &[G], y: G, g: G) -> Option<G> {
+        Some(y * (g - (g * y).sum_axis_keepdim(self.0)))
+    }
+}
+
+/// Log-softmax along an axis (resolved): `x - ln Σ e^x` per lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LogSoftmax(pub usize);
+
+impl<T: Float> Kernel<T> for LogSoftmax {
+    fn name(&self) -> String {
+        format!("log_softmax(axis={})", self.0)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        Shape::from_slice(inputs[0])
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let x = inputs[0].data();
+        out.resize(x.len(), T::ZERO);
+        for_each_lane(inputs[0].shape(), self.0, |lane| {
+            let (shift, log_sum) = lane_max_and_log_sum_exp(x, lane.clone());
+            for at in lane {
+                out[at] = x[at] - shift - log_sum;
+            }
+        });
+    }
+
+    /// `dx = g - softmax(x) Σ g` per lane, with `softmax(x) = e^y`.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], y: &Tensor<T>, g: &[T], target: &mut [T]) {
+        let y = y.data();
+        for_each_lane(inputs[0].shape(), self.0, |lane| {
+            let total: T = lane.clone().map(|at| g[at]).sum();
+            for at in lane {
+                target[at] += g[at] - y[at].fast_exp() * total;
+            }
+        });
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, _: &[G], y: G, g: G) -> Option<G> {
+        Some(g - y.exp() * g.sum_axis_keepdim(self.0))
+    }
+}
 
 /// Calls `f(offsets)` for every lane along `axis`: the offsets of the lane's
 /// `len` elements, `inner` apart.
@@ -28,71 +109,4 @@ pub(crate) fn lane_max_and_log_sum_exp<T: Float>(x: &[T], lane: impl Iterator<It
     let shift = if max.is_finite() { max } else { T::ZERO };
     let sum: T = lane.map(|at| (x[at] - shift).fast_exp()).sum();
     (shift, sum.ln())
-}
-
-fn softmax_forward<T: Float>(x: &[T], shape: &[usize], axis: usize, out: &mut Vec<T>) {
-    out.resize(x.len(), T::ZERO);
-    for_each_lane(shape, axis, |lane| {
-        let (shift, log_sum) = lane_max_and_log_sum_exp(x, lane.clone());
-        for at in lane {
-            out[at] = (x[at] - shift - log_sum).fast_exp();
-        }
-    });
-}
-
-/// Backward of softmax: `dx = y (g - Σ g y)` per lane.
-pub(crate) fn softmax_backward<T: Float>(shape: &[usize], axis: u8, y: &[T], g: &[T], target: &mut [T]) {
-    for_each_lane(shape, axis as usize, |lane| {
-        let dot: T = lane.clone().map(|at| g[at] * y[at]).sum();
-        for at in lane {
-            target[at] += y[at] * (g[at] - dot);
-        }
-    });
-}
-
-fn log_softmax_forward<T: Float>(x: &[T], shape: &[usize], axis: usize, out: &mut Vec<T>) {
-    out.resize(x.len(), T::ZERO);
-    for_each_lane(shape, axis, |lane| {
-        let (shift, log_sum) = lane_max_and_log_sum_exp(x, lane.clone());
-        for at in lane {
-            out[at] = x[at] - shift - log_sum;
-        }
-    });
-}
-
-/// Backward of log-softmax: `dx = g - softmax(x) Σ g` per lane, with
-/// `softmax(x) = e^y`.
-pub(crate) fn log_softmax_backward<T: Float>(shape: &[usize], axis: u8, y: &[T], g: &[T], target: &mut [T]) {
-    for_each_lane(shape, axis as usize, |lane| {
-        let total: T = lane.clone().map(|at| g[at]).sum();
-        for at in lane {
-            target[at] += g[at] - y[at].fast_exp() * total;
-        }
-    });
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// Softmax along `axis` (negative counts from the end): each lane is
-    /// mapped to `e^x / Σ e^x`, computed stably.
-    pub fn softmax(self, axis: isize) -> Self {
-        let shape = self.shape();
-        let axis = resolve_axis("softmax", axis, &shape);
-        let id = self.id as usize;
-        let s = shape.clone();
-        self.tape.record(Op::Softmax(self.id, axis as u8), shape, |nodes, out| {
-            softmax_forward(nodes[id].value.data(), &s, axis, out)
-        })
-    }
-
-    /// Log-softmax along `axis`: `x - ln Σ e^x` per lane, finite for any
-    /// finite logits.
-    pub fn log_softmax(self, axis: isize) -> Self {
-        let shape = self.shape();
-        let axis = resolve_axis("log_softmax", axis, &shape);
-        let id = self.id as usize;
-        let s = shape.clone();
-        self.tape.record(Op::LogSoftmax(self.id, axis as u8), shape, |nodes, out| {
-            log_softmax_forward(nodes[id].value.data(), &s, axis, out)
-        })
-    }
 }

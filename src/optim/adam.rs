@@ -1,18 +1,18 @@
-//! Adam, and the moment/update code that [`AdamW`](super::AdamW) shares.
+//! Adam and AdamW: one rule, [`AdamRule`], with the kind of weight decay as
+//! its parameter ([`L2`] in the gradient, or [`Decoupled`] from it).
 
-use std::collections::HashMap;
+use std::marker::PhantomData;
 
-use super::state::{expect_no_more, take_count, take_tensor};
-use super::{Optimizer, StateError, StateValue, check_shapes};
+use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
+use super::{Driver, Rule, StateError, decay_rate, non_negative};
 use crate::float::Float;
 use crate::kernels::threads::{run_parts, threads_for};
 use crate::kernels::vectorize::vectorized_256;
-use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
 
 /// Adam (Kingma & Ba), with weight decay *coupled*: an L2 term mixed into
 /// the gradient before the moments, as in PyTorch's `Adam(weight_decay=wd)`.
-/// For decoupled weight decay use [`AdamW`](super::AdamW).
+/// For decoupled weight decay use [`AdamW`].
 ///
 /// With `g` the gradient, `m`, `v` the per-parameter first and second
 /// moments (zero before the first step) and `t = 1, 2, …` the number of
@@ -42,8 +42,9 @@ use crate::tensor::Tensor;
 /// required. `amsgrad` and `maximize` are not offered; bias correction can be
 /// switched off, which PyTorch cannot do.
 ///
-/// Each parameter's [`AdamState`] is open to inspection ([`state`]) and can
-/// be put back ([`set_state`]).
+/// Each parameter's [`AdamState`] is open to inspection
+/// ([`state`](Driver::state)) and can be put back
+/// ([`set_state`](Driver::set_state)).
 ///
 /// ```
 /// use tapegrad::optim::{Adam, Optimizer};
@@ -62,12 +63,103 @@ use crate::tensor::Tensor;
 /// assert!((x.value().data()[1] + 1.9).abs() < 1e-6);
 /// assert_eq!(opt.state(x.id()).unwrap().step, 1);
 /// ```
+pub type Adam<T = f32> = Driver<AdamRule<L2>, T>;
+
+/// AdamW (Loshchilov & Hutter): [`Adam`] with weight decay *decoupled* from
+/// the gradient. The parameter shrinks first, then takes the Adam step
+/// computed from the plain gradient, so the decay is not rescaled by the
+/// moments:
 ///
-/// [`state`]: Adam::state
-/// [`set_state`]: Adam::set_state
-#[derive(Clone, Debug)]
-pub struct Adam<T: Float = f32> {
-    core: AdamCore<T>,
+/// ```text
+/// x *= 1 - lr*wd
+/// m = b1*m + (1-b1)*g
+/// v = b2*v + (1-b2)*g²
+/// x -= lr * m̂ / (sqrt(v̂) + eps)       with m̂ = m/(1-b1^t), v̂ = v/(1-b2^t)
+/// ```
+///
+/// The same rule as Adam's ([`AdamRule`], rounding included), with the same
+/// options: `.betas`, `.eps`, `.bias_correction` (`false` gives
+/// `x -= lr * m / (sqrt(v) + eps)` after the shrink).
+///
+/// Defaults: `weight_decay = 0.01` (PyTorch AdamW's), `betas = (0.9, 0.999)`,
+/// `eps = 1e-8` (PyTorch's; the lecture's code writes `1e-7`: use
+/// `.eps(1e-7)` for it), bias correction on. The decay uses the learning
+/// rate of the current step, so a schedule scales it too.
+///
+/// **PyTorch equivalent:** `torch.optim.AdamW(params, lr, betas=(b1, b2),
+/// eps=eps, weight_decay=wd)`. PyTorch's `lr` defaults to `1e-3`; here it is
+/// required. `amsgrad` and `maximize` are not offered.
+///
+/// ```
+/// use tapegrad::optim::{AdamW, Optimizer};
+/// use tapegrad::{Param, Tensor};
+///
+/// // With a zero gradient only the decay acts: x *= 1 - lr*wd.
+/// let mut x = Param::new("x", Tensor::from_vec(vec![2.0f64], [1]));
+/// let mut opt = AdamW::new(0.1).weight_decay(0.5);
+/// opt.update(&mut x, &Tensor::zeros([1]));
+/// assert_eq!(x.value().data(), &[2.0 * (1.0 - 0.1 * 0.5)]);
+/// ```
+pub type AdamW<T = f32> = Driver<AdamRule<Decoupled>, T>;
+
+/// How weight decay enters Adam's update: [`L2`] (in the gradient, Adam's)
+/// or [`Decoupled`] (AdamW's). The names are dfdx's.
+pub trait WeightDecay: sealed::Sealed + Clone + std::fmt::Debug + PartialEq {
+    /// The optimizer's name with this decay: `"Adam"` or `"AdamW"`.
+    const NAME: &'static str;
+    /// The default amount: 0 for Adam, 0.01 for AdamW (PyTorch's).
+    const DEFAULT: f64;
+    /// `(l2, shrink)`: the update adds `l2 * x` to the gradient and first
+    /// multiplies `x` by `shrink`; one of the two is neutral.
+    fn factors(weight_decay: f64, lr: f64) -> (f64, f64);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::L2 {}
+    impl Sealed for super::Decoupled {}
+}
+
+/// Coupled weight decay: `g += wd*x` before the moments, so the moments
+/// rescale the decay (Adam's `weight_decay`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct L2;
+
+/// Decoupled weight decay: `x *= 1 - lr*wd` before the update, which uses
+/// the plain gradient (AdamW).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Decoupled;
+
+impl WeightDecay for L2 {
+    const NAME: &'static str = "Adam";
+    const DEFAULT: f64 = 0.0;
+    fn factors(weight_decay: f64, _: f64) -> (f64, f64) {
+        (weight_decay, 1.0)
+    }
+}
+
+impl WeightDecay for Decoupled {
+    const NAME: &'static str = "AdamW";
+    const DEFAULT: f64 = 0.01;
+    fn factors(weight_decay: f64, lr: f64) -> (f64, f64) {
+        (0.0, 1.0 - lr * weight_decay)
+    }
+}
+
+/// The rule of [`Adam`] and [`AdamW`]: its hyper-parameters, and the kind
+/// of weight decay `D`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamRule<D: WeightDecay> {
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    bias_correction: bool,
+    weight_decay: f64,
+    /// `(t, beta1^t, beta2^t)` for the last step count seen: every parameter
+    /// of a model is at the same step, so the powers are computed once a step
+    /// (`powf` took 5% of the W1 step when computed per parameter).
+    powers: (u64, f64, f64),
+    decay: PhantomData<D>,
 }
 
 /// What Adam and AdamW keep per parameter.
@@ -82,11 +174,27 @@ pub struct AdamState<T: Float = f32> {
     pub v: Tensor<T>,
 }
 
+param_state!(AdamState { step, m, v });
+
 impl<T: Float> AdamState<T> {
     /// The state before the first update: `step = 0`, zero moments.
     pub fn zeros(shape: impl AsRef<[usize]>) -> Self {
         let shape = shape.as_ref();
         AdamState { step: 0, m: Tensor::zeros(shape), v: Tensor::zeros(shape) }
+    }
+}
+
+impl<D: WeightDecay> AdamRule<D> {
+    fn new() -> Self {
+        AdamRule {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            bias_correction: true,
+            weight_decay: D::DEFAULT,
+            powers: (0, 1.0, 1.0),
+            decay: PhantomData,
+        }
     }
 }
 
@@ -97,16 +205,32 @@ impl<T: Float> Adam<T> {
     /// # Panics
     /// If `lr` is negative or not finite.
     pub fn new(lr: f64) -> Self {
-        Adam { core: AdamCore::new("Adam", WeightDecay::Coupled, lr, 0.0) }
+        Driver::from_rule(AdamRule::new(), lr)
     }
+}
 
+impl<T: Float> AdamW<T> {
+    /// AdamW with learning rate `lr`, `weight_decay = 0.01`,
+    /// `betas = (0.9, 0.999)`, `eps = 1e-8` and bias correction.
+    ///
+    /// # Panics
+    /// If `lr` is negative or not finite.
+    pub fn new(lr: f64) -> Self {
+        Driver::from_rule(AdamRule::new(), lr)
+    }
+}
+
+impl<T: Float, D: WeightDecay> Driver<AdamRule<D>, T> {
     /// The moments' decay rates. Default `(0.9, 0.999)`.
     ///
     /// # Panics
     /// If either is not in `[0, 1)`.
-    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
-        self.core.set_betas(beta1, beta2);
-        self
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        self.with_rule(|r| {
+            r.beta1 = decay_rate(D::NAME, "beta1", beta1);
+            r.beta2 = decay_rate(D::NAME, "beta2", beta2);
+            r.powers = (0, 1.0, 1.0);
+        })
     }
 
     /// The term added to `sqrt(v̂)` in the denominator. Default `1e-8`
@@ -114,80 +238,78 @@ impl<T: Float> Adam<T> {
     ///
     /// # Panics
     /// If `eps` is negative or not finite.
-    pub fn eps(mut self, eps: f64) -> Self {
-        self.core.set_eps(eps);
-        self
+    pub fn eps(self, eps: f64) -> Self {
+        self.with_rule(|r| r.eps = non_negative(D::NAME, "eps", eps))
     }
 
     /// `false` drops the bias corrections (the lecture's "Adam (90%)").
     /// Default `true`.
-    pub fn bias_correction(mut self, on: bool) -> Self {
-        self.core.bias_correction = on;
-        self
+    pub fn bias_correction(self, on: bool) -> Self {
+        self.with_rule(|r| r.bias_correction = on)
     }
 
-    /// Coupled weight decay (L2 in the gradient): `g += wd * x` before the
-    /// moments, so the decay is rescaled by them (PyTorch's
-    /// `Adam(weight_decay=wd)`). Default `0`. For the decoupled kind use
-    /// [`AdamW`](super::AdamW).
+    /// The amount of weight decay, of the kind `D`: for [`Adam`] coupled
+    /// (`g += wd * x` before the moments, so they rescale it; PyTorch's
+    /// `Adam(weight_decay=wd)`; default 0), for [`AdamW`] decoupled
+    /// (`x *= 1 - lr * wd` before the step; default 0.01; 0 makes AdamW
+    /// plain Adam).
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
-    pub fn weight_decay(mut self, wd: f64) -> Self {
-        self.core.set_weight_decay(wd);
-        self
-    }
-
-    /// The state of parameter `id`, or `None` before its first update.
-    pub fn state(&self, id: ParamId) -> Option<&AdamState<T>> {
-        self.core.states.get(&id)
-    }
-
-    /// Every stored state, in no particular order.
-    pub fn states(&self) -> impl Iterator<Item = (ParamId, &AdamState<T>)> {
-        self.core.states()
-    }
-
-    /// Puts back the state of parameter `id` (for instance from a
-    /// checkpoint).
-    ///
-    /// # Panics
-    /// If `m` and `v` differ in shape. (The next update checks that they
-    /// have the parameter's shape.)
-    pub fn set_state(&mut self, id: ParamId, state: AdamState<T>) {
-        self.core.set_state(id, state);
+    pub fn weight_decay(self, wd: f64) -> Self {
+        self.with_rule(|r| r.weight_decay = non_negative(D::NAME, "weight decay", wd))
     }
 }
 
-impl<T: Float> Optimizer<T> for Adam<T> {
-    fn lr(&self) -> f64 {
-        self.core.lr
-    }
+impl<T: Float, D: WeightDecay> Rule<T> for AdamRule<D> {
+    type State = AdamState<T>;
 
     fn name(&self) -> &'static str {
-        self.core.name
+        D::NAME
     }
 
-    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
-        self.core.export_state(id)
+    fn init(&self, shape: &[usize]) -> AdamState<T> {
+        AdamState::zeros(shape)
     }
 
-    fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        self.core.import_state(id, entries)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.core.lr = lr;
-    }
-
-    fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        self.core.update(param, grad);
+    /// One Adam or AdamW step on one parameter: a single pass over `x`, `g`,
+    /// `m` and `v`, with every scalar computed before the loop.
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut AdamState<T>, lr: f64) {
+        state.step += 1;
+        let t = state.step;
+        if self.powers.0 != t {
+            // `powf`, not `powi`: the same rounding as PyTorch's `beta ** step`.
+            self.powers = (t, self.beta1.powf(t as f64), self.beta2.powf(t as f64));
+        }
+        let (bc1, bc2) = if self.bias_correction { (1.0 - self.powers.1, 1.0 - self.powers.2) } else { (1.0, 1.0) };
+        let (l2, shrink) = D::factors(self.weight_decay, lr);
+        let scalars = AdamScalars {
+            l2: T::from_f64(l2),
+            shrink: T::from_f64(shrink),
+            b1: T::from_f64(self.beta1),
+            one_minus_b1: T::from_f64(1.0 - self.beta1),
+            b2: T::from_f64(self.beta2),
+            one_minus_b2: T::from_f64(1.0 - self.beta2),
+            step_size: T::from_f64(lr / bc1),
+            bc2_sqrt: T::from_f64(bc2.sqrt()),
+            eps: T::from_f64(self.eps),
+        };
+        let (m, v) = (state.m.data_mut(), state.v.data_mut());
+        // At least 64k elements a thread (about 10 µs of work): below that,
+        // waking a thread costs more than it saves.
+        let threads = threads_for(x.len(), 1 << 16);
+        if threads == 1 {
+            return scalars.apply(x, g, m, v);
+        }
+        let chunk = x.len().div_ceil(threads);
+        let parts = x.chunks_mut(chunk).zip(g.chunks(chunk)).zip(m.chunks_mut(chunk)).zip(v.chunks_mut(chunk));
+        run_parts(parts.collect(), |(((x, g), m), v)| scalars.apply(x, g, m, v));
     }
 }
 
 /// The scalars of one Adam step, computed once per parameter.
 #[derive(Clone, Copy)]
-struct AdamStep<T> {
+struct AdamScalars<T> {
     l2: T,
     shrink: T,
     b1: T,
@@ -199,10 +321,11 @@ struct AdamStep<T> {
     eps: T,
 }
 
-impl<T: Float> AdamStep<T> {
+impl<T: Float> AdamScalars<T> {
     /// The update over a range of elements: one pass over `x`, `g`, `m`, `v`
     /// in 256-bit vectors (a square root and a division per element: see
-    /// `vectorized_256`).
+    /// `vectorized_256`). Coupled decay is `l2 > 0`, decoupled `shrink < 1`;
+    /// the other factor is neutral, so one loop serves both.
     fn apply(self, x: &mut [T], g: &[T], m: &mut [T], v: &mut [T]) {
         vectorized_256(|| {
             for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m).zip(v) {
@@ -214,166 +337,5 @@ impl<T: Float> AdamStep<T> {
                 *x = xd - self.step_size * *m / denom;
             }
         })
-    }
-}
-
-/// How the weight decay enters the update.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum WeightDecay {
-    /// L2 in the gradient, `g += wd*x`, before the moments (Adam).
-    Coupled,
-    /// `x *= 1 - lr*wd` before the update, which uses the plain `g` (AdamW).
-    Decoupled,
-}
-
-/// The configuration, state and update shared by [`Adam`] and
-/// [`AdamW`](super::AdamW); they differ only in `decay` (and their name in
-/// messages, and the default decay).
-#[derive(Clone, Debug)]
-pub(super) struct AdamCore<T: Float> {
-    pub(super) name: &'static str,
-    decay: WeightDecay,
-    pub(super) lr: f64,
-    beta1: f64,
-    beta2: f64,
-    eps: f64,
-    pub(super) bias_correction: bool,
-    weight_decay: f64,
-    pub(super) states: HashMap<ParamId, AdamState<T>>,
-    /// `(t, beta1^t, beta2^t)` for the last step count seen: every parameter
-    /// of a model is at the same step, so the powers are computed once a step
-    /// (`powf` took 5% of the W1 step when computed per parameter).
-    powers: (u64, f64, f64),
-}
-
-impl<T: Float> AdamCore<T> {
-    pub(super) fn new(name: &'static str, decay: WeightDecay, lr: f64, weight_decay: f64) -> Self {
-        assert!(lr.is_finite() && lr >= 0.0, "{name}: learning rate must be finite and >= 0, got {lr}");
-        let mut core = AdamCore {
-            name,
-            decay,
-            lr,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            bias_correction: true,
-            weight_decay: 0.0,
-            states: HashMap::new(),
-            powers: (0, 1.0, 1.0),
-        };
-        core.set_weight_decay(weight_decay);
-        core
-    }
-
-    pub(super) fn set_betas(&mut self, beta1: f64, beta2: f64) {
-        let name = self.name;
-        assert!((0.0..1.0).contains(&beta1), "{name}: beta1 must be in [0, 1), got {beta1}");
-        assert!((0.0..1.0).contains(&beta2), "{name}: beta2 must be in [0, 1), got {beta2}");
-        (self.beta1, self.beta2) = (beta1, beta2);
-        self.powers = (0, 1.0, 1.0);
-    }
-
-    pub(super) fn set_eps(&mut self, eps: f64) {
-        assert!(eps.is_finite() && eps >= 0.0, "{}: eps must be finite and >= 0, got {eps}", self.name);
-        self.eps = eps;
-    }
-
-    pub(super) fn set_weight_decay(&mut self, wd: f64) {
-        assert!(wd.is_finite() && wd >= 0.0, "{}: weight decay must be finite and >= 0, got {wd}", self.name);
-        self.weight_decay = wd;
-    }
-
-    pub(super) fn states(&self) -> impl Iterator<Item = (ParamId, &AdamState<T>)> {
-        self.states.iter().map(|(&id, s)| (id, s))
-    }
-
-    pub(super) fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
-        match self.states.get(&id) {
-            None => Vec::new(),
-            Some(s) => vec![
-                ("step".to_string(), StateValue::Count(s.step)),
-                ("m".to_string(), StateValue::Tensor(s.m.clone())),
-                ("v".to_string(), StateValue::Tensor(s.v.clone())),
-            ],
-        }
-    }
-
-    pub(super) fn import_state(
-        &mut self,
-        id: ParamId,
-        mut entries: Vec<(String, StateValue<T>)>,
-    ) -> Result<(), StateError> {
-        let step = take_count(self.name, &mut entries, "step")?;
-        let m = take_tensor(self.name, &mut entries, "m")?;
-        let v = take_tensor(self.name, &mut entries, "v")?;
-        expect_no_more(self.name, &entries)?;
-        if m.shape() != v.shape() {
-            return Err(StateError(format!(
-                "{}: moments of shapes {:?} and {:?} differ",
-                self.name,
-                m.shape(),
-                v.shape()
-            )));
-        }
-        self.states.insert(id, AdamState { step, m, v });
-        Ok(())
-    }
-
-    pub(super) fn set_state(&mut self, id: ParamId, state: AdamState<T>) {
-        assert!(
-            state.m.shape() == state.v.shape(),
-            "{}: state with moments of shapes {:?} and {:?}",
-            self.name,
-            state.m.shape(),
-            state.v.shape()
-        );
-        self.states.insert(id, state);
-    }
-
-    /// One Adam or AdamW step on one parameter: a single pass over `x`, `g`,
-    /// `m` and `v`, with every scalar computed before the loop.
-    pub(super) fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes(self.name, param, grad);
-        let state = self.states.entry(param.id()).or_insert_with(|| AdamState::zeros(param.shape()));
-        assert!(
-            state.m.shape() == param.shape(),
-            "{}: state of shape {:?} for parameter {} of shape {:?}",
-            self.name,
-            state.m.shape(),
-            param.name(),
-            param.shape()
-        );
-        state.step += 1;
-        let step = state.step;
-        if self.powers.0 != step {
-            // `powf`, not `powi`: the same rounding as PyTorch's `beta ** step`.
-            let t = step as f64;
-            self.powers = (step, self.beta1.powf(t), self.beta2.powf(t));
-        }
-        let (bc1, bc2) = if self.bias_correction { (1.0 - self.powers.1, 1.0 - self.powers.2) } else { (1.0, 1.0) };
-        // Coupled: g += l2*x. Decoupled: x *= shrink first. The other factor
-        // is neutral (0 and 1), so one loop serves both.
-        let (l2, shrink) = match self.decay {
-            WeightDecay::Coupled => (self.weight_decay, 1.0),
-            WeightDecay::Decoupled => (0.0, 1.0 - self.lr * self.weight_decay),
-        };
-        let (l2, shrink) = (T::from_f64(l2), T::from_f64(shrink));
-        let (b1, one_minus_b1) = (T::from_f64(self.beta1), T::from_f64(1.0 - self.beta1));
-        let (b2, one_minus_b2) = (T::from_f64(self.beta2), T::from_f64(1.0 - self.beta2));
-        let step_size = T::from_f64(self.lr / bc1);
-        let bc2_sqrt = T::from_f64(bc2.sqrt());
-        let eps = T::from_f64(self.eps);
-        let step = AdamStep { l2, shrink, b1, one_minus_b1, b2, one_minus_b2, step_size, bc2_sqrt, eps };
-        let (x, g) = (param.value_mut().data_mut(), grad.data());
-        let (m, v) = (state.m.data_mut(), state.v.data_mut());
-        // At least 64k elements a thread (about 10 µs of work): below that,
-        // waking a thread costs more than it saves.
-        let threads = threads_for(x.len(), 1 << 16);
-        if threads == 1 {
-            return step.apply(x, g, m, v);
-        }
-        let chunk = x.len().div_ceil(threads);
-        let parts = x.chunks_mut(chunk).zip(g.chunks(chunk)).zip(m.chunks_mut(chunk)).zip(v.chunks_mut(chunk));
-        run_parts(parts.collect(), |(((x, g), m), v)| step.apply(x, g, m, v));
     }
 }

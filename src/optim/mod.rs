@@ -1,32 +1,36 @@
-//! Optimizers: the [`Optimizer`] trait and the update rules of the lecture.
+//! Optimizers: the [`Optimizer`] trait, the update rules of the lecture, the
+//! learning-rate schedules and gradient clipping.
 //!
-//! An optimizer updates parameters in place from their gradients and keeps
-//! whatever state it needs (velocities, moments) keyed by [`ParamId`], so
-//! one optimizer serves every parameter of a model. The learning rate is
-//! set from outside each step (see the schedules), which keeps the update a
-//! function of `(parameter, gradient, state, lr)`.
+//! Every optimizer is one [`Rule`] (how one parameter moves, given its
+//! gradient, its state and the learning rate) run by the generic
+//! [`Driver`], which owns the learning rate and each parameter's state,
+//! keyed by [`ParamId`], and saves and restores that state for checkpoints.
+//! The learning rate is set from outside each step (see the schedules), so
+//! the update is a function of `(parameter, gradient, state, lr)`.
 //!
 //! [`ParamId`]: crate::ParamId
+#![forbid(unsafe_code)]
 
 mod adam;
-mod adamw;
 pub mod clip;
 mod momentum;
 mod rmsprop;
+mod rule;
 pub mod schedule;
 mod sgd;
 mod state;
 
-pub use adam::{Adam, AdamState};
-pub use adamw::AdamW;
+pub use crate::error::StateError;
+pub use adam::{Adam, AdamRule, AdamState, AdamW, Decoupled, L2, WeightDecay};
 pub use clip::{clip_grad_norm, clip_grad_value};
-pub use momentum::{Momentum, MomentumForm};
-pub use rmsprop::RmsProp;
+pub use momentum::{Momentum, MomentumForm, MomentumRule, MomentumState};
+pub use rmsprop::{RmsProp, RmsPropRule, RmsPropState};
+pub use rule::{Driver, Rule};
 pub use schedule::{
     Constant, Cosine, InverseSqrt, LinearDecay, Scaled, Schedule, Sequence, StepDecay, Warmup, scale_lr_for_batch,
 };
-pub use sgd::Sgd;
-pub use state::{StateError, StateValue};
+pub use sgd::{Sgd, SgdRule};
+pub use state::{ParamState, StateValue};
 
 use crate::float::Float;
 use crate::param::{Param, ParamId};
@@ -63,6 +67,10 @@ pub trait Optimizer<T: Float = f32> {
 
     /// Sets the learning rate for the following steps (a schedule calls this
     /// every step).
+    ///
+    /// # Panics
+    /// If `lr` is negative or not finite, as the constructors do: such a
+    /// rate would turn every weight into NaN at the next step.
     fn set_lr(&mut self, lr: f64);
 
     /// A short name (`"Adam"`), stored in checkpoints and checked when one
@@ -122,13 +130,20 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
     }
 }
 
-/// Panics unless the gradient fits the parameter.
-pub(crate) fn check_shapes<T: Float>(optimizer: &str, param: &Param<T>, grad: &Tensor<T>) {
-    assert!(
-        param.shape() == grad.shape(),
-        "{optimizer}: gradient of shape {:?} for parameter {} of shape {:?}",
-        grad.shape(),
-        param.name(),
-        param.shape()
-    );
+/// `value`, checked to be finite and `>= 0`.
+///
+/// # Panics
+/// Otherwise, with `{owner}: {what} must be finite and >= 0, got {value}`.
+pub(crate) fn non_negative(owner: &str, what: &str, value: f64) -> f64 {
+    assert!(value.is_finite() && value >= 0.0, "{owner}: {what} must be finite and >= 0, got {value}");
+    value
+}
+
+/// `value`, checked to be in `[0, 1)` (a decay rate).
+///
+/// # Panics
+/// Otherwise, with `{owner}: {what} must be in [0, 1), got {value}`.
+pub(crate) fn decay_rate(owner: &str, what: &str, value: f64) -> f64 {
+    assert!((0.0..1.0).contains(&value), "{owner}: {what} must be in [0, 1), got {value}");
+    value
 }

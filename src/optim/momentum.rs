@@ -1,11 +1,8 @@
 //! SGD with momentum, in both of the lecture's forms.
 
-use std::collections::HashMap;
-
-use super::state::{expect_no_more, take_tensor};
-use super::{Optimizer, StateError, StateValue, check_shapes};
+use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
+use super::{Driver, Rule, StateError, decay_rate, non_negative};
 use crate::float::Float;
-use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
 
 /// Which of the lecture's two momentum updates a [`Momentum`] optimizer runs.
@@ -59,8 +56,9 @@ pub enum MomentumForm {
 /// `g` on the first step instead of starting from zero; `rho*0 + g = g`, so
 /// the values are the same. The `Velocity` form has no PyTorch equivalent.
 ///
-/// The velocity of each parameter is open to inspection ([`velocity`]) and
-/// can be put back ([`set_velocity`]), e.g. when restoring a checkpoint.
+/// The velocity of each parameter is open to inspection
+/// ([`state`](Driver::state)) and can be put back
+/// ([`set_state`](Driver::set_state)).
 ///
 /// ```
 /// use tapegrad::optim::{Momentum, MomentumForm, Optimizer};
@@ -78,20 +76,31 @@ pub enum MomentumForm {
 ///     opt.step([&mut x], &grads);
 /// }
 /// assert!(x.value().data()[0].abs() < 1e-3);
-/// assert!(opt.velocity(x.id()).is_some());
+/// assert!(opt.state(x.id()).is_some());
 /// ```
-///
-/// [`velocity`]: Momentum::velocity
-/// [`set_velocity`]: Momentum::set_velocity
-#[derive(Clone, Debug)]
-pub struct Momentum<T: Float = f32> {
-    lr: f64,
+pub type Momentum<T = f32> = Driver<MomentumRule, T>;
+
+/// The rule of [`Momentum`]: its momentum, form, Nesterov switch and weight
+/// decay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MomentumRule {
     rho: f64,
     form: MomentumForm,
     nesterov: bool,
     weight_decay: f64,
-    velocity: HashMap<ParamId, Tensor<T>>,
 }
+
+/// What [`Momentum`] keeps per parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MomentumState<T: Float = f32> {
+    /// The velocity: in units of `x` in the `Velocity` form (it includes the
+    /// rate), in units of the gradient in the `GradientSum` form.
+    pub velocity: Tensor<T>,
+}
+
+param_state!(MomentumState { velocity });
+
+const NAME: &str = "Momentum";
 
 impl<T: Float> Momentum<T> {
     /// Momentum with learning rate `lr` and momentum `rho` (PyTorch's
@@ -102,29 +111,19 @@ impl<T: Float> Momentum<T> {
     /// # Panics
     /// If `lr` is negative or not finite, or `rho` is not in `[0, 1)`.
     pub fn new(lr: f64, rho: f64) -> Self {
-        assert!(lr.is_finite() && lr >= 0.0, "Momentum: learning rate must be finite and >= 0, got {lr}");
-        assert!((0.0..1.0).contains(&rho), "Momentum: rho must be in [0, 1), got {rho}");
-        Momentum {
-            lr,
-            rho,
-            form: MomentumForm::GradientSum,
-            nesterov: false,
-            weight_decay: 0.0,
-            velocity: HashMap::new(),
-        }
+        let rho = decay_rate(NAME, "rho", rho);
+        Driver::from_rule(MomentumRule { rho, form: MomentumForm::GradientSum, nesterov: false, weight_decay: 0.0 }, lr)
     }
 
     /// Chooses the form of the update (see [`MomentumForm`]). Set it before
     /// the first step: the two forms store velocities of different units.
-    pub fn form(mut self, form: MomentumForm) -> Self {
-        self.form = form;
-        self
+    pub fn form(self, form: MomentumForm) -> Self {
+        self.with_rule(|r| r.form = form)
     }
 
     /// Uses Nesterov's look-ahead update (see the table on [`Momentum`]).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+    pub fn nesterov(self, nesterov: bool) -> Self {
+        self.with_rule(|r| r.nesterov = nesterov)
     }
 
     /// Adds coupled weight decay (L2 in the gradient): `g += wd * x` before
@@ -132,71 +131,25 @@ impl<T: Float> Momentum<T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
-    pub fn weight_decay(mut self, wd: f64) -> Self {
-        assert!(wd.is_finite() && wd >= 0.0, "Momentum: weight decay must be finite and >= 0, got {wd}");
-        self.weight_decay = wd;
-        self
-    }
-
-    /// The velocity of parameter `id`, or `None` before its first update.
-    /// In the `Velocity` form it is in units of `x` (it includes the rate);
-    /// in the `GradientSum` form, in units of the gradient.
-    pub fn velocity(&self, id: ParamId) -> Option<&Tensor<T>> {
-        self.velocity.get(&id)
-    }
-
-    /// Every stored velocity, in no particular order.
-    pub fn velocities(&self) -> impl Iterator<Item = (ParamId, &Tensor<T>)> {
-        self.velocity.iter().map(|(&id, v)| (id, v))
-    }
-
-    /// Puts back the velocity of parameter `id` (for instance from a
-    /// checkpoint). It must be in this optimizer's form's units and have the
-    /// parameter's shape; the next update checks the shape.
-    pub fn set_velocity(&mut self, id: ParamId, velocity: Tensor<T>) {
-        self.velocity.insert(id, velocity);
+    pub fn weight_decay(self, wd: f64) -> Self {
+        self.with_rule(|r| r.weight_decay = non_negative(NAME, "weight decay", wd))
     }
 }
 
-impl<T: Float> Optimizer<T> for Momentum<T> {
-    fn lr(&self) -> f64 {
-        self.lr
-    }
+impl<T: Float> Rule<T> for MomentumRule {
+    type State = MomentumState<T>;
 
     fn name(&self) -> &'static str {
-        "Momentum"
+        NAME
     }
 
-    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
-        self.velocity
-            .get(&id)
-            .map(|v| vec![("velocity".to_string(), StateValue::Tensor(v.clone()))])
-            .unwrap_or_default()
+    fn init(&self, shape: &[usize]) -> MomentumState<T> {
+        MomentumState { velocity: Tensor::zeros(shape) }
     }
 
-    fn import_state(&mut self, id: ParamId, mut entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        let velocity = take_tensor(self.name(), &mut entries, "velocity")?;
-        expect_no_more(self.name(), &entries)?;
-        self.set_velocity(id, velocity);
-        Ok(())
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes(self.name(), param, grad);
-        let velocity = self.velocity.entry(param.id()).or_insert_with(|| Tensor::zeros(param.shape()));
-        assert!(
-            velocity.shape() == param.shape(),
-            "Momentum: velocity of shape {:?} for parameter {} of shape {:?}",
-            velocity.shape(),
-            param.name(),
-            param.shape()
-        );
-        let (lr, rho, wd) = (T::from_f64(self.lr), T::from_f64(self.rho), T::from_f64(self.weight_decay));
-        let lanes = param.value_mut().data_mut().iter_mut().zip(grad.data()).zip(velocity.data_mut());
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut MomentumState<T>, lr: f64) {
+        let (lr, rho, wd) = (T::from_f64(lr), T::from_f64(self.rho), T::from_f64(self.weight_decay));
+        let lanes = x.iter_mut().zip(g).zip(state.velocity.data_mut());
         // One loop per variant, chosen once: each is a single pass that
         // vectorises.
         match (self.form, self.nesterov) {

@@ -1,11 +1,8 @@
 //! RMSProp: steps scaled by a running average of squared gradients.
 
-use std::collections::HashMap;
-
-use super::state::{expect_no_more, take_tensor};
-use super::{Optimizer, StateError, StateValue, check_shapes};
+use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
+use super::{Driver, Rule, StateError, decay_rate, non_negative};
 use crate::float::Float;
-use crate::param::{Param, ParamId};
 use crate::tensor::Tensor;
 
 /// RMSProp, as in the lecture: each coordinate's step is divided by the
@@ -29,8 +26,8 @@ use crate::tensor::Tensor;
 /// eps=eps, weight_decay=wd)` with `momentum=0, centered=False` (tapegrad has
 /// neither option). PyTorch's `lr` defaults to `1e-2`; here it is required.
 ///
-/// The averages are open to inspection ([`square_avg`]) and can be put back
-/// ([`set_square_avg`]).
+/// The averages are open to inspection ([`state`](Driver::state)) and can
+/// be put back ([`set_state`](Driver::set_state)).
 ///
 /// ```
 /// use tapegrad::optim::{Optimizer, RmsProp};
@@ -45,21 +42,30 @@ use crate::tensor::Tensor;
 /// };
 /// opt.step([&mut x], &grads);
 /// // s = 0.1 * g², so each coordinate moves by lr * |g| / sqrt(0.1 g²) = lr / sqrt(0.1)
-/// let s = opt.square_avg(x.id()).unwrap();
+/// let s = &opt.state(x.id()).unwrap().square_avg;
 /// assert!((s.data()[0] - 0.4).abs() < 1e-12);
 /// assert!((x.value().data()[0] - (1.0 - 0.01 / 0.1f64.sqrt())).abs() < 1e-9);
 /// ```
-///
-/// [`square_avg`]: RmsProp::square_avg
-/// [`set_square_avg`]: RmsProp::set_square_avg
-#[derive(Clone, Debug)]
-pub struct RmsProp<T: Float = f32> {
-    lr: f64,
+pub type RmsProp<T = f32> = Driver<RmsPropRule, T>;
+
+/// The rule of [`RmsProp`]: its decay, `eps` and weight decay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RmsPropRule {
     rho: f64,
     eps: f64,
     weight_decay: f64,
-    square_avg: HashMap<ParamId, Tensor<T>>,
 }
+
+/// What [`RmsProp`] keeps per parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RmsPropState<T: Float = f32> {
+    /// The running average of squared gradients.
+    pub square_avg: Tensor<T>,
+}
+
+param_state!(RmsPropState { square_avg });
+
+const NAME: &str = "RmsProp";
 
 impl<T: Float> RmsProp<T> {
     /// RMSProp with learning rate `lr`, `rho = 0.99`, `eps = 1e-8` and no
@@ -68,8 +74,7 @@ impl<T: Float> RmsProp<T> {
     /// # Panics
     /// If `lr` is negative or not finite.
     pub fn new(lr: f64) -> Self {
-        assert!(lr.is_finite() && lr >= 0.0, "RmsProp: learning rate must be finite and >= 0, got {lr}");
-        RmsProp { lr, rho: 0.99, eps: 1e-8, weight_decay: 0.0, square_avg: HashMap::new() }
+        Driver::from_rule(RmsPropRule { rho: 0.99, eps: 1e-8, weight_decay: 0.0 }, lr)
     }
 
     /// The decay of the running average (PyTorch's `alpha`, the lecture's
@@ -77,20 +82,16 @@ impl<T: Float> RmsProp<T> {
     ///
     /// # Panics
     /// If `rho` is not in `[0, 1)`.
-    pub fn rho(mut self, rho: f64) -> Self {
-        assert!((0.0..1.0).contains(&rho), "RmsProp: rho must be in [0, 1), got {rho}");
-        self.rho = rho;
-        self
+    pub fn rho(self, rho: f64) -> Self {
+        self.with_rule(|r| r.rho = decay_rate(NAME, "rho", rho))
     }
 
     /// The term added to `sqrt(s)` in the denominator. Default `1e-8`.
     ///
     /// # Panics
     /// If `eps` is negative or not finite.
-    pub fn eps(mut self, eps: f64) -> Self {
-        assert!(eps.is_finite() && eps >= 0.0, "RmsProp: eps must be finite and >= 0, got {eps}");
-        self.eps = eps;
-        self
+    pub fn eps(self, eps: f64) -> Self {
+        self.with_rule(|r| r.eps = non_negative(NAME, "eps", eps))
     }
 
     /// Adds coupled weight decay (L2 in the gradient): `g += wd * x` before
@@ -98,69 +99,26 @@ impl<T: Float> RmsProp<T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
-    pub fn weight_decay(mut self, wd: f64) -> Self {
-        assert!(wd.is_finite() && wd >= 0.0, "RmsProp: weight decay must be finite and >= 0, got {wd}");
-        self.weight_decay = wd;
-        self
-    }
-
-    /// The running average of squared gradients of parameter `id`, or
-    /// `None` before its first update.
-    pub fn square_avg(&self, id: ParamId) -> Option<&Tensor<T>> {
-        self.square_avg.get(&id)
-    }
-
-    /// Every stored average, in no particular order.
-    pub fn square_avgs(&self) -> impl Iterator<Item = (ParamId, &Tensor<T>)> {
-        self.square_avg.iter().map(|(&id, s)| (id, s))
-    }
-
-    /// Puts back the average of parameter `id` (for instance from a
-    /// checkpoint). It must have the parameter's shape; the next update
-    /// checks.
-    pub fn set_square_avg(&mut self, id: ParamId, square_avg: Tensor<T>) {
-        self.square_avg.insert(id, square_avg);
+    pub fn weight_decay(self, wd: f64) -> Self {
+        self.with_rule(|r| r.weight_decay = non_negative(NAME, "weight decay", wd))
     }
 }
 
-impl<T: Float> Optimizer<T> for RmsProp<T> {
-    fn lr(&self) -> f64 {
-        self.lr
-    }
+impl<T: Float> Rule<T> for RmsPropRule {
+    type State = RmsPropState<T>;
 
     fn name(&self) -> &'static str {
-        "RmsProp"
+        NAME
     }
 
-    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
-        self.square_avg(id).map(|s| vec![("square_avg".to_string(), StateValue::Tensor(s.clone()))]).unwrap_or_default()
+    fn init(&self, shape: &[usize]) -> RmsPropState<T> {
+        RmsPropState { square_avg: Tensor::zeros(shape) }
     }
 
-    fn import_state(&mut self, id: ParamId, mut entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        let square_avg = take_tensor(self.name(), &mut entries, "square_avg")?;
-        expect_no_more(self.name(), &entries)?;
-        self.set_square_avg(id, square_avg);
-        Ok(())
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes(self.name(), param, grad);
-        let square_avg = self.square_avg.entry(param.id()).or_insert_with(|| Tensor::zeros(param.shape()));
-        assert!(
-            square_avg.shape() == param.shape(),
-            "RmsProp: square average of shape {:?} for parameter {} of shape {:?}",
-            square_avg.shape(),
-            param.name(),
-            param.shape()
-        );
-        let (lr, rho, one_minus_rho) = (T::from_f64(self.lr), T::from_f64(self.rho), T::from_f64(1.0 - self.rho));
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut RmsPropState<T>, lr: f64) {
+        let (lr, rho, one_minus_rho) = (T::from_f64(lr), T::from_f64(self.rho), T::from_f64(1.0 - self.rho));
         let (eps, wd) = (T::from_f64(self.eps), T::from_f64(self.weight_decay));
-        let lanes = param.value_mut().data_mut().iter_mut().zip(grad.data()).zip(square_avg.data_mut());
-        for ((x, &g), s) in lanes {
+        for ((x, &g), s) in x.iter_mut().zip(g).zip(state.square_avg.data_mut()) {
             let g = g + wd * *x;
             *s = rho * *s + one_minus_rho * g * g;
             *x -= lr * g / (s.sqrt() + eps);

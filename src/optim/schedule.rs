@@ -47,6 +47,8 @@
 
 use std::f64::consts::PI;
 
+use super::non_negative;
+
 /// A learning-rate schedule: the rate at any step, in closed form.
 ///
 /// `lr` must be a pure function of `step`: calling it in any order, any
@@ -95,11 +97,6 @@ impl<S: Schedule + ?Sized> Schedule for Box<S> {
     }
 }
 
-/// Panics unless `value` is a finite rate `>= 0`, naming the schedule.
-fn check_rate(schedule: &str, what: &str, value: f64) {
-    assert!(value.is_finite() && value >= 0.0, "{schedule}: {what} must be finite and >= 0, got {value}");
-}
-
 /// Panics unless the total number of steps is positive, naming the schedule.
 fn check_total(schedule: &str, total_steps: usize) {
     assert!(total_steps > 0, "{schedule}: total_steps must be > 0, got 0");
@@ -127,7 +124,7 @@ impl Constant {
     /// # Panics
     /// If `lr` is negative or not finite.
     pub fn new(lr: f64) -> Self {
-        check_rate("Constant", "learning rate", lr);
+        non_negative("Constant", "learning rate", lr);
         Constant { lr }
     }
 }
@@ -172,7 +169,7 @@ impl StepDecay {
     /// or the milestones are not strictly increasing.
     pub fn new(lr0: f64, milestones: impl Into<Vec<usize>>, gamma: f64) -> Self {
         let milestones = milestones.into();
-        check_rate("StepDecay", "learning rate", lr0);
+        non_negative("StepDecay", "learning rate", lr0);
         assert!(gamma.is_finite() && gamma > 0.0, "StepDecay: gamma must be finite and > 0, got {gamma}");
         assert!(
             milestones.windows(2).all(|w| w[0] < w[1]),
@@ -229,7 +226,7 @@ impl Cosine {
     /// # Panics
     /// If `lr0` is negative or not finite, or `total_steps` is 0.
     pub fn new(lr0: f64, total_steps: usize) -> Self {
-        check_rate("Cosine", "learning rate", lr0);
+        non_negative("Cosine", "learning rate", lr0);
         check_total("Cosine", total_steps);
         Cosine { lr0, total_steps, min_lr: 0.0 }
     }
@@ -239,7 +236,7 @@ impl Cosine {
     /// # Panics
     /// If `min_lr` is not finite or not in `[0, lr0]`.
     pub fn min_lr(mut self, min_lr: f64) -> Self {
-        check_rate("Cosine", "min_lr", min_lr);
+        non_negative("Cosine", "min_lr", min_lr);
         assert!(min_lr <= self.lr0, "Cosine: min_lr ({min_lr}) must not exceed the initial rate ({})", self.lr0);
         self.min_lr = min_lr;
         self
@@ -286,7 +283,7 @@ impl LinearDecay {
     /// # Panics
     /// If `lr0` is negative or not finite, or `total_steps` is 0.
     pub fn new(lr0: f64, total_steps: usize) -> Self {
-        check_rate("LinearDecay", "learning rate", lr0);
+        non_negative("LinearDecay", "learning rate", lr0);
         check_total("LinearDecay", total_steps);
         LinearDecay { lr0, total_steps, min_lr: 0.0 }
     }
@@ -296,7 +293,7 @@ impl LinearDecay {
     /// # Panics
     /// If `min_lr` is not finite or not in `[0, lr0]`.
     pub fn min_lr(mut self, min_lr: f64) -> Self {
-        check_rate("LinearDecay", "min_lr", min_lr);
+        non_negative("LinearDecay", "min_lr", min_lr);
         assert!(min_lr <= self.lr0, "LinearDecay: min_lr ({min_lr}) must not exceed the initial rate ({})", self.lr0);
         self.min_lr = min_lr;
         self
@@ -352,7 +349,7 @@ impl InverseSqrt {
     /// # Panics
     /// If `lr0` is negative or not finite.
     pub fn new(lr0: f64) -> Self {
-        check_rate("InverseSqrt", "learning rate", lr0);
+        non_negative("InverseSqrt", "learning rate", lr0);
         InverseSqrt { lr0, timescale: 0 }
     }
 
@@ -488,7 +485,7 @@ impl<S: Schedule> Scaled<S> {
     /// # Panics
     /// If `factor` is negative or not finite.
     pub fn new(inner: S, factor: f64) -> Self {
-        check_rate("Scaled", "factor", factor);
+        non_negative("Scaled", "factor", factor);
         Scaled { inner, factor }
     }
 }
@@ -515,7 +512,7 @@ impl<S: Schedule> Schedule for Scaled<S> {
 /// # Panics
 /// If `base_lr` is negative or not finite, or either batch size is 0.
 pub fn scale_lr_for_batch(base_lr: f64, base_batch: usize, batch: usize) -> f64 {
-    check_rate("scale_lr_for_batch", "base learning rate", base_lr);
+    non_negative("scale_lr_for_batch", "base learning rate", base_lr);
     assert!(base_batch > 0 && batch > 0, "scale_lr_for_batch: batch sizes must be > 0, got {base_batch} and {batch}");
     base_lr * batch as f64 / base_batch as f64
 }

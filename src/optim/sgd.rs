@@ -1,13 +1,7 @@
 //! Plain (mini-batch) stochastic gradient descent.
 
-use std::marker::PhantomData;
-
-use super::state::expect_no_more;
-use super::{Optimizer, StateError, StateValue, check_shapes};
+use super::{Driver, Rule, non_negative};
 use crate::float::Float;
-use crate::param::Param;
-use crate::param::ParamId;
-use crate::tensor::Tensor;
 
 /// Stochastic gradient descent, the lecture's first algorithm:
 ///
@@ -16,11 +10,12 @@ use crate::tensor::Tensor;
 /// with optional *coupled* weight decay `wd` (an L2 term added to the
 /// gradient; PyTorch's `SGD(weight_decay=wd)`). With `wd = 0` (the default)
 /// it is exactly `x -= lr * g`. SGD keeps no state.
+pub type Sgd<T = f32> = Driver<SgdRule, T>;
+
+/// The rule of [`Sgd`]: its weight decay.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sgd<T: Float = f32> {
-    lr: f64,
+pub struct SgdRule {
     weight_decay: f64,
-    element: PhantomData<T>,
 }
 
 impl<T: Float> Sgd<T> {
@@ -29,47 +24,30 @@ impl<T: Float> Sgd<T> {
     /// # Panics
     /// If `lr` is negative or not finite.
     pub fn new(lr: f64) -> Self {
-        assert!(lr.is_finite() && lr >= 0.0, "Sgd: learning rate must be finite and >= 0, got {lr}");
-        Sgd { lr, weight_decay: 0.0, element: PhantomData }
+        Driver::from_rule(SgdRule { weight_decay: 0.0 }, lr)
     }
 
     /// Adds coupled weight decay: `g += wd * x` before the step.
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
-    pub fn weight_decay(mut self, wd: f64) -> Self {
-        assert!(wd.is_finite() && wd >= 0.0, "Sgd: weight decay must be finite and >= 0, got {wd}");
-        self.weight_decay = wd;
-        self
+    pub fn weight_decay(self, wd: f64) -> Self {
+        self.with_rule(|r| r.weight_decay = non_negative("Sgd", "weight decay", wd))
     }
 }
 
-impl<T: Float> Optimizer<T> for Sgd<T> {
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
+impl<T: Float> Rule<T> for SgdRule {
+    type State = ();
 
     fn name(&self) -> &'static str {
         "Sgd"
     }
 
-    fn export_state(&self, _: ParamId) -> Vec<(String, StateValue<T>)> {
-        Vec::new()
-    }
+    fn init(&self, _: &[usize]) {}
 
-    fn import_state(&mut self, _: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
-        expect_no_more(self.name(), &entries)
-    }
-
-    fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
-        check_shapes(self.name(), param, grad);
-        let lr = T::from_f64(self.lr);
-        let wd = T::from_f64(self.weight_decay);
-        for (x, &g) in param.value_mut().data_mut().iter_mut().zip(grad.data()) {
+    fn update(&mut self, x: &mut [T], g: &[T], _: &mut (), lr: f64) {
+        let (lr, wd) = (T::from_f64(lr), T::from_f64(self.weight_decay));
+        for (x, &g) in x.iter_mut().zip(g) {
             *x -= lr * (g + wd * *x);
         }
     }

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::{Node, NodeId};
+use super::Node;
 use crate::float::Float;
 use crate::shape::Shape;
 
@@ -43,9 +43,7 @@ impl Anomaly {
     fn describe<T: Float>(phase: Phase, nodes: &[Node<T>], index: usize) -> Self {
         let node = &nodes[index];
         let inputs = node
-            .op
-            .inputs()
-            .as_slice()
+            .inputs
             .iter()
             .map(|&i| {
                 let input = &nodes[i as usize];
@@ -55,7 +53,7 @@ impl Anomaly {
         Anomaly {
             phase,
             node: index,
-            op: node.op.name(),
+            op: node.op_name(),
             shape: Shape::from_slice(node.value.shape()),
             inputs,
             backward: None,
@@ -69,14 +67,9 @@ impl Anomaly {
 
     /// The report for node `index`, whose backward rule just wrote a
     /// non-finite gradient into input `input`.
-    pub(crate) fn backward<T: Float>(
-        nodes: &[Node<T>],
-        index: usize,
-        gradient_was_finite: bool,
-        input: NodeId,
-    ) -> Self {
+    pub(crate) fn backward<T: Float>(nodes: &[Node<T>], index: usize, gradient_was_finite: bool, input: usize) -> Self {
         let mut report = Self::describe(Phase::Backward, nodes, index);
-        report.backward = Some((gradient_was_finite, input as usize));
+        report.backward = Some((gradient_was_finite, input));
         report
     }
 }

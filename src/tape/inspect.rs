@@ -1,11 +1,56 @@
-//! Looking inside a tape: `Display` lists one node a line, and
-//! [`Tape::to_dot`] writes Graphviz DOT with values and gradients.
+//! Looking inside a tape: [`Tape::node`] describes one node, `Display`
+//! lists one node a line, and [`Tape::to_dot`] writes Graphviz DOT with
+//! values and gradients.
 
 use std::fmt::{self, Write};
 
-use super::Tape;
+use super::{Gradients, Node, Tape, Var};
 use crate::float::Float;
+use crate::shape::Shape;
 use crate::tensor::Tensor;
+
+/// One node of a tape, as the listing shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// The node's index on its tape.
+    pub index: usize,
+    /// The op, e.g. `var`, `param`, `matmul`, `sum(axis=1)`, `powf(2)`.
+    pub op: String,
+    /// The indices of the nodes it was computed from.
+    pub inputs: Vec<usize>,
+    /// The shape of its value.
+    pub shape: Shape,
+    /// Whether a gradient flows through it.
+    pub requires_grad: bool,
+}
+
+impl NodeInfo {
+    fn of<T: Float>(index: usize, node: &Node<T>) -> Self {
+        NodeInfo {
+            index,
+            op: node.op_name(),
+            inputs: node.inputs.iter().map(|&i| i as usize).collect(),
+            shape: Shape::from_slice(node.value.shape()),
+            requires_grad: node.requires_grad,
+        }
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// The node behind `var`.
+    ///
+    /// # Panics
+    /// If `var` belongs to another tape.
+    pub fn node(&self, var: Var<'_, T>) -> NodeInfo {
+        self.check_owns(var, "node");
+        self.with_nodes(|nodes| NodeInfo::of(var.index(), &nodes[var.index()]))
+    }
+
+    /// Every node, in the order recorded.
+    pub fn nodes(&self) -> Vec<NodeInfo> {
+        self.with_nodes(|nodes| nodes.iter().enumerate().map(|(i, node)| NodeInfo::of(i, node)).collect())
+    }
+}
 
 /// Tensors with at most this many elements are shown in full in DOT labels;
 /// larger ones as a summary.
@@ -21,20 +66,12 @@ impl<T: Float> fmt::Display for Tape<T> {
     /// #2  matmul   #0 #1     [2, 1]
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = self.inner.borrow();
-        let rows: Vec<(String, String, String, String, bool)> = inner
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, node)| {
-                let inputs: Vec<String> = node.op.inputs().as_slice().iter().map(|i| format!("#{i}")).collect();
-                (
-                    format!("#{i}"),
-                    node.op.name(),
-                    inputs.join(" "),
-                    format!("{:?}", node.value.shape()),
-                    node.requires_grad,
-                )
+        let rows: Vec<(String, String, String, String, bool)> = self
+            .nodes()
+            .into_iter()
+            .map(|node| {
+                let inputs: Vec<String> = node.inputs.iter().map(|i| format!("#{i}")).collect();
+                (format!("#{}", node.index), node.op, inputs.join(" "), format!("{:?}", node.shape), node.requires_grad)
             })
             .collect();
         let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
@@ -52,32 +89,42 @@ impl<T: Float> fmt::Display for Tape<T> {
 }
 
 impl<T: Float> Tape<T> {
-    /// The graph in Graphviz DOT, left to right: one box a node with its op, shape, value
-    /// and, if a backward sweep ran on this graph, its gradient (tensors of
-    /// up to 8 elements in full, larger ones as mean, std, min and max), and
-    /// an edge from each input to its consumer. Render with
-    /// `dot -Tsvg graph.dot -o graph.svg`.
+    /// The graph in Graphviz DOT, left to right: one box a node with its op,
+    /// shape and value (tensors of up to 8 elements in full, larger ones as
+    /// mean, std, min and max), and an edge from each input to its consumer.
+    /// Render with `dot -Tsvg graph.dot -o graph.svg`.
     pub fn to_dot(&self) -> String {
+        self.dot(None)
+    }
+
+    /// [`to_dot`](Tape::to_dot) with each node's gradient from `grads`,
+    /// which must come from a sweep over this graph.
+    ///
+    /// # Panics
+    /// If `grads` were computed on another tape or an earlier graph.
+    pub fn to_dot_with(&self, grads: &Gradients<T>) -> String {
+        assert!(grads.belongs_to(self), "to_dot_with: the gradients come from another tape or an earlier graph");
+        self.dot(Some(grads))
+    }
+
+    fn dot(&self, grads: Option<&Gradients<T>>) -> String {
         let inner = self.inner.borrow();
-        let last = inner.last_grads.borrow();
-        let grads = last.as_ref().filter(|g| g.tape_id == self.id && g.generation == inner.generation);
         let mut dot = String::from(
             "digraph tape {\n  rankdir=LR;\n  node [shape=record, fontname=\"monospace\", fontsize=10];\n",
         );
         for (i, node) in inner.nodes.iter().enumerate() {
             let mut label = format!(
                 "#{i} {} | shape {:?} | value {}",
-                escape(&node.op.name()),
+                escape(&node.op_name()),
                 node.value.shape(),
                 escape(&summarise(&node.value))
             );
-            if let Some(g) = grads.and_then(|g| if g.present.get(i) == Some(&true) { Some(&g.grads[i]) } else { None })
-            {
+            if let Some(g) = grads.and_then(|g| g.by_index(i)) {
                 let _ = write!(label, " | grad {}", escape(&summarise(g)));
             }
-            let style = if node.op.is_leaf() { ", style=filled, fillcolor=\"#e8f0fe\"" } else { "" };
+            let style = if node.source.is_leaf() { ", style=filled, fillcolor=\"#e8f0fe\"" } else { "" };
             let _ = writeln!(dot, "  n{i} [label=\"{label}\"{style}];");
-            for input in node.op.inputs().as_slice() {
+            for input in &node.inputs {
                 let _ = writeln!(dot, "  n{input} -> n{i};");
             }
         }

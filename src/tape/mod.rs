@@ -1,35 +1,82 @@
 //! The tape: an arena of nodes recorded as operations run, in an order that
-//! is already topological, and [`Var`], the `Copy` handle to one node.
+//! is already topological, [`Var`], the `Copy` handle to one node, and the
+//! backward sweeps over it. The ops themselves (shapes, kernels, derivative
+//! rules) are pure functions in `ops/`; this layer records them and sweeps.
+#![forbid(unsafe_code)]
 
 mod anomaly;
 mod backward;
 mod gradcheck;
 mod gradients;
+mod graph;
 mod inspect;
-pub(crate) mod op;
 mod operators;
+mod var;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use smallvec::SmallVec;
+
 pub use anomaly::{Anomaly, Phase};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients};
 pub use gradients::Gradients;
-pub use op::{BinaryOp, NodeId, Op, UnaryOp};
+pub use graph::grad;
+pub use inspect::NodeInfo;
+pub use var::Var;
 
 use crate::float::Float;
-use crate::param::{Param, ParamId};
+use crate::ops::{Kernel, Op};
+use crate::param::{Param, ParamId, ParamMap};
 use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
-use gradients::GradSlot;
 
-/// One recorded operation: what it was, its value, and whether any gradient
-/// flows through it.
+/// Index of a node on its tape.
+pub(crate) type NodeId = u32;
+
+/// Where a node's value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Source<T: Float> {
+    /// A leaf that wants a gradient ([`Tape::var`]).
+    Var,
+    /// A leaf without a gradient ([`Tape::constant`]).
+    Constant,
+    /// A bound parameter ([`Tape::param`]).
+    Param(ParamId),
+    /// A copy of its input that gradients do not flow through.
+    Detach,
+    /// An op of its inputs.
+    Op(Op<T>),
+}
+
+impl<T: Float> Source<T> {
+    /// `true` for nodes whose backward rule contributes nothing.
+    pub(crate) fn is_leaf(&self) -> bool {
+        !matches!(self, Source::Op(_))
+    }
+}
+
+/// One recorded operation: where it came from, its inputs, its value, and
+/// whether any gradient flows through it.
 #[derive(Debug)]
 pub(crate) struct Node<T: Float> {
-    pub op: Op<T>,
+    pub source: Source<T>,
+    pub inputs: SmallVec<[NodeId; 3]>,
     pub value: Tensor<T>,
     pub requires_grad: bool,
+}
+
+impl<T: Float> Node<T> {
+    /// The op's name as the listing shows it.
+    pub(crate) fn op_name(&self) -> String {
+        match &self.source {
+            Source::Var => "var".into(),
+            Source::Constant => "constant".into(),
+            Source::Param(_) => "param".into(),
+            Source::Detach => "detach".into(),
+            Source::Op(op) => op.name(),
+        }
+    }
 }
 
 /// A tape: every operation on its [`Var`]s is appended here as it runs
@@ -61,18 +108,16 @@ struct TapeInner<T: Float> {
     /// Buffers of cleared nodes, the first node's on top: a step that records
     /// the same graph as the last one gets back the buffer it had before.
     pool: Vec<Vec<T>>,
-    /// Parameters bound this generation and the nodes they were bound to.
-    bindings: Vec<(ParamId, NodeId)>,
+    /// Parameters bound this generation, in binding order, and the node each
+    /// was bound to (by id).
+    bound: Vec<(ParamId, NodeId)>,
+    bindings: ParamMap<NodeId>,
     /// Incremented by every `clear`.
     generation: u32,
     /// Whether every new value and gradient is checked for NaN and infinity.
     detect_anomalies: bool,
     /// The first anomaly found since the last `clear`.
     anomaly: Option<Anomaly>,
-    /// The most recent backward sweep's gradients, kept for `to_dot` and so
-    /// that their buffers can be reused once the caller drops them. Shared
-    /// with the `Gradients`, which empty it before they modify themselves.
-    last_grads: GradSlot<T>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -91,11 +136,11 @@ impl<T: Float> Tape<T> {
             inner: RefCell::new(TapeInner {
                 nodes: Vec::new(),
                 pool: Vec::new(),
-                bindings: Vec::new(),
+                bound: Vec::new(),
+                bindings: ParamMap::default(),
                 generation: 0,
                 detect_anomalies: false,
                 anomaly: None,
-                last_grads: GradSlot::default(),
             }),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
@@ -103,13 +148,13 @@ impl<T: Float> Tape<T> {
 
     /// A leaf that wants a gradient.
     pub fn var(&self, value: Tensor<T>) -> Var<'_, T> {
-        self.leaf(Op::Var, value)
+        self.leaf(Source::Var, value)
     }
 
     /// A leaf that wants no gradient (inputs, targets). Work that depends
     /// only on constants is recorded for its value but does no backward work.
     pub fn constant(&self, value: Tensor<T>) -> Var<'_, T> {
-        self.leaf(Op::Constant, value)
+        self.leaf(Source::Constant, value)
     }
 
     /// A constant copied from a slice into one of the tape's own buffers: the
@@ -120,7 +165,7 @@ impl<T: Float> Tape<T> {
     pub fn constant_from_slice(&self, data: &[T], shape: impl AsRef<[usize]>) -> Var<'_, T> {
         let shape = shape_of(shape);
         assert!(data.len() == numel(&shape), "constant_from_slice: {} values do not fit shape {shape:?}", data.len());
-        self.record(Op::Constant, shape, |_, out| out.extend_from_slice(data))
+        self.push_copy(Source::Constant, &[], data, shape)
     }
 
     /// Binds a parameter for this step: its value is copied into the tape
@@ -132,42 +177,77 @@ impl<T: Float> Tape<T> {
     /// modified while the graph built on it is alive.
     pub fn param<'a>(&'a self, param: &'a Param<T>) -> Var<'a, T> {
         let id = param.id();
-        let existing = self.inner.borrow().bindings.iter().find(|(p, _)| *p == id).map(|&(_, node)| node);
-        if let Some(node) = existing {
+        if let Some(&node) = self.inner.borrow().bindings.get(&id) {
             return Var { tape: self, id: node };
         }
-        let var =
-            self.record(Op::Param(id), shape_of(param.shape()), |_, out| out.extend_from_slice(param.value().data()));
-        self.inner.borrow_mut().bindings.push((id, var.id));
+        let var = self.push_copy(Source::Param(id), &[], param.value().data(), shape_of(param.shape()));
+        let mut inner = self.inner.borrow_mut();
+        inner.bindings.insert(id, var.id);
+        inner.bound.push((id, var.id));
         var
     }
 
-    fn leaf(&self, op: Op<T>, value: Tensor<T>) -> Var<'_, T> {
+    fn leaf(&self, source: Source<T>, value: Tensor<T>) -> Var<'_, T> {
         let mut inner = self.inner.borrow_mut();
         // Keep the pool aligned with node order: this node brings its own
         // buffer, so the one the pool kept for it is released.
         inner.pool.pop();
-        let requires_grad = matches!(op, Op::Var | Op::Param(_));
-        let id = inner.push(Node { op, value, requires_grad });
+        let requires_grad = matches!(source, Source::Var | Source::Param(_));
+        let id = inner.push(Node { source, inputs: SmallVec::new(), value, requires_grad });
         Var { tape: self, id }
     }
 
-    /// Appends a node whose value `compute` writes into an empty buffer (from
-    /// the pool), given the nodes recorded so far. `compute` must push exactly
-    /// as many elements as `shape` holds.
-    pub(crate) fn record(&self, op: Op<T>, shape: Shape, compute: impl FnOnce(&[Node<T>], &mut Vec<T>)) -> Var<'_, T> {
+    /// Appends a node whose value is a copy of `data`, in a pool buffer.
+    fn push_copy(&self, source: Source<T>, inputs: &[NodeId], data: &[T], shape: Shape) -> Var<'_, T> {
         let mut inner = self.inner.borrow_mut();
-        let mut data = inner.pool.pop().unwrap_or_default();
-        data.clear();
-        compute(&inner.nodes, &mut data);
-        debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op_name(&op));
-        let requires_grad = match op {
-            Op::Detach(_) | Op::Constant => false,
-            Op::Var | Op::Param(_) => true,
-            _ => op.inputs().as_slice().iter().any(|&i| inner.nodes[i as usize].requires_grad),
+        let mut buffer = inner.pool.pop().unwrap_or_default();
+        buffer.clear();
+        buffer.extend_from_slice(data);
+        let requires_grad = matches!(source, Source::Var | Source::Param(_));
+        let node = Node {
+            source,
+            inputs: SmallVec::from_slice(inputs),
+            value: Tensor::from_parts(shape, buffer),
+            requires_grad,
         };
-        let id = inner.push(Node { op, value: Tensor::from_parts(shape, data), requires_grad });
+        let id = inner.push(node);
         Var { tape: self, id }
+    }
+
+    /// Records `op` applied to `inputs`: checks the shapes, computes the
+    /// value into a pool buffer and appends the node.
+    ///
+    /// # Panics
+    /// If an input belongs to another tape, or the shapes do not fit the op.
+    pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
+        if inputs.iter().any(|v| !std::ptr::eq(self, v.tape)) {
+            panic!("{}: the operands belong to different tapes", op.name());
+        }
+        let mut inner = self.inner.borrow_mut();
+        let TapeInner { nodes, pool, .. } = &mut *inner;
+        let ids: SmallVec<[NodeId; 3]> = inputs.iter().map(|v| v.id).collect();
+        let values: SmallVec<[&Tensor<T>; 3]> = ids.iter().map(|&i| &nodes[i as usize].value).collect();
+        let shapes: SmallVec<[&[usize]; 3]> = values.iter().map(|v| v.shape()).collect();
+        let shape = op.output_shape(&shapes);
+        let mut data = pool.pop().unwrap_or_default();
+        data.clear();
+        op.forward(&values, &mut data);
+        debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op.name());
+        let requires_grad = ids.iter().any(|&i| nodes[i as usize].requires_grad);
+        drop((shapes, values));
+        let node = Node { source: Source::Op(op), inputs: ids, value: Tensor::from_parts(shape, data), requires_grad };
+        let id = inner.push(node);
+        Var { tape: self, id }
+    }
+
+    /// Records a copy of `var` that gradients do not flow through.
+    pub(crate) fn detach(&self, var: Var<'_, T>) -> Var<'_, T> {
+        let (data, shape) = {
+            let inner = self.inner.borrow();
+            let value = &inner.nodes[var.id as usize].value;
+            (value.data().to_vec(), shape_of(value.shape()))
+        };
+        self.push_copy(Source::Detach, &[var.id], &data, shape)
     }
 
     /// Empties the tape for the next step, keeping its buffers.
@@ -185,6 +265,7 @@ impl<T: Float> Tape<T> {
         // leaves each step would otherwise pile up.
         let excess = inner.pool.len().saturating_sub(recycled);
         inner.pool.drain(..excess);
+        inner.bound.clear();
         inner.bindings.clear();
         inner.anomaly = None;
         inner.generation = inner.generation.wrapping_add(1);
@@ -237,7 +318,8 @@ impl<T: Float> Tape<T> {
             let node = inner.nodes.pop().expect("len checked");
             inner.pool.push(node.value.into_parts().1);
         }
-        inner.bindings.retain(|&(_, node)| (node as usize) < len);
+        inner.bound.retain(|&(_, node)| (node as usize) < len);
+        inner.bindings.retain(|_, node| (*node as usize) < len);
         if inner.anomaly.as_ref().is_some_and(|a| a.node >= len) {
             inner.anomaly = None;
         }
@@ -254,18 +336,16 @@ impl<T: Float> Tape<T> {
         self.len() == 0
     }
 
-    /// How the node behind `var` was computed.
-    pub fn op(&self, var: Var<'_, T>) -> Op<T> {
-        self.check_owns(var, "op");
-        self.inner.borrow().nodes[var.id as usize].op
-    }
-
     fn check_owns(&self, var: Var<'_, T>, what: &str) {
         assert!(std::ptr::eq(self, var.tape), "{what}: the Var belongs to another tape");
     }
 
     pub(crate) fn with_nodes<R>(&self, f: impl FnOnce(&[Node<T>]) -> R) -> R {
         f(&self.inner.borrow().nodes)
+    }
+
+    pub(crate) fn generation(&self) -> u32 {
+        self.inner.borrow().generation
     }
 }
 
@@ -277,133 +357,5 @@ impl<T: Float> TapeInner<T> {
             self.anomaly = Anomaly::check_forward(&self.nodes, id as usize);
         }
         id
-    }
-}
-
-fn op_name<T: Float>(op: &Op<T>) -> String {
-    op.name()
-}
-
-/// A handle to one node of a [`Tape`]: small, `Copy`, and usable with the
-/// arithmetic operators and the methods of [`ops`](crate::ops).
-#[derive(Clone, Copy)]
-pub struct Var<'t, T: Float = f32> {
-    pub(crate) tape: &'t Tape<T>,
-    pub(crate) id: NodeId,
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// The tape this variable lives on.
-    pub fn tape(self) -> &'t Tape<T> {
-        self.tape
-    }
-
-    /// The node's index on its tape.
-    pub fn index(self) -> usize {
-        self.id as usize
-    }
-
-    /// The shape of the value.
-    pub fn shape(self) -> Shape {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.shape().into())
-    }
-
-    /// A copy of the value.
-    pub fn value(self) -> Tensor<T> {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.clone())
-    }
-
-    /// The value of a one-element variable.
-    ///
-    /// # Panics
-    /// If the value has more than one element.
-    pub fn item(self) -> T {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.item())
-    }
-
-    /// Whether a gradient flows to this node (it is a `var` or parameter, or
-    /// computed from one).
-    pub fn requires_grad(self) -> bool {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].requires_grad)
-    }
-
-    /// Whether the value contains only finite numbers.
-    pub fn is_finite(self) -> bool {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.data().iter().all(|x| x.is_finite()))
-    }
-
-    /// The same value, cut from the graph: no gradient flows back through it.
-    pub fn detach(self) -> Var<'t, T> {
-        let id = self.id as usize;
-        self.tape.record(Op::Detach(self.id), self.shape(), |nodes, out| out.extend_from_slice(nodes[id].value.data()))
-    }
-
-    /// Reverse sweep from this one-element variable (seed 1): the gradient of
-    /// it with respect to every node that requires one.
-    ///
-    /// Calling it twice gives the same gradients both times.
-    ///
-    /// # Panics
-    /// If the value has more than one element; use
-    /// [`backward_with`](Var::backward_with).
-    pub fn backward(self) -> Gradients<T> {
-        let shape = self.shape();
-        assert!(
-            numel(&shape) == 1,
-            "backward: the output has shape {shape:?}; backward needs one element (use backward_with for a seed)"
-        );
-        self.backward_checked(None).unwrap_or_else(|anomaly| panic!("backward: {anomaly}"))
-    }
-
-    /// Like [`backward`](Var::backward), but with anomaly detection on it
-    /// returns the first anomaly (forward or backward) as an error instead
-    /// of panicking. Without anomaly detection it always succeeds.
-    ///
-    /// # Panics
-    /// If the value has more than one element.
-    pub fn try_backward(self) -> Result<Gradients<T>, Anomaly> {
-        let shape = self.shape();
-        assert!(
-            numel(&shape) == 1,
-            "try_backward: the output has shape {shape:?}; backward needs one element (use backward_with for a seed)"
-        );
-        self.backward_checked(None)
-    }
-
-    fn backward_checked(self, seed: Option<&Tensor<T>>) -> Result<Gradients<T>, Anomaly> {
-        let grads = backward::run(self.tape, self.id, seed);
-        match self.tape.anomaly() {
-            Some(anomaly) => Err(anomaly),
-            None => Ok(grads),
-        }
-    }
-
-    /// Reverse sweep from this variable with `seed` as its gradient (the
-    /// vector of a vector-Jacobian product).
-    ///
-    /// # Panics
-    /// If the seed's shape differs from the value's.
-    pub fn backward_with(self, seed: &Tensor<T>) -> Gradients<T> {
-        let shape = self.shape();
-        assert!(
-            seed.shape() == shape.as_slice(),
-            "backward_with: seed of shape {:?} for an output of shape {shape:?}",
-            seed.shape()
-        );
-        self.backward_checked(Some(seed)).unwrap_or_else(|anomaly| panic!("backward_with: {anomaly}"))
-    }
-
-    /// Panics unless both variables live on the same tape.
-    pub(crate) fn same_tape(self, other: Var<'_, T>, op: &str) {
-        assert!(std::ptr::eq(self.tape, other.tape), "{op}: the operands belong to different tapes");
-    }
-}
-
-impl<T: Float> std::fmt::Debug for Var<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.tape.with_nodes(|nodes| {
-            let node = &nodes[self.id as usize];
-            write!(f, "Var(#{} {} {:?})", self.id, node.op.name(), node.value.shape())
-        })
     }
 }

@@ -4,8 +4,8 @@
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::Var;
-use super::op::{BinaryOp, UnaryOp};
 use crate::float::Float;
+use crate::ops::{BinaryOp, UnaryOp};
 
 macro_rules! var_var {
     ($trait:ident, $method:ident, $op:expr) => {

@@ -1,0 +1,268 @@
+//! Elementwise functions of one input. Each is one line of [`unary_table`]:
+//! its method name, its name in listings, its value and its gradient, side
+//! by side. The table generates [`UnaryOp`], the function types the loops
+//! are compiled for, and (in the tape) the `Var` methods, so adding a
+//! function is one line here.
+//!
+//! A gradient `|g, x, y| ...` is the vector-Jacobian product for output
+//! gradient `g` at input `x` with value `y = f(x)`, written over
+//! [`Arith`], so the same line serves the fast loop (plain numbers) and the
+//! graph path (gradients that can be differentiated again).
+
+use super::{Arith, Graph, Kernel, Num};
+use crate::float::Float;
+use crate::kernels::vectorize::vectorized;
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+
+/// The table of elementwise functions, handed to `$callback`. An entry is
+///
+/// `method(param: T) Variant "name" |x| value, |g, x, y| gradient;`
+///
+/// with at most one parameter, of the element type `T` (which the
+/// expressions may use).
+macro_rules! unary_table {
+    ($callback:ident) => {
+        $callback! {
+            /// `-x`, elementwise.
+            neg() Neg "neg" |x| -x, |g, x, y| -g;
+            /// `e^x`, elementwise.
+            exp() Exp "exp" |x| x.fast_exp(), |g, x, y| g * y;
+            /// Natural logarithm, elementwise.
+            ln() Ln "ln" |x| x.ln(), |g, x, y| g / x;
+            /// Square root, elementwise.
+            sqrt() Sqrt "sqrt" |x| x.sqrt(), |g, x, y| g * y.rdiv_scalar(T::from_f64(0.5));
+            /// `x^p` for a constant exponent, elementwise.
+            powf(p: T) Powf "powf({p})" |x| x.powf(p), |g, x, y| g * x.powf(p - T::ONE).mul_scalar(p);
+            /// `|x|`, elementwise; its derivative at 0 is taken to be 0, as in PyTorch.
+            abs() Abs "abs" |x| x.abs(), |g, x, y| g * x.sign();
+            /// The sign, `1`, `-1` or `0`, elementwise; its derivative is 0.
+            sign() Sign "sign" |x| sign(x), |g, x, y| g.zero_like();
+            /// Hyperbolic tangent, elementwise.
+            tanh() Tanh "tanh" |x| x.fast_tanh(), |g, x, y| g * (y * y).rsub_scalar(T::ONE);
+            /// Logistic sigmoid `1 / (1 + e^-x)`, elementwise, stable for large `|x|`.
+            sigmoid() Sigmoid "sigmoid" |x| sigmoid(x), |g, x, y| g * (y * y.rsub_scalar(T::ONE));
+            /// `max(x, 0)`, elementwise; its derivative at 0 is taken to be 0, as in PyTorch.
+            relu() Relu "relu" |x| if x > T::ZERO { x } else { T::ZERO },
+                |g, x, y| g * x.select_positive(T::ONE, T::ZERO);
+            /// `x` for positive `x`, `slope * x` otherwise (PyTorch's default slope is 0.01).
+            leaky_relu(slope: T) LeakyRelu "leaky_relu({slope})" |x| if x > T::ZERO { x } else { slope * x },
+                |g, x, y| g * x.select_positive(T::ONE, slope);
+            /// GELU, tanh approximation: `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`
+            /// (PyTorch's `gelu(x, approximate="tanh")`).
+            gelu() Gelu "gelu" |x| gelu(x), |g, x, y| g * gelu_derivative(x);
+            /// `x + c`, for code generic over the element type (where `x + 2.0`
+            /// cannot name the scalar's type).
+            add_scalar(c: T) AddScalar "add({c})" |x| x + c, |g, x, y| g;
+            /// `x * c`, for code generic over the element type.
+            mul_scalar(c: T) MulScalar "mul({c})" |x| x * c, |g, x, y| g.mul_scalar(c);
+            /// `x / c`, for code generic over the element type.
+            div_scalar(c: T) DivScalar "div({c})" |x| x / c, |g, x, y| g.mul_scalar(T::ONE / c);
+            /// `c - x`, for code generic over the element type.
+            rsub_scalar(c: T) ScalarSub "rsub({c})" |x| c - x, |g, x, y| -g;
+            /// `c / x`, for code generic over the element type.
+            rdiv_scalar(c: T) ScalarDiv "rdiv({c})" |x| c / x, |g, x, y| g * (-y / x);
+        }
+    };
+}
+pub(crate) use unary_table;
+
+/// One elementwise function, monomorphic: what the loops are compiled for.
+trait Function<T: Float>: Copy {
+    fn value(self, x: T) -> T;
+    fn vjp<A: Arith<T>>(self, g: A, x: A, y: A) -> A;
+}
+
+/// Something to do with the function of a [`UnaryOp`], generic over which
+/// function it is: each loop below is one, compiled once per function.
+trait Visit<T: Float> {
+    type Output;
+    fn visit<F: Function<T>>(self, f: F) -> Self::Output;
+}
+
+/// `T::ZERO` for functions without a parameter, the parameter otherwise.
+macro_rules! param_or_zero {
+    () => {
+        T::ZERO
+    };
+    ($p:ident) => {
+        $p
+    };
+}
+
+macro_rules! define_unary_ops {
+    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+        |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
+        /// An elementwise function: one per line of `unary_table`.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub(crate) enum UnaryOp<T> {
+            $($(#[$doc])* $variant$(($pty))?,)*
+        }
+
+        /// The functions as types, so that each loop is compiled for each.
+        mod function {
+            use super::*;
+            $(
+                #[derive(Clone, Copy)]
+                pub(super) struct $variant<T>(#[allow(dead_code)] pub(super) T);
+
+                impl<T: Float> Function<T> for $variant<T> {
+                    #[inline(always)]
+                    fn value(self, $x: T) -> T {
+                        $(let $p = self.0;)?
+                        $value
+                    }
+                    #[inline(always)]
+                    #[allow(unused_variables)]
+                    fn vjp<A: Arith<T>>(self, $g: A, $gx: A, $gy: A) -> A {
+                        $(let $p = self.0;)?
+                        $vjp
+                    }
+                }
+            )*
+        }
+
+        impl<T: Float> UnaryOp<T> {
+            /// Runs `visitor` with this op's function.
+            #[inline(always)]
+            fn visit<V: Visit<T>>(self, visitor: V) -> V::Output {
+                match self {
+                    $(UnaryOp::$variant$(($p))? => visitor.visit(function::$variant(param_or_zero!($($p)?))),)*
+                }
+            }
+
+            /// The name in listings, e.g. `tanh`, `powf(2)`.
+            fn listing_name(self) -> String {
+                match self {
+                    $(UnaryOp::$variant$(($p))? => format!($name),)*
+                }
+            }
+        }
+    };
+}
+
+unary_table!(define_unary_ops);
+
+/// `sign(x)`, with `sign(0) = 0`.
+fn sign<T: Float>(x: T) -> T {
+    if x > T::ZERO {
+        T::ONE
+    } else if x < T::ZERO {
+        -T::ONE
+    } else {
+        T::ZERO
+    }
+}
+
+/// The logistic function, computed from `e^-|x|` so that the exponential
+/// never overflows, and without a branch so that loops vectorise.
+pub(crate) fn sigmoid<T: Float>(x: T) -> T {
+    let e = (-x.abs()).fast_exp();
+    let r = T::ONE / (T::ONE + e);
+    if x >= T::ZERO { r } else { e * r }
+}
+
+const GELU_K: f64 = 0.044_715;
+const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+
+/// GELU, tanh approximation.
+fn gelu<T: Float>(x: T) -> T {
+    let inner = T::from_f64(SQRT_2_OVER_PI) * (x + T::from_f64(GELU_K) * x * x * x);
+    T::from_f64(0.5) * x * (T::ONE + inner.fast_tanh())
+}
+
+/// `d gelu / dx = ½ (1 + t) + ½ x (1 - t²) c (1 + 3k x²)`,
+/// `t = tanh(c (x + k x³))`, written over [`Arith`].
+#[inline(always)]
+fn gelu_derivative<T: Float, A: Arith<T>>(x: A) -> A {
+    let c = T::from_f64(SQRT_2_OVER_PI);
+    let k = T::from_f64(GELU_K);
+    let half = T::from_f64(0.5);
+    let t = (x + x.mul_scalar(k) * x * x).mul_scalar(c).tanh();
+    let slope = (x.mul_scalar(T::from_f64(3.0) * k) * x).add_scalar(T::ONE);
+    t.add_scalar(T::ONE).mul_scalar(half) + (x.mul_scalar(half) * (t * t).rsub_scalar(T::ONE)).mul_scalar(c) * slope
+}
+
+impl<T: Float> UnaryOp<T> {
+    /// `f(x)`.
+    #[inline(always)]
+    pub(crate) fn value(self, x: T) -> T {
+        struct Value<T>(T);
+        impl<T: Float> Visit<T> for Value<T> {
+            type Output = T;
+            #[inline(always)]
+            fn visit<F: Function<T>>(self, f: F) -> T {
+                f.value(self.0)
+            }
+        }
+        self.visit(Value(x))
+    }
+}
+
+/// `x = f(x)` in place: the function without a tape, for inference.
+pub(crate) fn apply_in_place<T: Float>(op: UnaryOp<T>, x: &mut [T]) {
+    struct InPlace<'a, T>(&'a mut [T]);
+    impl<T: Float> Visit<T> for InPlace<'_, T> {
+        type Output = ();
+        fn visit<F: Function<T>>(self, f: F) {
+            vectorized(|| self.0.iter_mut().for_each(|x| *x = f.value(*x)))
+        }
+    }
+    op.visit(InPlace(x))
+}
+
+impl<T: Float> Kernel<T> for UnaryOp<T> {
+    fn name(&self) -> String {
+        self.listing_name()
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        Shape::from_slice(inputs[0])
+    }
+
+    /// `out = f(x)`, elementwise.
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        struct Forward<'a, T>(&'a [T], &'a mut Vec<T>);
+        impl<T: Float> Visit<T> for Forward<'_, T> {
+            type Output = ();
+            fn visit<F: Function<T>>(self, f: F) {
+                let Forward(x, out) = self;
+                vectorized(|| out.extend(x.iter().map(|&x| f.value(x))))
+            }
+        }
+        self.visit(Forward(inputs[0].data(), out))
+    }
+
+    /// `target += vjp(g, x, y)`, elementwise.
+    fn backward(&self, _: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
+        struct Backward<'a, T> {
+            x: &'a [T],
+            y: &'a [T],
+            g: &'a [T],
+            target: &'a mut [T],
+        }
+        impl<T: Float> Visit<T> for Backward<'_, T> {
+            type Output = ();
+            fn visit<F: Function<T>>(self, f: F) {
+                let Backward { x, y, g, target } = self;
+                vectorized(|| {
+                    for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(x.iter().zip(y)) {
+                        *t += f.vjp(Num(g), Num(x), Num(y)).0;
+                    }
+                })
+            }
+        }
+        self.visit(Backward { x: inputs[0].data(), y: out.data(), g, target })
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], out: G, g: G) -> Option<G> {
+        struct GraphVjp<G>(G, G, G);
+        impl<T: Float, G: Graph<T>> Visit<T> for GraphVjp<G> {
+            type Output = G;
+            fn visit<F: Function<T>>(self, f: F) -> G {
+                f.vjp(self.0, self.1, self.2)
+            }
+        }
+        Some(self.visit(GraphVjp(g, inputs[0], out)))
+    }
+}

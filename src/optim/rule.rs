@@ -1,0 +1,151 @@
+//! [`Rule`], the shape every update rule has, and [`Driver`], the one
+//! optimizer that runs a rule over many parameters: it owns the learning
+//! rate and the per-parameter state and saves and restores that state.
+
+use super::state::{ParamState, StateValue};
+use super::{Optimizer, StateError, non_negative};
+use crate::float::Float;
+use crate::param::{Param, ParamId, ParamMap};
+use crate::tensor::Tensor;
+
+/// How one parameter moves, given its gradient, its state and the learning
+/// rate. A new optimizer is a rule (its hyper-parameters), a state type and
+/// this trait; [`Driver`] does the rest.
+///
+/// ```
+/// use tapegrad::optim::{Driver, Optimizer, Rule};
+/// use tapegrad::{Param, Tensor};
+///
+/// /// Sign descent: `x -= lr * sign(g)`.
+/// struct SignDescent;
+/// impl Rule<f32> for SignDescent {
+///     type State = ();
+///     fn name(&self) -> &'static str {
+///         "SignDescent"
+///     }
+///     fn init(&self, _shape: &[usize]) {}
+///     fn update(&mut self, x: &mut [f32], g: &[f32], _state: &mut (), lr: f64) {
+///         for (x, g) in x.iter_mut().zip(g) {
+///             *x -= lr as f32 * g.signum();
+///         }
+///     }
+/// }
+///
+/// let mut w = Param::new("w", Tensor::from_vec(vec![1.0f32, 1.0], [2]));
+/// let mut opt = Driver::from_rule(SignDescent, 0.5);
+/// opt.update(&mut w, &Tensor::from_vec(vec![3.0, -0.1], [2]));
+/// assert_eq!(w.value().data(), &[0.5, 1.5]);
+/// ```
+pub trait Rule<T: Float> {
+    /// What the rule keeps per parameter: `()` if nothing.
+    type State: ParamState<T>;
+
+    /// The optimizer's name, in messages and checkpoints (`"Adam"`).
+    fn name(&self) -> &'static str;
+
+    /// The state before a parameter's first update.
+    fn init(&self, shape: &[usize]) -> Self::State;
+
+    /// One update of the parameter's elements `x` from its gradient `g`
+    /// (of the same length), advancing `state`.
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut Self::State, lr: f64);
+}
+
+/// An optimizer made of a [`Rule`]: the rule's hyper-parameters, the
+/// learning rate, and each parameter's state (created at its first update).
+/// [`Sgd`](super::Sgd), [`Momentum`](super::Momentum),
+/// [`RmsProp`](super::RmsProp), [`Adam`](super::Adam) and
+/// [`AdamW`](super::AdamW) are drivers of the crate's rules.
+#[derive(Clone, Debug)]
+pub struct Driver<R: Rule<T>, T: Float = f32> {
+    rule: R,
+    lr: f64,
+    states: ParamMap<R::State>,
+}
+
+impl<T: Float, R: Rule<T>> Driver<R, T> {
+    /// An optimizer running `rule` at learning rate `lr`.
+    ///
+    /// # Panics
+    /// If `lr` is negative or not finite.
+    pub fn from_rule(rule: R, lr: f64) -> Self {
+        non_negative(rule.name(), "learning rate", lr);
+        Driver { rule, lr, states: ParamMap::default() }
+    }
+
+    /// The rule and its hyper-parameters.
+    pub fn rule(&self) -> &R {
+        &self.rule
+    }
+
+    /// Changes the rule's hyper-parameters (the constructors' builders).
+    pub(crate) fn with_rule(mut self, change: impl FnOnce(&mut R)) -> Self {
+        change(&mut self.rule);
+        self
+    }
+
+    /// The state of parameter `id`, or `None` before its first update.
+    pub fn state(&self, id: ParamId) -> Option<&R::State> {
+        self.states.get(&id)
+    }
+
+    /// Every stored state, in no particular order (but the same from run to
+    /// run).
+    pub fn states(&self) -> impl Iterator<Item = (ParamId, &R::State)> {
+        self.states.iter().map(|(&id, s)| (id, s))
+    }
+
+    /// Puts back the state of parameter `id` (for instance copied from
+    /// another optimizer). The next update checks that its tensors have the
+    /// parameter's shape.
+    ///
+    /// # Panics
+    /// If the state's tensors differ in shape among themselves.
+    pub fn set_state(&mut self, id: ParamId, state: R::State) {
+        if let Err(e) = super::state::check_same_shapes(self.rule.name(), &state) {
+            panic!("{e}");
+        }
+        self.states.insert(id, state);
+    }
+}
+
+impl<T: Float, R: Rule<T>> Optimizer<T> for Driver<R, T> {
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = non_negative(self.rule.name(), "learning rate", lr);
+    }
+
+    fn name(&self) -> &'static str {
+        self.rule.name()
+    }
+
+    fn export_state(&self, id: ParamId) -> Vec<(String, StateValue<T>)> {
+        self.states.get(&id).map(ParamState::export).unwrap_or_default()
+    }
+
+    fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
+        let state = R::State::import(self.rule.name(), entries)?;
+        self.states.insert(id, state);
+        Ok(())
+    }
+
+    fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
+        let name = self.rule.name();
+        assert!(
+            param.shape() == grad.shape(),
+            "{name}: gradient of shape {:?} for parameter {} of shape {:?}",
+            grad.shape(),
+            param.name(),
+            param.shape()
+        );
+        let rule = &self.rule;
+        let state = self.states.entry(param.id()).or_insert_with(|| rule.init(param.shape()));
+        if let Some(shape) = state.shapes().find(|&s| s != param.shape()) {
+            panic!("{name}: state of shape {shape:?} for parameter {} of shape {:?}", param.name(), param.shape());
+        }
+        self.rule.update(param.value_mut().data_mut(), grad.data(), state, self.lr);
+    }
+}

@@ -1,0 +1,311 @@
+//! [`Var`], the handle to one node, and the methods that record ops on it.
+//! Each method resolves its arguments (negative axes, shapes) and records
+//! an op of `ops/`; the elementwise ones are generated from the op table.
+
+use smallvec::SmallVec;
+
+use super::{Anomaly, Gradients, NodeId, Tape, backward};
+use crate::float::Float;
+use crate::ops::{
+    BinaryOp, BroadcastTo, Linear, LogSoftmax, MatMul, MaxAxis, Mean, MeanAxis, Op, Reshape, Softmax, Sum, SumAxis,
+    SumTo, SwapAxes, UnaryOp, unary_table,
+};
+use crate::shape::{Shape, numel, resolve_axis, shape_of};
+use crate::tensor::Tensor;
+
+/// A handle to one node of a [`Tape`]: small, `Copy`, and usable with the
+/// arithmetic operators and the methods below, each of which records one
+/// node.
+#[derive(Clone, Copy)]
+pub struct Var<'t, T: Float = f32> {
+    pub(crate) tape: &'t Tape<T>,
+    pub(crate) id: NodeId,
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// The tape this variable lives on.
+    pub fn tape(self) -> &'t Tape<T> {
+        self.tape
+    }
+
+    /// The node's index on its tape.
+    pub fn index(self) -> usize {
+        self.id as usize
+    }
+
+    /// The shape of the value.
+    pub fn shape(self) -> Shape {
+        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.shape().into())
+    }
+
+    /// A copy of the value.
+    pub fn value(self) -> Tensor<T> {
+        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.clone())
+    }
+
+    /// The value of a one-element variable.
+    ///
+    /// # Panics
+    /// If the value has more than one element.
+    pub fn item(self) -> T {
+        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.item())
+    }
+
+    /// Whether a gradient flows to this node (it is a `var` or parameter, or
+    /// computed from one).
+    pub fn requires_grad(self) -> bool {
+        self.tape.with_nodes(|nodes| nodes[self.id as usize].requires_grad)
+    }
+
+    /// Whether the value contains only finite numbers.
+    pub fn is_finite(self) -> bool {
+        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.data().iter().all(|x| x.is_finite()))
+    }
+
+    /// The same value, cut from the graph: no gradient flows back through it.
+    pub fn detach(self) -> Var<'t, T> {
+        self.tape.detach(self)
+    }
+
+    /// Reverse sweep from this one-element variable (seed 1): the gradient of
+    /// it with respect to every node that requires one.
+    ///
+    /// Calling it twice gives the same gradients both times. A training
+    /// loop that wants to allocate nothing reuses one [`Gradients`] with
+    /// [`backward_into`](Var::backward_into).
+    ///
+    /// # Panics
+    /// If the value has more than one element (use
+    /// [`backward_with`](Var::backward_with)), or if anomaly detection is on
+    /// and found a NaN or an infinity (see [`try_backward`](Var::try_backward)).
+    pub fn backward(self) -> Gradients<T> {
+        let mut grads = Gradients::new();
+        self.backward_into(&mut grads);
+        grads
+    }
+
+    /// [`backward`](Var::backward) into gradients computed before, reusing
+    /// their buffers: once they have grown to the graph's size, a sweep
+    /// allocates nothing.
+    ///
+    /// ```
+    /// use tapegrad::{Gradients, Param, Tape, Tensor};
+    /// let w = Param::new("w", Tensor::from_vec(vec![1.0f32, 2.0], [2]));
+    /// let mut tape = Tape::new();
+    /// let mut grads = Gradients::new();
+    /// for _ in 0..3 {
+    ///     tape.clear();
+    ///     (tape.param(&w) * 3.0).sum().backward_into(&mut grads);
+    ///     assert_eq!(grads.param(&w).unwrap().data(), &[3.0, 3.0]);
+    /// }
+    /// ```
+    ///
+    /// # Panics
+    /// As [`backward`](Var::backward).
+    pub fn backward_into(self, grads: &mut Gradients<T>) {
+        self.check_scalar("backward");
+        backward::sweep(self, None, grads).unwrap_or_else(|anomaly| panic!("backward: {anomaly}"))
+    }
+
+    /// Like [`backward`](Var::backward), but with anomaly detection on it
+    /// returns the first anomaly (forward or backward) as an error instead
+    /// of panicking. Without anomaly detection it always succeeds.
+    ///
+    /// # Panics
+    /// If the value has more than one element.
+    pub fn try_backward(self) -> Result<Gradients<T>, Anomaly> {
+        self.check_scalar("try_backward");
+        let mut grads = Gradients::new();
+        backward::sweep(self, None, &mut grads)?;
+        Ok(grads)
+    }
+
+    /// Reverse sweep from this variable with `seed` as its gradient (the
+    /// vector of a vector-Jacobian product).
+    ///
+    /// # Panics
+    /// If the seed's shape differs from the value's.
+    pub fn backward_with(self, seed: &Tensor<T>) -> Gradients<T> {
+        let shape = self.shape();
+        assert!(
+            seed.shape() == shape.as_slice(),
+            "backward_with: seed of shape {:?} for an output of shape {shape:?}",
+            seed.shape()
+        );
+        let mut grads = Gradients::new();
+        backward::sweep(self, Some(seed), &mut grads).unwrap_or_else(|anomaly| panic!("backward_with: {anomaly}"));
+        grads
+    }
+
+    fn check_scalar(self, what: &str) {
+        let shape = self.shape();
+        assert!(
+            numel(&shape) == 1,
+            "{what}: the output has shape {shape:?}; backward needs one element (use backward_with for a seed)"
+        );
+    }
+
+    /// Records `op` on `self` followed by `rest`.
+    pub(crate) fn apply(self, op: Op<T>, rest: &[Var<'t, T>]) -> Var<'t, T> {
+        let mut inputs: SmallVec<[Var<'t, T>; 3]> = SmallVec::new();
+        inputs.push(self);
+        inputs.extend_from_slice(rest);
+        self.tape.apply(op, &inputs)
+    }
+
+    pub(crate) fn unary(self, op: UnaryOp<T>) -> Var<'t, T> {
+        self.apply(Op::Unary(op), &[])
+    }
+
+    pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
+        self.apply(Op::Binary(op), &[other])
+    }
+
+    /// Matrix product. Shapes `[m, k] x [k, n] -> [m, n]`; batched
+    /// `[B, m, k] x [B, k, n] -> [B, m, n]`; a 2-D operand with a 3-D one is
+    /// used for every batch.
+    ///
+    /// # Panics
+    /// If the inner dimensions or batch sizes differ, e.g.
+    /// `matmul: cannot multiply [32, 3] by [4, 16]`.
+    pub fn matmul(self, other: Var<'t, T>) -> Var<'t, T> {
+        self.apply(Op::MatMul(MatMul), &[other])
+    }
+
+    /// `x Wᵀ + b` for `x` of shape `[.., in]`, a weight `[out, in]` and an
+    /// optional bias `[out]`; the result has shape `[.., out]` (PyTorch's
+    /// `torch.nn.functional.linear`). One node on the tape.
+    ///
+    /// # Panics
+    /// If the shapes do not fit, e.g.
+    /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
+    pub fn linear(self, weight: Var<'t, T>, bias: Option<Var<'t, T>>) -> Var<'t, T> {
+        match bias {
+            Some(b) => self.apply(Op::Linear(Linear), &[weight, b]),
+            None => self.apply(Op::Linear(Linear), &[weight]),
+        }
+    }
+
+    /// Swaps the last two axes (the matrix transpose for 2-D values).
+    ///
+    /// # Panics
+    /// If the value has fewer than two axes.
+    pub fn transpose(self) -> Self {
+        let ndim = self.shape().len();
+        assert!(ndim >= 2, "transpose: needs at least 2 axes, got shape {:?}", self.shape());
+        self.swap_axes(-2, -1)
+    }
+
+    /// Swaps two axes (negative axes count from the end). The result is a
+    /// contiguous copy.
+    ///
+    /// # Panics
+    /// If an axis is out of range.
+    pub fn swap_axes(self, axis0: isize, axis1: isize) -> Self {
+        let shape = self.shape();
+        let swap = SwapAxes(resolve_axis("swap_axes", axis0, &shape), resolve_axis("swap_axes", axis1, &shape));
+        self.apply(Op::SwapAxes(swap), &[])
+    }
+
+    /// The same elements, in the same row-major order, under a new shape.
+    ///
+    /// # Panics
+    /// If the element counts differ, e.g. `reshape: cannot reshape [2, 3] into [4, 2]`.
+    pub fn reshape(self, shape: impl AsRef<[usize]>) -> Self {
+        self.apply(Op::Reshape(Reshape(shape_of(shape))), &[])
+    }
+
+    /// The value broadcast to `shape` by NumPy's rules (PyTorch's `expand`),
+    /// as a copy. Its gradient is [`sum_to`](Var::sum_to).
+    ///
+    /// # Panics
+    /// If the value does not broadcast to `shape`, e.g.
+    /// `broadcast_to: cannot broadcast [3] to [2, 4]`.
+    pub fn broadcast_to(self, shape: impl AsRef<[usize]>) -> Self {
+        self.apply(Op::BroadcastTo(BroadcastTo(shape_of(shape))), &[])
+    }
+
+    /// The value summed down to `shape`, a shape that broadcasts to the
+    /// value's (PyTorch's `sum_to_size`). Its gradient is
+    /// [`broadcast_to`](Var::broadcast_to).
+    ///
+    /// # Panics
+    /// If `shape` does not broadcast to the value's shape.
+    pub fn sum_to(self, shape: impl AsRef<[usize]>) -> Self {
+        self.apply(Op::SumTo(SumTo(shape_of(shape))), &[])
+    }
+
+    /// Sum of all elements, as a scalar (shape `[]`).
+    pub fn sum(self) -> Self {
+        self.apply(Op::Sum(Sum), &[])
+    }
+
+    /// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
+    pub fn mean(self) -> Self {
+        self.apply(Op::Mean(Mean), &[])
+    }
+
+    /// Sum along `axis` (negative counts from the end); with `keepdim` the
+    /// axis stays with extent 1.
+    pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
+        let axis = resolve_axis("sum_axis", axis, &self.shape());
+        self.apply(Op::SumAxis(SumAxis { axis, keepdim }), &[])
+    }
+
+    /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
+    pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
+        let axis = resolve_axis("mean_axis", axis, &self.shape());
+        self.apply(Op::MeanAxis(MeanAxis { axis, keepdim }), &[])
+    }
+
+    /// Maximum along `axis`; with `keepdim` the axis stays with extent 1.
+    /// The gradient flows to the first maximal element of each lane.
+    ///
+    /// # Panics
+    /// If the axis has extent 0.
+    pub fn max_axis(self, axis: isize, keepdim: bool) -> Self {
+        let axis = resolve_axis("max_axis", axis, &self.shape());
+        self.apply(Op::MaxAxis(MaxAxis { axis, keepdim }), &[])
+    }
+
+    /// Softmax along `axis` (negative counts from the end): each lane is
+    /// mapped to `e^x / Σ e^x`, computed stably.
+    pub fn softmax(self, axis: isize) -> Self {
+        let axis = resolve_axis("softmax", axis, &self.shape());
+        self.apply(Op::Softmax(Softmax(axis)), &[])
+    }
+
+    /// Log-softmax along `axis`: `x - ln Σ e^x` per lane, finite for any
+    /// finite logits.
+    pub fn log_softmax(self, axis: isize) -> Self {
+        let axis = resolve_axis("log_softmax", axis, &self.shape());
+        self.apply(Op::LogSoftmax(LogSoftmax(axis)), &[])
+    }
+}
+
+/// One method per line of the elementwise table (`ops/unary.rs`).
+macro_rules! var_methods {
+    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+        |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
+        impl<'t, T: Float> Var<'t, T> {
+            $(
+                $(#[$doc])*
+                #[allow(clippy::should_implement_trait)] // `neg`: the `-` operator calls it too
+                pub fn $method(self $(, $p: $pty)?) -> Self {
+                    self.unary(UnaryOp::$variant$(($p))?)
+                }
+            )*
+        }
+    };
+}
+
+unary_table!(var_methods);
+
+impl<T: Float> std::fmt::Debug for Var<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.tape.with_nodes(|nodes| {
+            let node = &nodes[self.id as usize];
+            write!(f, "Var(#{} {} {:?})", self.id, node.op_name(), node.value.shape())
+        })
+    }
+}
