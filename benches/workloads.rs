@@ -11,7 +11,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::{Activation, Init, Mlp, Module, loss};
 use tapegrad::optim::{Adam, AdamW, Optimizer, Sgd};
-use tapegrad::{Param, Tape, Tensor, set_num_threads};
+use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
 
 /// W1: MLP 2-16-16-1, tanh, mean BCE with logits, batch 32 of two moons
 /// (noise 0.1), Adam at 1e-2.
@@ -20,13 +20,13 @@ fn w1_tiny(c: &mut Criterion) {
     let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
     let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
     let mut opt = Adam::new(1e-2);
-    let mut tape = Tape::new();
+    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
     c.bench_function("W1 tiny: 2-16-16-1 tanh, BCE, batch 32, Adam (step)", |b| {
         b.iter(|| {
             tape.clear();
             let x = tape.constant_from_slice(data.x().data(), data.x().shape());
             let y = tape.constant_from_slice(data.y().data(), data.y().shape());
-            let grads = loss::bce_with_logits(model.forward(x), y).backward();
+            loss::bce_with_logits(model.forward(x), y).backward_into(&mut grads);
             opt.step(model.params_mut(), &grads);
         })
     });
@@ -40,12 +40,12 @@ fn w2_mnist_sized(c: &mut Criterion) {
     let labels = Tensor::from_fn([128], |_| (rand::RngExt::random_range(&mut rng, 0..10)) as f32);
     let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
     let mut opt = Adam::new(1e-3);
-    let mut tape = Tape::new();
+    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
     let mut step = || {
         tape.clear();
         let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
         let y = tape.constant_from_slice(labels.data(), labels.shape());
-        let grads = loss::softmax_cross_entropy(out, y).backward();
+        loss::softmax_cross_entropy(out, y).backward_into(&mut grads);
         opt.step(model.params_mut(), &grads);
     };
     for threads in [1, 2] {
@@ -64,14 +64,14 @@ fn w3_micrograd(c: &mut Criterion) {
     let labels = data.y().map(|y| 2.0 * y - 1.0);
     let mut model = Mlp::with_init(&[2, 16, 16, 1], Activation::Relu, Init::Uniform(-1.0, 1.0), &mut rng);
     let mut opt = Sgd::new(0.1);
-    let mut tape = Tape::new();
+    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
     c.bench_function("W3 micrograd demo: 2-16-16-1 ReLU, SVM + L2, 100 points, SGD (step)", |b| {
         b.iter(|| {
             tape.clear();
             let scores = model.forward(tape.constant_from_slice(data.x().data(), data.x().shape()));
             let y = tape.constant_from_slice(labels.data(), labels.shape());
             let total = loss::svm_max_margin(scores, y) + loss::l2_penalty(&model, &tape, 1e-4);
-            let grads = total.backward();
+            total.backward_into(&mut grads);
             opt.step(model.params_mut(), &grads);
         })
     });

@@ -1,4 +1,5 @@
 //! The element type of tensors: [`Float`], implemented for `f32` and `f64`.
+#![forbid(unsafe_code)]
 
 use std::fmt::{Debug, Display, LowerExp};
 use std::iter::Sum;
@@ -89,8 +90,6 @@ pub trait Float:
     fn tanh(self) -> Self;
     /// `self` raised to a floating-point power.
     fn powf(self, p: Self) -> Self;
-    /// `self` raised to an integer power.
-    fn powi(self, n: i32) -> Self;
     /// Absolute value.
     fn abs(self) -> Self;
     /// Larger of the two; if one is NaN, the other.
@@ -101,8 +100,6 @@ pub trait Float:
     fn is_finite(self) -> bool;
     /// `true` if NaN.
     fn is_nan(self) -> bool;
-    /// Cosine.
-    fn cos(self) -> Self;
 }
 
 macro_rules! impl_float {
@@ -149,10 +146,6 @@ macro_rules! impl_float {
                 <$t>::powf(self, p)
             }
             #[inline(always)]
-            fn powi(self, n: i32) -> Self {
-                <$t>::powi(self, n)
-            }
-            #[inline(always)]
             fn abs(self) -> Self {
                 <$t>::abs(self)
             }
@@ -171,10 +164,6 @@ macro_rules! impl_float {
             #[inline(always)]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
-            }
-            #[inline(always)]
-            fn cos(self) -> Self {
-                <$t>::cos(self)
             }
         }
 

@@ -28,5 +28,6 @@
 //! across threads. A split product may round differently from the same
 //! product on one thread (a block can take another path), by a few units in
 //! the last place.
+#![forbid(unsafe_code)]
 
 pub use crate::kernels::gemm::{GemmScalar, MatMut, MatRef, gemm};

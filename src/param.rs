@@ -1,4 +1,5 @@
 //! [`Param`]: a named, trainable tensor that lives outside any tape.
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -28,6 +28,7 @@
 //!     }
 //! }
 //! ```
+#![forbid(unsafe_code)]
 
 mod batches;
 mod standardize;

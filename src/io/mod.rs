@@ -7,6 +7,7 @@
 //! tensor, names it. Writing is atomic: the file is written beside its
 //! destination and renamed over it, so a crash mid-save leaves the previous
 //! file intact.
+#![forbid(unsafe_code)]
 
 mod atomic;
 mod checkpoint;

@@ -21,6 +21,7 @@
 //! lowers the level [`simd_level`] returns, to compare kernels or to avoid
 //! AVX-512 on CPUs that slow their clock for it; it never raises the level
 //! above what the CPU has.
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

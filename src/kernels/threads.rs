@@ -4,6 +4,7 @@
 //! products), on a rayon pool: its threads live as long as the process, so
 //! a split costs a wake-up (microseconds), not a thread start, and the GEMM's
 //! thread-local packing buffers survive from one product to the next.
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,7 @@
 //! Neural-network building blocks on top of the tape: the [`Module`] trait,
 //! [`Linear`] layers, the [`Mlp`], activations, initialisation, losses and
 //! metrics.
+#![forbid(unsafe_code)]
 
 mod activation;
 mod init;

@@ -111,20 +111,14 @@ impl<T: Float> Kernel<T> for BroadcastTo {
     }
 
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        let x = inputs[0];
-        let data = x.data();
-        for_each_broadcast_row(x.shape(), &self.0, |_, small, n, inner| {
-            out.extend((0..n).map(|j| data[small + j * inner]));
-        });
+        let x = inputs[0].data();
+        out.resize(numel(&self.0), T::ZERO);
+        for_each_pair(inputs[0].shape(), &self.0, |big, small| out[big] = x[small]);
     }
 
     /// Sums `g` over the axes the input was broadcast along.
     fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        for_each_broadcast_row(inputs[0].shape(), &self.0, |big, small, n, inner| {
-            for (j, &g) in g[big..big + n].iter().enumerate() {
-                target[small + j * inner] += g;
-            }
-        });
+        for_each_pair(inputs[0].shape(), &self.0, |big, small| target[small] += g[big]);
     }
 
     fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
@@ -154,23 +148,14 @@ impl<T: Float> Kernel<T> for SumTo {
     }
 
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        let x = inputs[0];
+        let x = inputs[0].data();
         out.resize(numel(&self.0), T::ZERO);
-        let data = x.data();
-        for_each_broadcast_row(&self.0, x.shape(), |big, small, n, inner| {
-            for (j, &v) in data[big..big + n].iter().enumerate() {
-                out[small + j * inner] += v;
-            }
-        });
+        for_each_pair(&self.0, inputs[0].shape(), |big, small| out[small] += x[big]);
     }
 
     /// Every input element receives its output element's gradient.
     fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        for_each_broadcast_row(&self.0, inputs[0].shape(), |big, small, n, inner| {
-            for (j, t) in target[big..big + n].iter_mut().enumerate() {
-                *t += g[small + j * inner];
-            }
-        });
+        for_each_pair(&self.0, inputs[0].shape(), |big, small| target[big] += g[small]);
     }
 
     fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
@@ -178,14 +163,12 @@ impl<T: Float> Kernel<T> for SumTo {
     }
 }
 
-/// Walks `big` one innermost row at a time, calling `row(big_offset,
-/// small_offset, n, inner)`: the row's `n` elements start at `big_offset`
-/// in `big` (contiguous) and at `small_offset` in `small`, which `big` is a
-/// broadcast of, `inner` apart (0 or 1).
-fn for_each_broadcast_row(small: &[usize], big: &[usize], mut row: impl FnMut(usize, usize, usize, usize)) {
+/// Calls `f(big_index, small_index)` for every element of `big`, a shape
+/// that `small` broadcasts to, with the element of `small` it comes from.
+fn for_each_pair(small: &[usize], big: &[usize], mut f: impl FnMut(usize, usize)) {
     let small_strides = broadcast_strides(small, big);
     let big_strides = contiguous_strides(big);
     let n = big.last().copied().unwrap_or(1);
     let inner = small_strides.last().copied().unwrap_or(0);
-    for_each_row(big, [&big_strides, &small_strides], |[b, s]| row(b, s, n, inner));
+    for_each_row(big, [&big_strides, &small_strides], |[b, s]| (0..n).for_each(|j| f(b + j, s + j * inner)));
 }

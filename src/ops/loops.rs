@@ -39,13 +39,6 @@ pub(crate) fn add_assign<T: Float>(target: &mut [T], source: &[T]) {
     }
 }
 
-/// `target[i] += value` for every `i`.
-pub(crate) fn add_scalar_assign<T: Float>(target: &mut [T], value: T) {
-    for t in target.iter_mut() {
-        *t += value;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

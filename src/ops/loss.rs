@@ -9,55 +9,78 @@
 
 use super::loops::sum_zip;
 use super::softmax::{Softmax, lane_max_and_log_sum_exp};
-use super::unary::sigmoid;
-use super::{Graph, Kernel, Op};
+use super::{Arith, Graph, Kernel, Num, Op};
 use crate::float::Float;
 use crate::kernels::vectorize::vectorized;
 use crate::shape::{Shape, numel};
 use crate::tensor::Tensor;
 
-/// The shape rule of the losses of two same-shaped operands.
-fn same_shapes(name: &str, inputs: &[&[usize]]) -> Shape {
-    let (a, b) = (inputs[0], inputs[1]);
-    assert!(a == b, "{name}: prediction {a:?} and target {b:?} have different shapes");
-    assert!(!a.is_empty() && numel(a) > 0, "{name}: empty input of shape {a:?}");
-    Shape::new()
+/// A loss that is the mean over elements of `term(p, t)` of a prediction
+/// and a same-shaped target. Its gradient with respect to either operand is
+/// written once, over [`Arith`], and serves both backward paths.
+pub(crate) trait MeanLoss: Copy {
+    /// The name in listings and messages.
+    const NAME: &'static str;
+    /// One element's term.
+    fn term<T: Float>(p: T, t: T) -> T;
+    /// `∂ term / ∂ p` (`input` 0) or `∂ term / ∂ t` (`input` 1).
+    fn grad<T: Float, A: Arith<T>>(input: usize, p: A, t: A) -> A;
+}
+
+impl<T: Float, L: MeanLoss> Kernel<T> for L {
+    fn name(&self) -> String {
+        L::NAME.into()
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        let (a, b) = (inputs[0], inputs[1]);
+        assert!(a == b, "{}: prediction {a:?} and target {b:?} have different shapes", L::NAME);
+        assert!(!a.is_empty() && numel(a) > 0, "{}: empty input of shape {a:?}", L::NAME);
+        Shape::new()
+    }
+
+    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
+        let (p, t) = (inputs[0].data(), inputs[1].data());
+        // `inline(always)`: inlined into `vectorized`'s function, the loop is
+        // compiled for its vector width (left as a call, it stays scalar).
+        let total = vectorized(
+            #[inline(always)]
+            || sum_zip(p, t, L::term),
+        );
+        out.push(total / T::from_usize(p.len()));
+    }
+
+    /// `target += (g / N) ∂ term / ∂ input`, elementwise.
+    fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
+        let (p, t) = (inputs[0].data(), inputs[1].data());
+        let scale = g[0] / T::from_usize(p.len());
+        let lanes = target.iter_mut().zip(p.iter().zip(t));
+        vectorized(|| lanes.for_each(|(out, (&p, &t))| *out += scale * L::grad(input, Num(p), Num(t)).0));
+    }
+
+    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
+        let (p, t) = (inputs[0], inputs[1]);
+        Some(L::grad(input, p, t) * g.div_scalar(T::from_usize(numel(&p.shape()))))
+    }
 }
 
 /// Mean squared error `mean((p - t)²)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct MseLoss;
 
-impl<T: Float> Kernel<T> for MseLoss {
-    fn name(&self) -> String {
-        "mse_loss".into()
+impl MeanLoss for MseLoss {
+    const NAME: &'static str = "mse_loss";
+
+    #[inline(always)]
+    fn term<T: Float>(p: T, t: T) -> T {
+        (p - t) * (p - t)
     }
 
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        same_shapes("mse_loss", inputs)
-    }
-
-    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        let (p, t) = (inputs[0].data(), inputs[1].data());
-        let total = vectorized(|| sum_zip(p, t, |p, t| (p - t) * (p - t)));
-        out.push(total / T::from_usize(p.len()));
-    }
-
-    /// `∂/∂p = 2 (p - t) / N`, `∂/∂t = -2 (p - t) / N`, times the upstream `g`.
-    fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        let (p, t) = (inputs[0].data(), inputs[1].data());
-        let scale = T::from_f64(2.0) * g[0] / T::from_usize(p.len());
-        let scale = if input == 0 { scale } else { -scale };
-        for (out, (&p, &t)) in target.iter_mut().zip(p.iter().zip(t)) {
-            *out += scale * (p - t);
-        }
-    }
-
-    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
-        let (p, t) = (inputs[0], inputs[1]);
-        let n = numel(&p.shape());
-        let grad = (p - t) * g.mul_scalar(T::from_f64(2.0)).div_scalar(T::from_usize(n));
-        Some(if input == 0 { grad } else { -grad })
+    /// `2 (p - t)`, and its negative for the target.
+    #[inline(always)]
+    fn grad<T: Float, A: Arith<T>>(input: usize, p: A, t: A) -> A {
+        let d = (p - t).mul_scalar(T::from_f64(2.0));
+        if input == 0 { d } else { -d }
     }
 }
 
@@ -67,46 +90,40 @@ impl<T: Float> Kernel<T> for MseLoss {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BceWithLogits;
 
-impl<T: Float> Kernel<T> for BceWithLogits {
-    fn name(&self) -> String {
-        "bce_with_logits".into()
+impl MeanLoss for BceWithLogits {
+    const NAME: &'static str = "bce_with_logits";
+
+    #[inline(always)]
+    fn term<T: Float>(x: T, y: T) -> T {
+        x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().fast_ln_1p()
     }
 
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        same_shapes("bce_with_logits", inputs)
+    /// `σ(x) - y` for the logits, `-x` for the targets.
+    #[inline(always)]
+    fn grad<T: Float, A: Arith<T>>(input: usize, x: A, y: A) -> A {
+        if input == 0 { x.sigmoid() - y } else { -x }
+    }
+}
+
+/// The SVM max-margin (hinge) loss `mean(max(0, 1 - y s))` of scores `s`
+/// against labels `y` in `{-1, +1}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SvmMaxMargin;
+
+impl MeanLoss for SvmMaxMargin {
+    const NAME: &'static str = "svm_max_margin";
+
+    #[inline(always)]
+    fn term<T: Float>(s: T, y: T) -> T {
+        (T::ONE - y * s).max(T::ZERO)
     }
 
-    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        #[inline(always)]
-        fn term<T: Float>(x: T, y: T) -> T {
-            x.max(T::ZERO) - x * y + (-x.abs()).fast_exp().fast_ln_1p()
-        }
-        let (x, y) = (inputs[0].data(), inputs[1].data());
-        // `inline(always)`: inlined into `vectorized`'s function, the loop is
-        // compiled for its vector width (left as a call, it stays scalar).
-        let total = vectorized(
-            #[inline(always)]
-            || sum_zip(x, y, term),
-        );
-        out.push(total / T::from_usize(x.len()));
-    }
-
-    /// `∂/∂x = (σ(x) - y) / N`, `∂/∂y = -x / N`, times the upstream `g`.
-    fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        let (x, y) = (inputs[0].data(), inputs[1].data());
-        let scale = g[0] / T::from_usize(x.len());
-        let pairs = target.iter_mut().zip(x.iter().zip(y));
-        if input == 0 {
-            vectorized(|| pairs.for_each(|(out, (&x, &y))| *out += scale * (sigmoid(x) - y)));
-        } else {
-            vectorized(|| pairs.for_each(|(out, (&x, _))| *out -= scale * x));
-        }
-    }
-
-    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
-        let (x, y) = (inputs[0], inputs[1]);
-        let scale = g.div_scalar(T::from_usize(numel(&x.shape())));
-        Some(if input == 0 { (x.sigmoid() - y) * scale } else { -(x * scale) })
+    /// Where the margin is violated (`1 - y s > 0`): `-y` for the scores,
+    /// `-s` for the labels; zero elsewhere.
+    #[inline(always)]
+    fn grad<T: Float, A: Arith<T>>(input: usize, s: A, y: A) -> A {
+        let violated = (y * s).rsub_scalar(T::ONE).select_positive(T::ONE, T::ZERO);
+        -(if input == 0 { y } else { s }) * violated
     }
 }
 
@@ -187,44 +204,4 @@ fn class_of<T: Float>(label: T, row: usize, classes: usize) -> usize {
         panic!("{SCE}: label {v} of row {row} is not a class index in [0, {classes})");
     }
     v as usize
-}
-
-/// The SVM max-margin (hinge) loss `mean(max(0, 1 - y s))` of scores `s`
-/// against labels `y` in `{-1, +1}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SvmMaxMargin;
-
-impl<T: Float> Kernel<T> for SvmMaxMargin {
-    fn name(&self) -> String {
-        "svm_max_margin".into()
-    }
-
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        same_shapes("svm_max_margin", inputs)
-    }
-
-    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        let (s, y) = (inputs[0].data(), inputs[1].data());
-        let total: T = s.iter().zip(y).map(|(&s, &y)| (T::ONE - y * s).max(T::ZERO)).sum();
-        out.push(total / T::from_usize(s.len()));
-    }
-
-    /// Where the margin is violated (`1 - y s > 0`): `∂/∂s = -y / N`,
-    /// `∂/∂y = -s / N`, times the upstream `g`; zero elsewhere.
-    fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        let (s, y) = (inputs[0].data(), inputs[1].data());
-        let scale = g[0] / T::from_usize(s.len());
-        for (out, (&s, &y)) in target.iter_mut().zip(s.iter().zip(y)) {
-            if T::ONE - y * s > T::ZERO {
-                *out -= scale * if input == 0 { y } else { s };
-            }
-        }
-    }
-
-    fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
-        let (s, y) = (inputs[0], inputs[1]);
-        let violated = (s * y).rsub_scalar(T::ONE).select_positive(T::ONE, T::ZERO);
-        let other = if input == 0 { y } else { s };
-        Some(-(other * violated) * g.div_scalar(T::from_usize(numel(&s.shape()))))
-    }
 }

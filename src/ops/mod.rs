@@ -20,6 +20,7 @@
 //! rule; `tests/second_order.rs` checks that the two agree for every op.
 //!
 //! [`Op`] lists every op, once, in the table at the end of this file.
+#![forbid(unsafe_code)]
 
 mod arith;
 mod binary;
@@ -38,7 +39,7 @@ pub(crate) use layout::{BroadcastTo, Reshape, SumTo, SwapAxes};
 pub(crate) use linear::{Linear, linear};
 pub(crate) use loss::{BceWithLogits, MseLoss, SoftmaxCrossEntropy, SvmMaxMargin};
 pub(crate) use matmul::MatMul;
-pub(crate) use reduce::{MaxAxis, Mean, MeanAxis, Sum, SumAxis};
+pub(crate) use reduce::{MaxAxis, Sum, SumAxis};
 pub(crate) use softmax::{LogSoftmax, Softmax};
 pub(crate) use unary::{UnaryOp, apply_in_place, unary_table};
 
@@ -52,11 +53,14 @@ pub(crate) trait Kernel<T: Float> {
     /// The name shown in listings: `matmul`, `sum(axis=1)`, `powf(2)`.
     fn name(&self) -> String;
 
-    /// The output's shape for inputs of these shapes.
+    /// The output's shape for inputs of these shapes; by default the first
+    /// input's (elementwise ops).
     ///
     /// # Panics
     /// If the shapes do not fit, with the op's name and the shapes.
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape;
+    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
+        Shape::from_slice(inputs[0])
+    }
 
     /// Appends the output's elements to the empty `out`.
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>);
@@ -124,7 +128,7 @@ pub(crate) trait Graph<T: Float>: Arith<T> {
 
     /// Sum along `axis`, keeping it with extent 1.
     fn sum_axis_keepdim(self, axis: usize) -> Self {
-        self.apply(Op::SumAxis(SumAxis { axis, keepdim: true }), &[])
+        self.apply(Op::SumAxis(SumAxis { axis, keepdim: true, mean: false }), &[])
     }
 }
 
@@ -175,14 +179,10 @@ op_table! {
     BroadcastTo(BroadcastTo),
     /// Summed back to a shape it broadcasts to.
     SumTo(SumTo),
-    /// Sum of all elements (`reduce.rs`).
+    /// Sum or mean of all elements (`reduce.rs`).
     Sum(Sum),
-    /// Mean of all elements.
-    Mean(Mean),
-    /// Sum along one axis.
+    /// Sum or mean along one axis.
     SumAxis(SumAxis),
-    /// Mean along one axis.
-    MeanAxis(MeanAxis),
     /// Maximum along one axis.
     MaxAxis(MaxAxis),
     /// Softmax along one axis (`softmax.rs`).

@@ -5,46 +5,22 @@
 //! contiguous elements (`shape::lanes`); reducing the axis adds or compares
 //! those slices, which keeps the inner loop contiguous.
 
-use super::loops::{add_assign, add_scalar_assign, sum};
+use super::loops::{add_assign, sum};
 use super::{Graph, Kernel};
 use crate::float::Float;
 use crate::shape::{Shape, lanes, reduced_shape};
 use crate::tensor::Tensor;
 
-/// Sum of all elements, as a scalar (shape `[]`).
+/// Sum, or with `mean` the mean, of all elements, as a scalar (shape `[]`).
+/// The mean of nothing is NaN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Sum;
+pub(crate) struct Sum {
+    pub mean: bool,
+}
 
 impl<T: Float> Kernel<T> for Sum {
     fn name(&self) -> String {
-        "sum".into()
-    }
-
-    fn output_shape(&self, _: &[&[usize]]) -> Shape {
-        Shape::new()
-    }
-
-    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        out.push(sum(inputs[0].data()));
-    }
-
-    /// Every element receives `g`.
-    fn backward(&self, _: usize, _: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        add_scalar_assign(target, g[0]);
-    }
-
-    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
-        Some(g.broadcast_to(&inputs[0].shape()))
-    }
-}
-
-/// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Mean;
-
-impl<T: Float> Kernel<T> for Mean {
-    fn name(&self) -> String {
-        "mean".into()
+        if self.mean { "mean" } else { "sum" }.into()
     }
 
     fn output_shape(&self, _: &[&[usize]]) -> Shape {
@@ -53,81 +29,88 @@ impl<T: Float> Kernel<T> for Mean {
 
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
         let x = inputs[0].data();
-        out.push(sum(x) / T::from_usize(x.len()));
+        out.push(if self.mean { sum(x) / T::from_usize(x.len()) } else { sum(x) });
     }
 
-    /// Every element receives `g / n`.
+    /// Every element receives `g` (`g / n` for the mean).
     fn backward(&self, _: usize, _: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        add_scalar_assign(target, g[0] / T::from_usize(target.len()));
+        let g = if self.mean { g[0] / T::from_usize(target.len()) } else { g[0] };
+        target.iter_mut().for_each(|t| *t += g);
     }
 
     fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
         let shape = inputs[0].shape();
-        Some(g.div_scalar(T::from_usize(shape.iter().product())).broadcast_to(&shape))
+        let g = if self.mean { g.div_scalar(T::from_usize(shape.iter().product())) } else { g };
+        Some(g.broadcast_to(&shape))
     }
 }
 
-/// Sum along an axis (resolved); with `keepdim` the axis stays with extent 1.
+/// Sum, or with `mean` the mean, along an axis (resolved); with `keepdim`
+/// the axis stays with extent 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct SumAxis {
     pub axis: usize,
     pub keepdim: bool,
+    pub mean: bool,
+}
+
+impl SumAxis {
+    /// What each element of a lane is multiplied by: 1, or `1 / len`.
+    fn scale<T: Float>(self, shape: &[usize]) -> T {
+        if self.mean { T::ONE / T::from_usize(shape[self.axis]) } else { T::ONE }
+    }
 }
 
 impl<T: Float> Kernel<T> for SumAxis {
     fn name(&self) -> String {
-        format!("sum(axis={})", self.axis)
+        format!("{}(axis={})", if self.mean { "mean" } else { "sum" }, self.axis)
     }
 
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         reduced_shape(inputs[0], self.axis, self.keepdim)
     }
 
+    /// `out[o, i] = Σ_j x[o, j, i]`, times the scale.
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        sum_axis(inputs[0], self.axis, out);
+        let (outer, len, inner) = lanes(inputs[0].shape(), self.axis);
+        let x = inputs[0].data();
+        if inner == 1 {
+            out.extend(x.chunks_exact(len.max(1)).take(outer).map(sum));
+            out.resize(outer, T::ZERO);
+        } else {
+            out.resize(outer * inner, T::ZERO);
+            for o in 0..outer {
+                let acc = &mut out[o * inner..(o + 1) * inner];
+                for j in 0..len {
+                    add_assign(acc, &x[(o * len + j) * inner..][..inner]);
+                }
+            }
+        }
+        if self.mean {
+            let scale: T = self.scale(inputs[0].shape());
+            out.iter_mut().for_each(|v| *v *= scale);
+        }
     }
 
-    /// Every `x[o, j, i]` receives `g[o, i]`.
-    fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        spread_axis(inputs[0].shape(), self.axis, T::ONE, g, target);
-    }
-
-    fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
-        Some(spread_graph(inputs[0].shape(), self.axis, g))
-    }
-}
-
-/// Mean along an axis; with `keepdim` the axis stays with extent 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct MeanAxis {
-    pub axis: usize,
-    pub keepdim: bool,
-}
-
-impl<T: Float> Kernel<T> for MeanAxis {
-    fn name(&self) -> String {
-        format!("mean(axis={})", self.axis)
-    }
-
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        reduced_shape(inputs[0], self.axis, self.keepdim)
-    }
-
-    fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        sum_axis(inputs[0], self.axis, out);
-        let scale = T::ONE / T::from_usize(inputs[0].shape()[self.axis]);
-        out.iter_mut().for_each(|v| *v *= scale);
-    }
-
-    /// Every `x[o, j, i]` receives `g[o, i] / len`.
+    /// Every `x[o, j, i]` receives `scale * g[o, i]`.
     fn backward(&self, _: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
         let shape = inputs[0].shape();
-        spread_axis(shape, self.axis, T::ONE / T::from_usize(shape[self.axis]), g, target);
+        let scale: T = self.scale(shape);
+        let (outer, len, inner) = lanes(shape, self.axis);
+        for o in 0..outer {
+            let g = &g[o * inner..(o + 1) * inner];
+            for j in 0..len {
+                for (t, &g) in target[(o * len + j) * inner..][..inner].iter_mut().zip(g) {
+                    *t += scale * g;
+                }
+            }
+        }
     }
 
     fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], _: G, g: G) -> Option<G> {
         let shape = inputs[0].shape();
-        Some(spread_graph(shape.clone(), self.axis, g).div_scalar(T::from_usize(shape[self.axis])))
+        let g = if self.mean { g.div_scalar(T::from_usize(shape[self.axis])) } else { g };
+        Some(spread(shape, self.axis, g))
     }
 }
 
@@ -198,45 +181,12 @@ impl<T: Float> Kernel<T> for MaxAxis {
         for (at, _) in self.argmax(&x_value, max.data()) {
             mask.data_mut()[at] = T::ONE;
         }
-        Some(spread_graph(x.shape(), self.axis, g) * x.constant(mask))
-    }
-}
-
-/// `out[o, i] = Σ_j x[o, j, i]`.
-fn sum_axis<T: Float>(x: &Tensor<T>, axis: usize, out: &mut Vec<T>) {
-    let (outer, len, inner) = lanes(x.shape(), axis);
-    let x = x.data();
-    if inner == 1 {
-        out.extend(x.chunks_exact(len.max(1)).take(outer).map(sum));
-        if len == 0 {
-            out.resize(outer, T::ZERO);
-        }
-        return;
-    }
-    out.resize(outer * inner, T::ZERO);
-    for o in 0..outer {
-        let acc = &mut out[o * inner..(o + 1) * inner];
-        for j in 0..len {
-            add_assign(acc, &x[(o * len + j) * inner..][..inner]);
-        }
-    }
-}
-
-/// `target[o, j, i] += scale * g[o, i]`.
-fn spread_axis<T: Float>(in_shape: &[usize], axis: usize, scale: T, g: &[T], target: &mut [T]) {
-    let (outer, len, inner) = lanes(in_shape, axis);
-    for o in 0..outer {
-        let g = &g[o * inner..(o + 1) * inner];
-        for j in 0..len {
-            for (t, &g) in target[(o * len + j) * inner..][..inner].iter_mut().zip(g) {
-                *t += scale * g;
-            }
-        }
+        Some(spread(x.shape(), self.axis, g) * x.constant(mask))
     }
 }
 
 /// `g` of a reduction along `axis` (kept or not), broadcast back to
 /// `in_shape`.
-fn spread_graph<T: Float, G: Graph<T>>(in_shape: Shape, axis: usize, g: G) -> G {
+fn spread<T: Float, G: Graph<T>>(in_shape: Shape, axis: usize, g: G) -> G {
     g.reshape(&reduced_shape(&in_shape, axis, true)).broadcast_to(&in_shape)
 }

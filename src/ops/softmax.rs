@@ -7,7 +7,7 @@
 
 use super::{Graph, Kernel};
 use crate::float::Float;
-use crate::shape::{Shape, lanes};
+use crate::shape::lanes;
 use crate::tensor::Tensor;
 
 /// Softmax along an axis (resolved): each lane is mapped to `e^x / Σ e^x`.
@@ -17,10 +17,6 @@ pub(crate) struct Softmax(pub usize);
 impl<T: Float> Kernel<T> for Softmax {
     fn name(&self) -> String {
         format!("softmax(axis={})", self.0)
-    }
-
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        Shape::from_slice(inputs[0])
     }
 
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
@@ -57,10 +53,6 @@ pub(crate) struct LogSoftmax(pub usize);
 impl<T: Float> Kernel<T> for LogSoftmax {
     fn name(&self) -> String {
         format!("log_softmax(axis={})", self.0)
-    }
-
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        Shape::from_slice(inputs[0])
     }
 
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {

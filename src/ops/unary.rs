@@ -12,7 +12,6 @@
 use super::{Arith, Graph, Kernel, Num};
 use crate::float::Float;
 use crate::kernels::vectorize::vectorized;
-use crate::shape::Shape;
 use crate::tensor::Tensor;
 
 /// The table of elementwise functions, handed to `$callback`. An entry is
@@ -214,10 +213,6 @@ pub(crate) fn apply_in_place<T: Float>(op: UnaryOp<T>, x: &mut [T]) {
 impl<T: Float> Kernel<T> for UnaryOp<T> {
     fn name(&self) -> String {
         self.listing_name()
-    }
-
-    fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
-        Shape::from_slice(inputs[0])
     }
 
     /// `out = f(x)`, elementwise.

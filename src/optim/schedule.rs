@@ -97,11 +97,6 @@ impl<S: Schedule + ?Sized> Schedule for Box<S> {
     }
 }
 
-/// Panics unless the total number of steps is positive, naming the schedule.
-fn check_total(schedule: &str, total_steps: usize) {
-    assert!(total_steps > 0, "{schedule}: total_steps must be > 0, got 0");
-}
-
 /// The same rate at every step:
 ///
 /// `lr(t) = a0`
@@ -213,42 +208,7 @@ impl Schedule for StepDecay {
 /// assert!((s.lr(50) - 0.055).abs() < 1e-15);
 /// assert_eq!(s.lr(100), 0.01);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Cosine {
-    lr0: f64,
-    total_steps: usize,
-    min_lr: f64,
-}
-
-impl Cosine {
-    /// Cosine annealing from `lr0` to 0 over `total_steps` steps.
-    ///
-    /// # Panics
-    /// If `lr0` is negative or not finite, or `total_steps` is 0.
-    pub fn new(lr0: f64, total_steps: usize) -> Self {
-        non_negative("Cosine", "learning rate", lr0);
-        check_total("Cosine", total_steps);
-        Cosine { lr0, total_steps, min_lr: 0.0 }
-    }
-
-    /// Anneals to `min_lr` instead of 0 (PyTorch's `eta_min`).
-    ///
-    /// # Panics
-    /// If `min_lr` is not finite or not in `[0, lr0]`.
-    pub fn min_lr(mut self, min_lr: f64) -> Self {
-        non_negative("Cosine", "min_lr", min_lr);
-        assert!(min_lr <= self.lr0, "Cosine: min_lr ({min_lr}) must not exceed the initial rate ({})", self.lr0);
-        self.min_lr = min_lr;
-        self
-    }
-}
-
-impl Schedule for Cosine {
-    fn lr(&self, step: usize) -> f64 {
-        let progress = step.min(self.total_steps) as f64 / self.total_steps as f64;
-        self.min_lr + (self.lr0 - self.min_lr) / 2.0 * (1.0 + (PI * progress).cos())
-    }
-}
+pub type Cosine = Anneal<CosineCurve>;
 
 /// Linear decay from `a0` down to `m` (0 unless set) over `T` steps:
 ///
@@ -270,40 +230,76 @@ impl Schedule for Cosine {
 /// assert!((s.lr(75) - 0.025).abs() < 1e-15);
 /// assert_eq!((s.lr(100), s.lr(101)), (0.0, 0.0));
 /// ```
+pub type LinearDecay = Anneal<LinearCurve>;
+
+/// A decay from `lr0` down to `min_lr` over `total_steps` steps along a
+/// curve: [`Cosine`] or [`LinearDecay`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct LinearDecay {
+pub struct Anneal<C> {
     lr0: f64,
     total_steps: usize,
     min_lr: f64,
+    curve: std::marker::PhantomData<C>,
 }
 
-impl LinearDecay {
-    /// Linear decay from `lr0` to 0 over `total_steps` steps.
+/// The shape of an [`Anneal`]: the fraction of the way from `min_lr` to
+/// `lr0` left at each point of the run.
+pub trait Curve {
+    /// The schedule's name in messages.
+    const NAME: &'static str;
+    /// 1 at `progress = 0`, 0 at `progress = 1`.
+    fn remaining(progress: f64) -> f64;
+}
+
+/// The curve of [`Cosine`]: `(1 + cos(pi p)) / 2`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CosineCurve;
+
+impl Curve for CosineCurve {
+    const NAME: &'static str = "Cosine";
+    fn remaining(progress: f64) -> f64 {
+        (1.0 + (PI * progress).cos()) / 2.0
+    }
+}
+
+/// The curve of [`LinearDecay`]: `1 - p`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinearCurve;
+
+impl Curve for LinearCurve {
+    const NAME: &'static str = "LinearDecay";
+    fn remaining(progress: f64) -> f64 {
+        1.0 - progress
+    }
+}
+
+impl<C: Curve> Anneal<C> {
+    /// A decay from `lr0` to 0 over `total_steps` steps.
     ///
     /// # Panics
     /// If `lr0` is negative or not finite, or `total_steps` is 0.
     pub fn new(lr0: f64, total_steps: usize) -> Self {
-        non_negative("LinearDecay", "learning rate", lr0);
-        check_total("LinearDecay", total_steps);
-        LinearDecay { lr0, total_steps, min_lr: 0.0 }
+        non_negative(C::NAME, "learning rate", lr0);
+        assert!(total_steps > 0, "{}: total_steps must be > 0, got 0", C::NAME);
+        Anneal { lr0, total_steps, min_lr: 0.0, curve: std::marker::PhantomData }
     }
 
-    /// Decays to `min_lr` instead of 0.
+    /// Decays to `min_lr` instead of 0 (PyTorch's `eta_min`).
     ///
     /// # Panics
     /// If `min_lr` is not finite or not in `[0, lr0]`.
     pub fn min_lr(mut self, min_lr: f64) -> Self {
-        non_negative("LinearDecay", "min_lr", min_lr);
-        assert!(min_lr <= self.lr0, "LinearDecay: min_lr ({min_lr}) must not exceed the initial rate ({})", self.lr0);
+        non_negative(C::NAME, "min_lr", min_lr);
+        assert!(min_lr <= self.lr0, "{}: min_lr ({min_lr}) must not exceed the initial rate ({})", C::NAME, self.lr0);
         self.min_lr = min_lr;
         self
     }
 }
 
-impl Schedule for LinearDecay {
+impl<C: Curve> Schedule for Anneal<C> {
     fn lr(&self, step: usize) -> f64 {
         let progress = step.min(self.total_steps) as f64 / self.total_steps as f64;
-        self.min_lr + (self.lr0 - self.min_lr) * (1.0 - progress)
+        self.min_lr + (self.lr0 - self.min_lr) * C::remaining(progress)
     }
 }
 

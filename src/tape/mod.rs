@@ -165,7 +165,7 @@ impl<T: Float> Tape<T> {
     pub fn constant_from_slice(&self, data: &[T], shape: impl AsRef<[usize]>) -> Var<'_, T> {
         let shape = shape_of(shape);
         assert!(data.len() == numel(&shape), "constant_from_slice: {} values do not fit shape {shape:?}", data.len());
-        self.push_copy(Source::Constant, &[], data, shape)
+        self.push_filled(Source::Constant, &[], shape, |_, buffer| buffer.extend_from_slice(data))
     }
 
     /// Binds a parameter for this step: its value is copied into the tape
@@ -180,7 +180,10 @@ impl<T: Float> Tape<T> {
         if let Some(&node) = self.inner.borrow().bindings.get(&id) {
             return Var { tape: self, id: node };
         }
-        let var = self.push_copy(Source::Param(id), &[], param.value().data(), shape_of(param.shape()));
+        let value = param.value();
+        let var = self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
+            buffer.extend_from_slice(value.data())
+        });
         let mut inner = self.inner.borrow_mut();
         inner.bindings.insert(id, var.id);
         inner.bound.push((id, var.id));
@@ -197,20 +200,23 @@ impl<T: Float> Tape<T> {
         Var { tape: self, id }
     }
 
-    /// Appends a node whose value is a copy of `data`, in a pool buffer.
-    fn push_copy(&self, source: Source<T>, inputs: &[NodeId], data: &[T], shape: Shape) -> Var<'_, T> {
+    /// Appends a node whose value `fill` writes into a pool buffer, given
+    /// the nodes so far.
+    fn push_filled(
+        &self,
+        source: Source<T>,
+        inputs: &[NodeId],
+        shape: Shape,
+        fill: impl FnOnce(&[Node<T>], &mut Vec<T>),
+    ) -> Var<'_, T> {
         let mut inner = self.inner.borrow_mut();
-        let mut buffer = inner.pool.pop().unwrap_or_default();
+        let TapeInner { nodes, pool, .. } = &mut *inner;
+        let mut buffer = pool.pop().unwrap_or_default();
         buffer.clear();
-        buffer.extend_from_slice(data);
+        fill(nodes, &mut buffer);
         let requires_grad = matches!(source, Source::Var | Source::Param(_));
-        let node = Node {
-            source,
-            inputs: SmallVec::from_slice(inputs),
-            value: Tensor::from_parts(shape, buffer),
-            requires_grad,
-        };
-        let id = inner.push(node);
+        let value = Tensor::from_parts(shape, buffer);
+        let id = inner.push(Node { source, inputs: SmallVec::from_slice(inputs), value, requires_grad });
         Var { tape: self, id }
     }
 
@@ -242,12 +248,10 @@ impl<T: Float> Tape<T> {
 
     /// Records a copy of `var` that gradients do not flow through.
     pub(crate) fn detach(&self, var: Var<'_, T>) -> Var<'_, T> {
-        let (data, shape) = {
-            let inner = self.inner.borrow();
-            let value = &inner.nodes[var.id as usize].value;
-            (value.data().to_vec(), shape_of(value.shape()))
-        };
-        self.push_copy(Source::Detach, &[var.id], &data, shape)
+        let i = var.index();
+        self.push_filled(Source::Detach, &[var.id], var.shape(), |nodes, buffer| {
+            buffer.extend_from_slice(nodes[i].value.data())
+        })
     }
 
     /// Empties the tape for the next step, keeping its buffers.

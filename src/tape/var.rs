@@ -7,8 +7,8 @@ use smallvec::SmallVec;
 use super::{Anomaly, Gradients, NodeId, Tape, backward};
 use crate::float::Float;
 use crate::ops::{
-    BinaryOp, BroadcastTo, Linear, LogSoftmax, MatMul, MaxAxis, Mean, MeanAxis, Op, Reshape, Softmax, Sum, SumAxis,
-    SumTo, SwapAxes, UnaryOp, unary_table,
+    BinaryOp, BroadcastTo, Linear, LogSoftmax, MatMul, MaxAxis, Op, Reshape, Softmax, Sum, SumAxis, SumTo, SwapAxes,
+    UnaryOp, unary_table,
 };
 use crate::shape::{Shape, numel, resolve_axis, shape_of};
 use crate::tensor::Tensor;
@@ -237,25 +237,25 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// Sum of all elements, as a scalar (shape `[]`).
     pub fn sum(self) -> Self {
-        self.apply(Op::Sum(Sum), &[])
+        self.apply(Op::Sum(Sum { mean: false }), &[])
     }
 
     /// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
     pub fn mean(self) -> Self {
-        self.apply(Op::Mean(Mean), &[])
+        self.apply(Op::Sum(Sum { mean: true }), &[])
     }
 
     /// Sum along `axis` (negative counts from the end); with `keepdim` the
     /// axis stays with extent 1.
     pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
         let axis = resolve_axis("sum_axis", axis, &self.shape());
-        self.apply(Op::SumAxis(SumAxis { axis, keepdim }), &[])
+        self.apply(Op::SumAxis(SumAxis { axis, keepdim, mean: false }), &[])
     }
 
     /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
     pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
         let axis = resolve_axis("mean_axis", axis, &self.shape());
-        self.apply(Op::MeanAxis(MeanAxis { axis, keepdim }), &[])
+        self.apply(Op::SumAxis(SumAxis { axis, keepdim, mean: true }), &[])
     }
 
     /// Maximum along `axis`; with `keepdim` the axis stays with extent 1.

@@ -1,5 +1,6 @@
 //! [`Tensor`]: an n-dimensional array, contiguous and row-major. No autodiff
 //! here; the [`Tape`](crate::Tape) records operations on tensors.
+#![forbid(unsafe_code)]
 
 mod display;
 
@@ -186,18 +187,6 @@ impl<T: Float> Tensor<T> {
     /// Converts every element to another float type.
     pub fn cast<U: Float>(&self) -> Tensor<U> {
         Tensor { shape: self.shape.clone(), data: self.data.iter().map(|x| U::from_f64(x.to_f64())).collect() }
-    }
-
-    /// Largest absolute elementwise difference, or `None` if the shapes differ.
-    /// NaN in either tensor makes the result NaN.
-    pub fn max_abs_diff(&self, other: &Self) -> Option<T> {
-        if self.shape != other.shape {
-            return None;
-        }
-        Some(self.data.iter().zip(&other.data).fold(T::ZERO, |worst, (&a, &b)| {
-            let d = (a - b).abs();
-            if d.is_nan() || worst.is_nan() { d + worst } else { worst.max(d) }
-        }))
     }
 
     /// Like `torch.allclose`: same shape, and `|a - b| <= atol + rtol * |b|`

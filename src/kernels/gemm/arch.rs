@@ -22,6 +22,7 @@
 //! broadcasts four elements of `A`. Blocks are `KC = 256` deep (the packed
 //! `B` panel streams from L2, which Zen 4 sustains), and 1024 deep from
 //! 512³ multiply-adds on, where that is 14% faster.
+#![allow(unsafe_code)] // see `mod.rs`, "unsafe"
 
 use super::driver::{Blocking, Path, Plan, direct_path, dot_path, packed_path, path};
 use super::simd::Portable;

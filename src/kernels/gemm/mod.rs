@@ -54,8 +54,9 @@
 //!
 //! # unsafe
 //!
-//! This module is the crate's exception to `#![deny(unsafe_code)]`, for two
-//! things only, each sound because of run-time feature detection:
+//! Two files of this module are exceptions to the crate's
+//! `#![deny(unsafe_code)]`, each sound because of run-time feature
+//! detection:
 //!
 //! * `arch` calls the `#[target_feature]` functions, only after a token
 //!   (`simd::Avx512`, `simd::Avx2`) proves that the CPU has the features;
@@ -65,7 +66,6 @@
 //!
 //! Every other memory access is safe, bounds-checked Rust; the checks sit
 //! outside the inner loops or are removed by the compiler.
-#![allow(unsafe_code)]
 
 /// Repeats `$body` with `$i` bound to each constant `0, 1, ..., $n - 1`
 /// (`$n` at most 32, usually a const generic): indices into register tiles

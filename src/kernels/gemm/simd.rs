@@ -15,6 +15,7 @@
 //! their intrinsic calls sound. They are meant to be used inside functions
 //! compiled for the level, where the intrinsics inline into single
 //! instructions.
+#![allow(unsafe_code)] // see `mod.rs`, "unsafe"
 
 use super::Elem;
 
@@ -139,11 +140,7 @@ impl<T: Elem, const W: usize, const FMA: bool> Simd for Portable<T, W, FMA> {
 #[cfg(target_arch = "x86_64")]
 pub(super) use x86::{Avx2, Avx512};
 
-// AVX-512 intrinsics and target features are stable since Rust 1.89, later
-// than the `rust-version` in Cargo.toml (1.85); so are the AVX-512 target
-// features that `kernels::vectorize` enables. The crate needs 1.89.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::incompatible_msrv)]
 mod x86 {
     use std::arch::x86_64::*;
     use std::marker::PhantomData;
