@@ -45,7 +45,14 @@ impl<T: Float> Gradients<T> {
 
     /// Forgets the previous sweep, keeping every buffer, for a graph of
     /// `nodes` nodes with these parameters bound.
-    pub(super) fn reset(&mut self, tape_id: u64, generation: u32, nodes: usize, params: &[(ParamId, NodeId)]) {
+    pub(super) fn reset(
+        &mut self,
+        tape_id: u64,
+        generation: u32,
+        nodes: usize,
+        params: &[(ParamId, NodeId)],
+        by_param: &ParamMap<NodeId>,
+    ) {
         self.tape_id = tape_id;
         self.generation = generation;
         self.present.clear();
@@ -55,8 +62,8 @@ impl<T: Float> Gradients<T> {
         }
         self.params.clear();
         self.params.extend_from_slice(params);
-        self.by_param.clear();
-        self.by_param.extend(params.iter().copied());
+        // A copy of the table, not a rebuild: no hashing.
+        self.by_param.clone_from(by_param);
     }
 
     /// Makes node `i`'s gradient a zero tensor of `shape`, ready to

@@ -124,7 +124,7 @@ impl<T: Float> Tape<T> {
             }
             let style = if node.source.is_leaf() { ", style=filled, fillcolor=\"#e8f0fe\"" } else { "" };
             let _ = writeln!(dot, "  n{i} [label=\"{label}\"{style}];");
-            for input in &node.inputs {
+            for input in node.inputs.iter() {
                 let _ = writeln!(dot, "  n{input} -> n{i};");
             }
         }

@@ -14,9 +14,8 @@ mod operators;
 mod var;
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use smallvec::SmallVec;
 
 pub use anomaly::{Anomaly, Phase};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients};
@@ -56,12 +55,45 @@ impl<T: Float> Source<T> {
     }
 }
 
+/// The inputs of one node: at most three (the linear layer's), inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Inputs {
+    ids: [NodeId; 3],
+    len: u8,
+}
+
+impl Inputs {
+    fn new(ids: &[NodeId]) -> Self {
+        let mut inline = [0; 3];
+        inline[..ids.len()].copy_from_slice(ids);
+        Inputs { ids: inline, len: ids.len() as u8 }
+    }
+}
+
+impl std::ops::Deref for Inputs {
+    type Target = [NodeId];
+    fn deref(&self) -> &[NodeId] {
+        &self.ids[..self.len as usize]
+    }
+}
+
+/// The values of the nodes `ids` (one to three of them), as an array and
+/// its length: how an op's inputs are handed to its kernel without
+/// allocating.
+pub(crate) fn values_of<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> ([&'a Tensor<T>; 3], usize) {
+    let mut values = [&nodes[ids[0] as usize].value; 3];
+    for (v, &i) in values.iter_mut().zip(ids) {
+        *v = &nodes[i as usize].value;
+    }
+    (values, ids.len())
+}
+
 /// One recorded operation: where it came from, its inputs, its value, and
 /// whether any gradient flows through it.
 #[derive(Debug)]
 pub(crate) struct Node<T: Float> {
     pub source: Source<T>,
-    pub inputs: SmallVec<[NodeId; 3]>,
+    pub inputs: Inputs,
     pub value: Tensor<T>,
     pub requires_grad: bool,
 }
@@ -177,17 +209,19 @@ impl<T: Float> Tape<T> {
     /// modified while the graph built on it is alive.
     pub fn param<'a>(&'a self, param: &'a Param<T>) -> Var<'a, T> {
         let id = param.id();
-        if let Some(&node) = self.inner.borrow().bindings.get(&id) {
-            return Var { tape: self, id: node };
+        {
+            let mut inner = self.inner.borrow_mut();
+            let next = NodeId::try_from(inner.nodes.len()).expect("tape: more than 2^32 nodes");
+            match inner.bindings.entry(id) {
+                Entry::Occupied(bound) => return Var { tape: self, id: *bound.get() },
+                Entry::Vacant(slot) => slot.insert(next),
+            };
+            inner.bound.push((id, next));
         }
         let value = param.value();
-        let var = self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
+        self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
             buffer.extend_from_slice(value.data())
-        });
-        let mut inner = self.inner.borrow_mut();
-        inner.bindings.insert(id, var.id);
-        inner.bound.push((id, var.id));
-        var
+        })
     }
 
     fn leaf(&self, source: Source<T>, value: Tensor<T>) -> Var<'_, T> {
@@ -196,7 +230,7 @@ impl<T: Float> Tape<T> {
         // buffer, so the one the pool kept for it is released.
         inner.pool.pop();
         let requires_grad = matches!(source, Source::Var | Source::Param(_));
-        let id = inner.push(Node { source, inputs: SmallVec::new(), value, requires_grad });
+        let id = inner.push(Node { source, inputs: Inputs::new(&[]), value, requires_grad });
         Var { tape: self, id }
     }
 
@@ -216,7 +250,7 @@ impl<T: Float> Tape<T> {
         fill(nodes, &mut buffer);
         let requires_grad = matches!(source, Source::Var | Source::Param(_));
         let value = Tensor::from_parts(shape, buffer);
-        let id = inner.push(Node { source, inputs: SmallVec::from_slice(inputs), value, requires_grad });
+        let id = inner.push(Node { source, inputs: Inputs::new(inputs), value, requires_grad });
         Var { tape: self, id }
     }
 
@@ -231,16 +265,19 @@ impl<T: Float> Tape<T> {
         }
         let mut inner = self.inner.borrow_mut();
         let TapeInner { nodes, pool, .. } = &mut *inner;
-        let ids: SmallVec<[NodeId; 3]> = inputs.iter().map(|v| v.id).collect();
-        let values: SmallVec<[&Tensor<T>; 3]> = ids.iter().map(|&i| &nodes[i as usize].value).collect();
-        let shapes: SmallVec<[&[usize]; 3]> = values.iter().map(|v| v.shape()).collect();
-        let shape = op.output_shape(&shapes);
+        let mut ids = [0; 3];
+        for (id, v) in ids.iter_mut().zip(inputs) {
+            *id = v.id;
+        }
+        let ids = Inputs::new(&ids[..inputs.len()]);
+        let (values, n) = values_of(nodes, &ids);
+        let shapes = values.map(|v| v.shape());
+        let shape = op.output_shape(&shapes[..n]);
         let mut data = pool.pop().unwrap_or_default();
         data.clear();
-        op.forward(&values, &mut data);
+        op.forward(&values[..n], &mut data);
         debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op.name());
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].requires_grad);
-        drop((shapes, values));
         let node = Node { source: Source::Op(op), inputs: ids, value: Tensor::from_parts(shape, data), requires_grad };
         let id = inner.push(node);
         Var { tape: self, id }

@@ -2,8 +2,6 @@
 //! Each method resolves its arguments (negative axes, shapes) and records
 //! an op of `ops/`; the elementwise ones are generated from the op table.
 
-use smallvec::SmallVec;
-
 use super::{Anomaly, Gradients, NodeId, Tape, backward};
 use crate::float::Float;
 use crate::ops::{
@@ -147,10 +145,12 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// Records `op` on `self` followed by `rest`.
     pub(crate) fn apply(self, op: Op<T>, rest: &[Var<'t, T>]) -> Var<'t, T> {
-        let mut inputs: SmallVec<[Var<'t, T>; 3]> = SmallVec::new();
-        inputs.push(self);
-        inputs.extend_from_slice(rest);
-        self.tape.apply(op, &inputs)
+        match *rest {
+            [] => self.tape.apply(op, &[self]),
+            [b] => self.tape.apply(op, &[self, b]),
+            [b, c] => self.tape.apply(op, &[self, b, c]),
+            _ => unreachable!("ops take at most three inputs"),
+        }
     }
 
     pub(crate) fn unary(self, op: UnaryOp<T>) -> Var<'t, T> {
