@@ -72,13 +72,6 @@ trait Function<T: Float>: Copy {
     fn vjp<A: Arith<T>>(self, g: A, x: A, y: A) -> A;
 }
 
-/// Something to do with the function of a [`UnaryOp`], generic over which
-/// function it is: each loop below is one, compiled once per function.
-trait Visit<T: Float> {
-    type Output;
-    fn visit<F: Function<T>>(self, f: F) -> Self::Output;
-}
-
 /// `T::ZERO` for functions without a parameter, the parameter otherwise.
 macro_rules! param_or_zero {
     () => {
@@ -121,15 +114,20 @@ macro_rules! define_unary_ops {
             )*
         }
 
-        impl<T: Float> UnaryOp<T> {
-            /// Runs `visitor` with this op's function.
-            #[inline(always)]
-            fn visit<V: Visit<T>>(self, visitor: V) -> V::Output {
-                match self {
-                    $(UnaryOp::$variant$(($p))? => visitor.visit(function::$variant(param_or_zero!($($p)?))),)*
+        /// Runs `$body` with `$f` bound to `$op`'s function (a different
+        /// type per op, so that `$body` is compiled for each).
+        macro_rules! with_function {
+            ($op_:expr, |$f_:ident| $body_:expr) => {
+                match $op_ {
+                    $(UnaryOp::$variant$(($p))? => {
+                        let $f_ = function::$variant(param_or_zero!($($p)?));
+                        $body_
+                    })*
                 }
-            }
+            };
+        }
 
+        impl<T: Float> UnaryOp<T> {
             /// The name in listings, e.g. `tanh`, `powf(2)`.
             fn listing_name(self) -> String {
                 match self {
@@ -186,28 +184,13 @@ impl<T: Float> UnaryOp<T> {
     /// `f(x)`.
     #[inline(always)]
     pub(crate) fn value(self, x: T) -> T {
-        struct Value<T>(T);
-        impl<T: Float> Visit<T> for Value<T> {
-            type Output = T;
-            #[inline(always)]
-            fn visit<F: Function<T>>(self, f: F) -> T {
-                f.value(self.0)
-            }
-        }
-        self.visit(Value(x))
+        with_function!(self, |f| f.value(x))
     }
 }
 
 /// `x = f(x)` in place: the function without a tape, for inference.
 pub(crate) fn apply_in_place<T: Float>(op: UnaryOp<T>, x: &mut [T]) {
-    struct InPlace<'a, T>(&'a mut [T]);
-    impl<T: Float> Visit<T> for InPlace<'_, T> {
-        type Output = ();
-        fn visit<F: Function<T>>(self, f: F) {
-            vectorized(|| self.0.iter_mut().for_each(|x| *x = f.value(*x)))
-        }
-    }
-    op.visit(InPlace(x))
+    with_function!(op, |f| vectorized(|| x.iter_mut().for_each(|x| *x = f.value(*x))))
 }
 
 impl<T: Float> Kernel<T> for UnaryOp<T> {
@@ -217,47 +200,21 @@ impl<T: Float> Kernel<T> for UnaryOp<T> {
 
     /// `out = f(x)`, elementwise.
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
-        struct Forward<'a, T>(&'a [T], &'a mut Vec<T>);
-        impl<T: Float> Visit<T> for Forward<'_, T> {
-            type Output = ();
-            fn visit<F: Function<T>>(self, f: F) {
-                let Forward(x, out) = self;
-                vectorized(|| out.extend(x.iter().map(|&x| f.value(x))))
-            }
-        }
-        self.visit(Forward(inputs[0].data(), out))
+        let x = inputs[0].data();
+        with_function!(*self, |f| vectorized(|| out.extend(x.iter().map(|&x| f.value(x)))))
     }
 
     /// `target += vjp(g, x, y)`, elementwise.
     fn backward(&self, _: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
-        struct Backward<'a, T> {
-            x: &'a [T],
-            y: &'a [T],
-            g: &'a [T],
-            target: &'a mut [T],
-        }
-        impl<T: Float> Visit<T> for Backward<'_, T> {
-            type Output = ();
-            fn visit<F: Function<T>>(self, f: F) {
-                let Backward { x, y, g, target } = self;
-                vectorized(|| {
-                    for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(x.iter().zip(y)) {
-                        *t += f.vjp(Num(g), Num(x), Num(y)).0;
-                    }
-                })
+        let (x, y) = (inputs[0].data(), out.data());
+        with_function!(*self, |f| vectorized(|| {
+            for ((t, &g), (&x, &y)) in target.iter_mut().zip(g).zip(x.iter().zip(y)) {
+                *t += f.vjp(Num(g), Num(x), Num(y)).0;
             }
-        }
-        self.visit(Backward { x: inputs[0].data(), y: out.data(), g, target })
+        }))
     }
 
     fn backward_graph<G: Graph<T>>(&self, _: usize, inputs: &[G], out: G, g: G) -> Option<G> {
-        struct GraphVjp<G>(G, G, G);
-        impl<T: Float, G: Graph<T>> Visit<T> for GraphVjp<G> {
-            type Output = G;
-            fn visit<F: Function<T>>(self, f: F) -> G {
-                f.vjp(self.0, self.1, self.2)
-            }
-        }
-        Some(self.visit(GraphVjp(g, inputs[0], out)))
+        Some(with_function!(*self, |f| f.vjp(g, inputs[0], out)))
     }
 }
