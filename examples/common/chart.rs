@@ -78,6 +78,7 @@ pub struct LineChart {
     y_label: String,
     x_scale: Scale,
     y_scale: Scale,
+    x_limits: Option<(f64, f64)>,
     y_limits: Option<(f64, f64)>,
     marks: Vec<(f64, String)>,
     series: Vec<Series>,
@@ -92,6 +93,7 @@ impl LineChart {
             y_label: y_label.into(),
             x_scale: Scale::Linear,
             y_scale: Scale::Linear,
+            x_limits: None,
             y_limits: None,
             marks: Vec::new(),
             series: Vec::new(),
@@ -107,6 +109,12 @@ impl LineChart {
     /// A logarithmic y axis.
     pub fn log_y(mut self) -> Self {
         self.y_scale = Scale::Log;
+        self
+    }
+
+    /// Fixes the x range (to give several panels the same one).
+    pub fn x_limits(mut self, low: f64, high: f64) -> Self {
+        self.x_limits = Some((low, high));
         self
     }
 
@@ -146,7 +154,10 @@ impl LineChart {
         let (width, _) = area.dim_in_pixel();
         let (plot_area, legend_area) = area.split_horizontally(width.saturating_sub(legend_width));
         let series = self.visible_series();
-        let x_range = padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), self.x_scale, 0.0);
+        let x_range = match self.x_limits {
+            Some(limits) => limits,
+            None => padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), self.x_scale, 0.0),
+        };
         let y_range = match self.y_limits {
             Some(limits) => limits,
             None => padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), self.y_scale, 0.05),
@@ -200,18 +211,20 @@ impl LineChart {
         Y: AsRangedCoord<Value = f64>,
         Y::CoordDescType: ValueFormatter<f64>,
     {
+        let decades = |range: std::ops::Range<f64>| (range.end / range.start).abs().log10();
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(42)
             .y_label_area_size(64)
             .build_cartesian_2d(x_spec, y_spec)?;
+        let (x_decades, y_decades) = (decades(chart.x_range()), decades(chart.y_range()));
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
-            .x_label_formatter(&|&x| tick_label(x))
-            .y_label_formatter(&|&y| tick_label(y))
+            .x_label_formatter(&|&x| axis_label(x, self.x_scale, x_decades))
+            .y_label_formatter(&|&y| axis_label(y, self.y_scale, y_decades))
             .light_line_style(WHITE.mix(0.0))
             .bold_line_style(BLACK.mix(0.08))
             .label_style(("sans-serif", 13))
@@ -367,6 +380,15 @@ fn padded_range(values: impl Iterator<Item = f64>, scale: Scale, pad: f64) -> (f
             (low - if low == 0.0 { 0.0 } else { margin }, high + margin)
         }
     }
+}
+
+/// The label of a tick: on a log axis spanning more than a decade only
+/// the ticks at 1, 2 and 5 times a power of ten are labelled (plotters puts
+/// a tick at every multiple, and their labels would overlap).
+fn axis_label(v: f64, scale: Scale, decades: f64) -> String {
+    let mantissa = v / 10f64.powf(v.abs().log10().floor());
+    let round = [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6 * m);
+    if scale == Scale::Log && decades > 1.0 && !round { String::new() } else { tick_label(v) }
 }
 
 /// A short axis label: three significant digits, plain between 1e-3 and

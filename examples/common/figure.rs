@@ -56,7 +56,8 @@ impl<'a> From<SurfaceChart<'a>> for Panel<'a> {
     }
 }
 
-/// Panels laid out in rows of `columns`, every cell the same size.
+/// Panels laid out in rows of `columns`, every plot the same size, each
+/// with its own legend column.
 pub struct Figure<'a> {
     title: Option<String>,
     panels: Vec<Panel<'a>>,
@@ -94,19 +95,19 @@ impl<'a> Figure<'a> {
         self
     }
 
-    /// Writes the figure to `path` as SVG.
+    /// Writes the figure to `path` as SVG. Each panel is its plot plus its
+    /// own legend column; a row is as wide as its panels together.
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> DrawResult {
-        let count = self.panels.len().max(1);
-        let columns = self.columns.min(count);
-        let rows = count.div_ceil(columns);
-        let legend = self.panels.iter().map(Panel::legend_width).max().unwrap_or(0);
-        let (cell_width, cell_height) = (self.plot_size.0 + legend, self.plot_size.1);
+        let columns = self.columns.min(self.panels.len().max(1));
+        let rows: Vec<&[Panel<'a>]> = self.panels.chunks(columns).collect();
+        let width_of = |panel: &Panel<'_>| self.plot_size.0 + panel.legend_width();
+        let width = rows.iter().map(|row| row.iter().map(width_of).sum::<u32>()).max().unwrap_or(self.plot_size.0);
         let title_height = if self.title.is_some() { 40 } else { 0 };
-        let size = (cell_width * columns as u32, cell_height * rows as u32 + title_height);
+        let size = (width, self.plot_size.1 * rows.len() as u32 + title_height);
 
         let root = SVGBackend::new(path.as_ref(), size).into_drawing_area();
         root.fill(&WHITE)?;
-        let body = match &self.title {
+        let mut body = match &self.title {
             Some(title) => {
                 let (top, body) = root.split_vertically(title_height);
                 let style = ("sans-serif", 22).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center));
@@ -115,12 +116,17 @@ impl<'a> Figure<'a> {
             }
             None => root.clone(),
         };
-        let cells = body.split_evenly((rows, columns));
-        for (panel, cell) in self.panels.iter().zip(&cells) {
-            match panel {
-                Panel::Lines(chart) => chart.draw(cell, legend)?,
-                Panel::Surface(chart) => chart.draw(cell, legend)?,
+        for row in rows {
+            let (mut rest, below) = body.split_vertically(self.plot_size.1);
+            for panel in row {
+                let (cell, right) = rest.split_horizontally(width_of(panel));
+                match panel {
+                    Panel::Lines(chart) => chart.draw(&cell, panel.legend_width())?,
+                    Panel::Surface(chart) => chart.draw(&cell, panel.legend_width())?,
+                }
+                rest = right;
             }
+            body = below;
         }
         root.present()?;
         Ok(())

@@ -146,6 +146,17 @@ impl Trajectory {
         self.losses.iter().position(|&l| l < level)
     }
 
+    /// The step from which the loss stays below `level` to the end, if it
+    /// ends below it: unlike [`steps_to`](Self::steps_to), an oscillating
+    /// run does not count as arrived when it merely passes through.
+    pub fn settles_below(&self, level: f64) -> Option<usize> {
+        match self.losses.iter().rposition(|&l| l >= level) {
+            None => Some(0),
+            Some(last) if last + 1 < self.losses.len() => Some(last + 1),
+            Some(_) => None,
+        }
+    }
+
     /// The loss at the last point.
     pub fn final_loss(&self) -> f64 {
         *self.losses.last().expect("a trajectory has its start")
