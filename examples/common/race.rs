@@ -133,11 +133,14 @@ pub struct GradientNoise {
     pub rng: StdRng,
 }
 
-/// Where an optimizer went: the points (the start first) and the loss at each.
+/// Where an optimizer went: the points (the start first), the loss at
+/// each, and the gradient each update was given.
 #[derive(Clone, Debug, Default)]
 pub struct Trajectory {
     pub path: Vec<(f64, f64)>,
     pub losses: Vec<f64>,
+    /// `gradients[k]` moved the point from `path[k]` to `path[k + 1]`.
+    pub gradients: Vec<(f64, f64)>,
 }
 
 impl Trajectory {
@@ -155,6 +158,13 @@ impl Trajectory {
             Some(last) if last + 1 < self.losses.len() => Some(last + 1),
             Some(_) => None,
         }
+    }
+
+    /// The rate each coordinate effectively got at update `k`: how far it
+    /// moved per unit of gradient, `|Δx| / |g_x|` and `|Δy| / |g_y|`.
+    pub fn effective_rates(&self, k: usize) -> (f64, f64) {
+        let (from, to, g) = (self.path[k], self.path[k + 1], self.gradients[k]);
+        ((to.0 - from.0).abs() / g.0.abs(), (to.1 - from.1).abs() / g.1.abs())
     }
 
     /// The loss at the last point.
@@ -176,7 +186,7 @@ pub fn descend(
     let mut x = Param::new("x", Tensor::from_vec(vec![start.0], [1]));
     let mut y = Param::new("y", Tensor::from_vec(vec![start.1], [1]));
     let mut tape = Tape::new();
-    let mut run = Trajectory { path: vec![start], losses: vec![formula.at(start.0, start.1)] };
+    let mut run = Trajectory { path: vec![start], losses: vec![formula.at(start.0, start.1)], gradients: Vec::new() };
     for _ in 0..steps {
         tape.clear();
         let grads = formula.at(tape.param(&x), tape.param(&y)).sum().backward();
@@ -188,6 +198,7 @@ pub fn descend(
                 *g = Tensor::from_vec(vec![g.item() + kick.item()], [1]);
             }
         }
+        run.gradients.push((gx.item(), gy.item()));
         opt.update(&mut x, &gx);
         opt.update(&mut y, &gy);
         let point = (x.value().item(), y.value().item());
@@ -261,8 +272,8 @@ pub struct Tuned {
 /// Runs `make` at each of `rates` and keeps the best run: the one within
 /// `tolerance` of the minimum soonest, and still within it at the end;
 /// if none arrives, the lowest final loss. Runs with a step longer than a
-/// tenth of the box's width are left out: they arrive, if at all, by a lucky
-/// jump at the edge of stability, not by descending.
+/// quarter of the box's width are left out: they arrive, if at all, by a
+/// lucky jump at the edge of stability, not by descending.
 pub fn tune(
     surface: &Surface,
     make: fn(f64) -> Box<dyn Optimizer<f64>>,
@@ -271,7 +282,7 @@ pub fn tune(
     tolerance: f64,
 ) -> Option<Tuned> {
     let target = surface.minimum + tolerance;
-    let longest_step = (surface.bounds.1 - surface.bounds.0) / 10.0;
+    let longest_step = (surface.bounds.1 - surface.bounds.0) / 4.0;
     let runs = rates.iter().map(|&lr| {
         let run = descend(surface.formula, surface.start, make(lr).as_mut(), steps, None);
         let arrived = run.steps_to(target).filter(|_| run.final_loss() < target);

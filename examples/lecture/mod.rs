@@ -9,10 +9,13 @@
 //! Some fields and accessors are read only by the tests.
 #![allow(dead_code)]
 
+pub mod adam_bias;
+pub mod comparison;
 pub mod conditioning;
 pub mod measure;
 pub mod minibatch;
 pub mod momentum_forms;
+pub mod rmsprop;
 pub mod saddle;
 pub mod training;
 
@@ -100,5 +103,20 @@ pub const SLIDES: &[Slide] = &[
         command: "momentum-forms",
         claim: "momentum forms 1 and 2 agree at a constant rate, differ when it changes",
         show: show::<momentum_forms::Forms>,
+    },
+    Slide {
+        command: "rmsprop",
+        claim: "RMSProp's per-parameter steps reduce oscillation on uneven curvature",
+        show: show::<rmsprop::PerParameter>,
+    },
+    Slide {
+        command: "adam-bias",
+        claim: "Adam without bias correction: what m and v starting at 0 do to the first steps",
+        show: show::<adam_bias::FirstSteps>,
+    },
+    Slide {
+        command: "comparison",
+        claim: "the optimizers behave differently on the same surface (Rosenbrock)",
+        show: show::<comparison::Race>,
     },
 ];
