@@ -156,7 +156,12 @@ impl LineChart {
         let series = self.visible_series();
         let x_range = match self.x_limits {
             Some(limits) => limits,
-            None => padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), self.x_scale, 0.0),
+            // Steps start at 0 and end where the data ends; a log axis (batch
+            // sizes, decays) gets a margin so that its end points show.
+            None => {
+                let pad = if self.x_scale == Scale::Log { 0.04 } else { 0.0 };
+                padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), self.x_scale, pad)
+            }
         };
         let y_range = match self.y_limits {
             Some(limits) => limits,

@@ -79,7 +79,7 @@ impl Experiment for Noise {
         // replacement, as training draws them).
         let model = mlp(&SIZES, 0);
         let full = gradient(&model, moons.train.x().clone(), moons.train.y().clone());
-        let samples = size.pick(100, 400);
+        let samples = size.pick(200, 400);
         let mut rng = StdRng::seed_from_u64(2);
         let variances: Vec<Variance> = [1, 2, 4, 8, 16, 32, 64, 128]
             .into_iter()

@@ -10,14 +10,20 @@
 #![allow(dead_code)]
 
 pub mod adam_bias;
+pub mod batch_scaling;
+pub mod cli;
 pub mod comparison;
 pub mod conditioning;
+pub mod learning_rates;
 pub mod measure;
 pub mod minibatch;
 pub mod momentum_forms;
 pub mod rmsprop;
 pub mod saddle;
+pub mod schedules;
 pub mod training;
+pub mod warmup;
+pub mod weight_decay;
 
 use std::error::Error;
 use std::path::Path;
@@ -118,5 +124,30 @@ pub const SLIDES: &[Slide] = &[
         command: "comparison",
         claim: "the optimizers behave differently on the same surface (Rosenbrock)",
         show: show::<comparison::Race>,
+    },
+    Slide {
+        command: "weight-decay",
+        claim: "L2 in Adam's gradient is rescaled by the moments; AdamW's decay is not",
+        show: show::<weight_decay::Decay>,
+    },
+    Slide {
+        command: "learning-rates",
+        claim: "too high diverges, too low crawls, a good rate converges",
+        show: show::<learning_rates::Rates>,
+    },
+    Slide {
+        command: "schedules",
+        claim: "step, cosine, linear and inverse sqrt each reach a good loss, differently",
+        show: show::<schedules::Schedules>,
+    },
+    Slide {
+        command: "warmup",
+        claim: "at a high rate the loss blows up early without warmup; warmup prevents it",
+        show: show::<warmup::Warmup>,
+    },
+    Slide {
+        command: "batch-scaling",
+        claim: "batch x N with rate x N follows the same loss per epoch; batch x N alone does not",
+        show: show::<batch_scaling::Scaling>,
     },
 ];

@@ -21,6 +21,15 @@ impl Moons {
         let (train, test) = toy::moons(n, noise, &mut rng).split(0.2, &mut rng);
         Moons { train, test }
     }
+
+    /// `train` points to learn from and `test` fresh points from the same
+    /// distribution: for a small training set and a test accuracy that is
+    /// not itself noisy.
+    pub fn sized(train: usize, test: usize, noise: f64, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let train = toy::moons(train, noise, &mut rng);
+        Moons { train, test: toy::moons(test, noise, &mut rng) }
+    }
 }
 
 /// An MLP with tanh between its layers, initialised from `seed`: the same
@@ -60,6 +69,8 @@ pub fn constant(lr: f64) -> Constant {
 /// update), the mean loss of each epoch, and whether it blew up.
 #[derive(Clone, Debug, Default)]
 pub struct Curve {
+    /// The loss on the whole training set before the first update.
+    pub start_loss: f64,
     pub step_losses: Vec<f64>,
     pub epoch_losses: Vec<f64>,
     /// The loss went above [`BLOW_UP`] or stopped being finite; the run was
@@ -77,9 +88,11 @@ impl Curve {
         self.step_losses.iter().enumerate().map(|(k, &l)| (k as f64, l)).collect()
     }
 
-    /// `(epoch, loss)` points, epochs counted from 1.
+    /// `(epoch, loss)` points: the starting loss at epoch 0, then each
+    /// epoch's mean batch loss at epochs 1, 2, ...
     pub fn per_epoch(&self) -> Vec<(f64, f64)> {
-        self.epoch_losses.iter().enumerate().map(|(k, &l)| ((k + 1) as f64, l)).collect()
+        let epochs = self.epoch_losses.iter().enumerate().map(|(k, &l)| ((k + 1) as f64, l));
+        std::iter::once((0.0, self.start_loss)).chain(epochs).collect()
     }
 
     /// The mean of the last `n` step losses (or as many as there are).
@@ -101,7 +114,7 @@ pub fn train_observed(
 ) -> Curve {
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let mut tape = Tape::new();
-    let mut curve = Curve::default();
+    let mut curve = Curve { start_loss: dataset_loss(model, data), ..Curve::default() };
     let batch_size = plan.batch_size.min(data.len());
     let mut step = 0;
     while step < plan.steps {
