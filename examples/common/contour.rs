@@ -1,6 +1,8 @@
 //! Contour pictures of 2-D loss surfaces with optimizer paths on top, drawn
 //! into one panel of a [`Figure`](super::figure::Figure).
 
+use std::collections::{HashMap, VecDeque};
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -108,7 +110,9 @@ impl<'a> SurfaceChart<'a> {
             .axis_desc_style(("sans-serif", 15))
             .draw()?;
 
-        let cells = 200;
+        // Data coordinates to pixels, apart from the chart, which drawing borrows.
+        let coords = chart.as_coord_spec().clone();
+        let cells = 120;
         let values: Vec<f64> = (0..=cells)
             .flat_map(|j| (0..=cells).map(move |i| (i, j)))
             .map(|(i, j)| (self.f)(x0 + (x1 - x0) * i as f64 / cells as f64, y0 + (y1 - y0) * j as f64 / cells as f64))
@@ -116,8 +120,9 @@ impl<'a> SurfaceChart<'a> {
         for (k, &level) in self.levels.iter().enumerate() {
             let shade = 200 - (150 * k / self.levels.len().max(1)) as u8;
             let style = RGBColor(shade, shade, shade).stroke_width(1);
-            let segments = level_segments(&values, cells, self.bounds, level);
-            chart.draw_series(segments.into_iter().map(|s| PathElement::new(s.to_vec(), style)))?;
+            let lines = level_lines(&values, cells, self.bounds, level);
+            let pixel = |p: &(f64, f64)| coords.translate(p);
+            chart.draw_series(lines.into_iter().map(|line| PathElement::new(distinct_pixels(line, pixel), style)))?;
         }
 
         let inside = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && x >= x0 && x <= x1 && y >= y0 && y <= y1;
@@ -125,10 +130,11 @@ impl<'a> SurfaceChart<'a> {
             let color = COLORS[path.color.unwrap_or(k) % COLORS.len()];
             // Keep the path inside the box: an optimizer that diverges leaves it.
             let shown: Vec<(f64, f64)> = path.points.iter().copied().take_while(inside).collect();
+            let drawn = distinct_pixels(shown.clone(), |p| coords.translate(p));
             // Earlier paths are drawn wider, so that a later one running along
             // the same line leaves them visible at its sides.
             let width = 2 + 2 * (self.paths.len() - 1 - k) as u32;
-            chart.draw_series(std::iter::once(PathElement::new(shown.clone(), color.mix(0.7).stroke_width(width))))?;
+            chart.draw_series(std::iter::once(PathElement::new(drawn, color.mix(0.7).stroke_width(width))))?;
             if let Some(every) = path.marker_every {
                 let marks = shown.iter().step_by(every).skip(1);
                 chart.draw_series(marks.map(|&p| Circle::new(p, 3, color.stroke_width(1))))?;
@@ -151,41 +157,89 @@ impl<'a> SurfaceChart<'a> {
     }
 }
 
-/// The line segments where `f = level` on a grid of `cells × cells` over
-/// the box, by marching squares: each cell whose corners straddle the level
-/// contributes the segment between the crossing points on its edges.
-fn level_segments(
+/// The points without those that land on the same pixel as the point
+/// before them: the SVG has integer coordinates, and a 5000-step path that
+/// crawls would otherwise write most of its points on top of each other.
+fn distinct_pixels(points: Vec<(f64, f64)>, pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<(f64, f64)> {
+    let mut last = None;
+    points
+        .into_iter()
+        .filter(|p| {
+            let here = pixel(p);
+            let keep = last != Some(here);
+            last = Some(here);
+            keep
+        })
+        .collect()
+}
+
+/// A grid edge a contour line crosses: its lower-left grid point and
+/// whether it runs along x (`true`) or along y. Neighbouring cells share
+/// their edges, which is how segments are joined into lines.
+type Edge = (usize, usize, bool);
+
+/// The lines where `f = level` on a grid of `cells × cells` over the box,
+/// by marching squares: each cell whose corners straddle the level gives a
+/// segment between the crossings on its edges, and segments that meet on
+/// an edge are joined, so that a contour is one polyline rather than
+/// thousands of two-point paths (a tenth of the SVG's size).
+fn level_lines(
     values: &[f64],
     cells: usize,
     (x0, x1, y0, y1): (f64, f64, f64, f64),
     level: f64,
-) -> Vec<[(f64, f64); 2]> {
+) -> Vec<Vec<(f64, f64)>> {
     let at = |i: usize, j: usize| values[j * (cells + 1) + i];
     let point = |i: f64, j: f64| (x0 + (x1 - x0) * i / cells as f64, y0 + (y1 - y0) * j / cells as f64);
-    let mut segments = Vec::new();
+    let mut crossing_at: HashMap<Edge, (f64, f64)> = HashMap::new();
+    let mut segments: Vec<(Edge, Edge)> = Vec::new();
     for j in 0..cells {
         for i in 0..cells {
-            // Corners counter-clockwise from the bottom left, with grid coordinates.
-            let corners = [
-                (i as f64, j as f64, at(i, j)),
-                (i as f64 + 1.0, j as f64, at(i + 1, j)),
-                (i as f64 + 1.0, j as f64 + 1.0, at(i + 1, j + 1)),
-                (i as f64, j as f64 + 1.0, at(i, j + 1)),
-            ];
-            let mut crossings = Vec::with_capacity(4);
+            // Corners counter-clockwise from the bottom left, and the edge
+            // that leaves each corner.
+            let corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
+            let edges = [(i, j, true), (i + 1, j, false), (i, j + 1, true), (i, j, false)];
+            let mut crossed = Vec::with_capacity(4);
             for e in 0..4 {
-                let (xa, ya, va) = corners[e];
-                let (xb, yb, vb) = corners[(e + 1) % 4];
+                let (a, b) = (corners[e], corners[(e + 1) % 4]);
+                let (va, vb) = (at(a.0, a.1), at(b.0, b.1));
                 if (va < level) != (vb < level) {
                     let t = (level - va) / (vb - va);
-                    crossings.push(point(xa + t * (xb - xa), ya + t * (yb - ya)));
+                    let (ia, ja, ib, jb) = (a.0 as f64, a.1 as f64, b.0 as f64, b.1 as f64);
+                    crossing_at.entry(edges[e]).or_insert_with(|| point(ia + t * (ib - ia), ja + t * (jb - ja)));
+                    crossed.push(edges[e]);
                 }
             }
             // Two crossings: one segment; four (a saddle cell): two.
-            for pair in crossings.chunks_exact(2) {
-                segments.push([pair[0], pair[1]]);
+            for pair in crossed.chunks_exact(2) {
+                segments.push((pair[0], pair[1]));
             }
         }
     }
-    segments
+    let mut touching: HashMap<Edge, Vec<usize>> = HashMap::new();
+    for (k, &(a, b)) in segments.iter().enumerate() {
+        touching.entry(a).or_default().push(k);
+        touching.entry(b).or_default().push(k);
+    }
+    let mut used = vec![false; segments.len()];
+    let mut lines = Vec::new();
+    for first in 0..segments.len() {
+        if used[first] {
+            continue;
+        }
+        used[first] = true;
+        let mut line = VecDeque::from([segments[first].0, segments[first].1]);
+        for forward in [true, false] {
+            loop {
+                let end = if forward { line[line.len() - 1] } else { line[0] };
+                let Some(&next) = touching[&end].iter().find(|&&k| !used[k]) else { break };
+                used[next] = true;
+                let (a, b) = segments[next];
+                let other = if a == end { b } else { a };
+                if forward { line.push_back(other) } else { line.push_front(other) }
+            }
+        }
+        lines.push(line.iter().map(|edge| crossing_at[edge]).collect());
+    }
+    lines
 }
