@@ -68,6 +68,14 @@ impl Series {
         self.color = Some(k);
         self
     }
+
+    /// The color of the series at `place` in its chart.
+    fn rgb(&self, place: usize) -> RGBColor {
+        match self.look {
+            Look::Reference => RGBColor(110, 110, 110),
+            _ => COLORS[self.color.unwrap_or(place) % COLORS.len()],
+        }
+    }
 }
 
 /// A line chart: title, axis labels and scales, series, marks.
@@ -255,10 +263,7 @@ impl LineChart {
         };
         let mut drawn: std::collections::HashMap<u64, Vec<f64>> = std::collections::HashMap::new();
         for (i, s) in series.iter().enumerate() {
-            let color = match s.look {
-                Look::Reference => RGBColor(110, 110, 110),
-                _ => COLORS[s.color.unwrap_or(i) % COLORS.len()],
-            };
+            let color = s.rgb(i);
             match s.look {
                 Look::Dots => {
                     chart.draw_series(LineSeries::new(s.points.clone(), color.mix(0.6).stroke_width(1)))?;
@@ -291,10 +296,7 @@ impl LineChart {
     fn draw_legend(&self, area: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult {
         for (i, s) in self.series.iter().enumerate() {
             let y = 60 + 24 * i as i32;
-            let color = match s.look {
-                Look::Reference => RGBColor(110, 110, 110),
-                _ => COLORS[s.color.unwrap_or(i) % COLORS.len()],
-            };
+            let color = s.rgb(i);
             match s.look {
                 Look::Line => area.draw(&PathElement::new(vec![(8, y), (40, y)], color.stroke_width(3)))?,
                 Look::Dashed | Look::Reference => {

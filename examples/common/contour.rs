@@ -30,6 +30,11 @@ impl Path {
         self
     }
 
+    /// The color of the path at `place` in its chart.
+    fn rgb(&self, place: usize) -> RGBColor {
+        COLORS[self.color.unwrap_or(place) % COLORS.len()]
+    }
+
     /// A hollow marker every `k` steps, so that speed along the path shows:
     /// markers bunch up where the optimizer crawls.
     pub fn markers_every(mut self, k: usize) -> Self {
@@ -127,7 +132,7 @@ impl<'a> SurfaceChart<'a> {
 
         let inside = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && x >= x0 && x <= x1 && y >= y0 && y <= y1;
         for (k, path) in self.paths.iter().enumerate() {
-            let color = COLORS[path.color.unwrap_or(k) % COLORS.len()];
+            let color = path.rgb(k);
             // Keep the path inside the box: an optimizer that diverges leaves it.
             let shown: Vec<(f64, f64)> = path.points.iter().copied().take_while(inside).collect();
             let drawn = distinct_pixels(shown.clone(), |p| coords.translate(p));
@@ -148,7 +153,7 @@ impl<'a> SurfaceChart<'a> {
         }
 
         for (k, path) in self.paths.iter().enumerate().filter(|(_, p)| !p.name.is_empty()) {
-            let color = COLORS[path.color.unwrap_or(k) % COLORS.len()];
+            let color = path.rgb(k);
             let y = 60 + 24 * k as i32;
             legend_area.draw(&PathElement::new(vec![(8, y), (40, y)], color.stroke_width(3)))?;
             legend_area.draw(&Text::new(path.name.clone(), (48, y - 8), ("sans-serif", 15)))?;

@@ -5,11 +5,11 @@
 //! on one parameter whose gradient never changes, with each moment's zero
 //! start switched on alone.
 
-use super::training::{Moons, Plan, constant, flatten, mlp, train_observed};
+use super::training::{Moons, Plan, flatten, mlp, train_observed};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
-use tapegrad::optim::{Adam, Optimizer};
+use tapegrad::optim::{Adam, Constant, Optimizer};
 use tapegrad::{Param, Tape, Tensor};
 
 /// The lecture's recommended rate and betas.
@@ -22,6 +22,7 @@ const SIZES: [usize; 4] = [2, 16, 16, 1];
 /// by the rate: 1 means every parameter moved by about `lr`.
 pub type Steps = Vec<f64>;
 
+/// The slide's runs: the size of each of the first updates, by variant.
 pub struct FirstSteps {
     pub updates: usize,
     /// The moons network, with and without bias correction.
@@ -46,7 +47,7 @@ pub fn predicted_ratio(t: usize) -> f64 {
 fn network_steps(opt: Adam, updates: usize) -> Steps {
     let moons = Moons::new(1000, 0.2, 0);
     let mut model = mlp(&SIZES, 0);
-    let schedule = constant(LR);
+    let schedule = Constant::new(LR);
     let mut before = flatten(&model);
     let mut steps = Vec::new();
     let plan = Plan::new(32, updates, &schedule);

@@ -2,11 +2,11 @@
 //! al.) The same network trained by SGD for the same number of epochs at
 //! batch B and rate lr, at batch 4B and rate 4·lr, and at batch 4B and rate lr.
 
-use super::training::{Curve, Moons, Plan, constant, mlp, train};
+use super::training::{Curve, Moons, Plan, mlp, train};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
-use tapegrad::optim::{Sgd, scale_lr_for_batch};
+use tapegrad::optim::{Constant, Sgd, scale_lr_for_batch};
 
 const SIZES: [usize; 4] = [2, 16, 16, 1];
 const BATCH: usize = 8;
@@ -20,6 +20,7 @@ pub struct Run {
     pub curve: Curve,
 }
 
+/// The slide's three runs: (B, lr), (4B, 4 lr), (4B, lr).
 pub struct Scaling {
     pub epochs: usize,
     pub base: Run,
@@ -44,7 +45,7 @@ impl Experiment for Scaling {
         let epochs = size.pick(15, 40);
         let run = |batch: usize, lr: f64| {
             let steps = epochs * moons.train.len().div_ceil(batch);
-            let schedule = constant(lr);
+            let schedule = Constant::new(lr);
             let curve =
                 train(&mut mlp(&SIZES, 0), &moons.train, &mut Sgd::new(lr), &Plan::new(batch, steps, &schedule));
             Run { batch, lr, curve }

@@ -3,7 +3,7 @@
 //! sweep, drawn as small multiples so that each path, its speed (a marker
 //! every 100 steps) and where it stops can be told apart.
 
-use super::measure::steps_or_never;
+use super::measure::{indexed, steps_or_never};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
@@ -19,6 +19,7 @@ pub struct Entry {
     pub tuned: Tuned,
 }
 
+/// The slide's race: every racer at its best rate.
 pub struct Race {
     pub steps: usize,
     /// The rates each racer was tried at.
@@ -88,10 +89,7 @@ impl Experiment for Race {
         let losses = LineChart::new("loss vs step (below 1e-8 drawn at 1e-8)", "step", "loss")
             .log_y()
             .y_limits(1e-8, 1e3)
-            .with(self.entries.iter().map(|e| {
-                let points = e.tuned.run.losses.iter().enumerate().map(|(t, &l)| (t as f64, l)).collect();
-                Series::line(e.name, points)
-            }));
+            .with(self.entries.iter().map(|e| Series::line(e.name, indexed(&e.tuned.run.losses))));
         surface
             .small_multiples(&runs, MARKER_EVERY)
             .title(format!(

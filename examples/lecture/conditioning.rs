@@ -3,7 +3,7 @@
 //! `f = (x²/κ + y²) / 2` for condition numbers κ = 1, 10, 100, at the same
 //! learning rate, near the largest SGD tolerates in the steep direction.
 
-use super::measure::steps_or_never;
+use super::measure::{indexed, steps_or_never};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::contour::Path;
@@ -55,6 +55,7 @@ impl Pair {
     }
 }
 
+/// The slide's runs: SGD and Momentum on each bowl.
 pub struct Conditioning {
     pub pairs: Vec<Pair>,
     /// How many times SGD's y crossed the valley floor (changed sign) in
@@ -116,8 +117,8 @@ impl Experiment for Conditioning {
         };
         // Down to 1e-8 of the start: below that the curves are rounding noise.
         let points = |run: &Trajectory| -> Vec<(f64, f64)> {
-            let shown = run.losses.iter().take_while(|&&l| l > 1e-8 * run.losses[0]);
-            shown.enumerate().map(|(t, &l)| (t as f64, l)).collect()
+            let shown = run.losses.iter().take_while(|&&l| l > 1e-8 * run.losses[0]).count();
+            indexed(&run.losses[..shown])
         };
         let horizon = self.pairs.iter().flat_map(|p| [&p.sgd, &p.momentum]).map(|r| points(r).len()).max().unwrap_or(1);
         let losses = |name: &str, run: fn(&Pair) -> &Trajectory| {

@@ -2,11 +2,11 @@
 //! picture of four learning rates on one network: one too high, one too
 //! low, one high and one good.
 
-use super::training::{Curve, Moons, Plan, constant, mlp, train};
+use super::training::{Curve, Moons, Plan, mlp, train};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
-use tapegrad::optim::Sgd;
+use tapegrad::optim::{Constant, Sgd};
 
 const SIZES: [usize; 4] = [2, 16, 16, 1];
 const BATCH: usize = 32;
@@ -18,6 +18,7 @@ pub struct Run {
     pub curve: Curve,
 }
 
+/// The slide's runs, one per learning rate.
 pub struct Rates {
     pub epochs: usize,
     pub runs: Vec<Run>,
@@ -46,7 +47,7 @@ impl Experiment for Rates {
         let runs = rates
             .into_iter()
             .map(|(label, lr)| {
-                let schedule = constant(lr);
+                let schedule = Constant::new(lr);
                 let curve =
                     train(&mut mlp(&SIZES, 0), &moons.train, &mut Sgd::new(lr), &Plan::new(BATCH, steps, &schedule));
                 Run { label, lr, curve }

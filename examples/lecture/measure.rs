@@ -18,9 +18,9 @@ pub fn fraction_rising(values: &[f64]) -> f64 {
     values.windows(2).filter(|w| w[1] > w[0]).count() as f64 / pairs as f64
 }
 
-/// The first index at which `values` is below `level`, if any.
-pub fn first_below(values: &[f64], level: f64) -> Option<usize> {
-    values.iter().position(|&v| v < level)
+/// `(k, values[k])` points for a chart: a value per step against the step.
+pub fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
+    values.iter().enumerate().map(|(k, &v)| (k as f64, v)).collect()
 }
 
 /// `Some(n)` as `n`, `None` as "never".

@@ -5,12 +5,12 @@
 
 use rand::{SeedableRng, rngs::StdRng};
 
-use super::measure::{fraction_rising, log_log_slope};
-use super::training::{Moons, Plan, constant, dataset_loss, distance, gradient, mlp, train_observed};
+use super::measure::{fraction_rising, indexed, log_log_slope};
+use super::training::{Moons, Plan, dataset_loss, distance, gradient, mlp, train_observed};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
-use tapegrad::optim::Sgd;
+use tapegrad::optim::{Constant, Sgd};
 
 const SIZES: [usize; 4] = [2, 16, 16, 1];
 const LR: f64 = 0.2;
@@ -33,6 +33,8 @@ pub struct Variance {
     pub samples: usize,
 }
 
+/// The slide's measurements: training runs by batch size, and the
+/// gradient noise by batch size.
 pub struct Noise {
     pub train_len: usize,
     pub runs: Vec<Run>,
@@ -60,7 +62,7 @@ impl Experiment for Noise {
         let moons = Moons::new(size.pick(1000, 2000), 0.2, 0);
         let train_len = moons.train.len();
         let steps = size.pick(150, 400);
-        let schedule = constant(LR);
+        let schedule = Constant::new(LR);
         let runs = [1, 8, 32, train_len]
             .into_iter()
             .map(|batch| {
@@ -122,15 +124,13 @@ impl Experiment for Noise {
         let name = |batch: usize| {
             if batch == self.train_len { format!("full batch ({batch})") } else { format!("batch {batch}") }
         };
-        let curves = LineChart::new(
-            "the same net, SGD lr 0.2: training loss",
-            "update",
-            "loss on the whole training set",
-        )
-        .with(self.runs.iter().map(|run| {
-            let points = run.losses.iter().enumerate().map(|(k, &l)| (k as f64, l)).collect();
-            Series::line(format!("{} ({:.0}% of updates raise it)", name(run.batch), 100.0 * run.rising), points)
-        }));
+        let curves =
+            LineChart::new("the same net, SGD lr 0.2: training loss", "update", "loss on the whole training set").with(
+                self.runs.iter().map(|run| {
+                    let name = format!("{} ({:.0}% of updates raise it)", name(run.batch), 100.0 * run.rising);
+                    Series::line(name, indexed(&run.losses))
+                }),
+            );
         let measured: Vec<(f64, f64)> = self.variances.iter().map(|v| (v.batch as f64, v.variance)).collect();
         let one = self.variance(1);
         let guide = self.variances.iter().map(|v| (v.batch as f64, one / v.batch as f64)).collect();

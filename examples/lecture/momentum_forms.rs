@@ -27,6 +27,7 @@ impl Run {
     }
 }
 
+/// The slide's two runs, one per momentum form, with the rate drop.
 pub struct Forms {
     /// Updates before the rate drops; as many after.
     pub drop_at: usize,

@@ -31,6 +31,7 @@ fn bowl() -> Surface {
     }
 }
 
+/// The slide's two runs on the uneven bowl.
 pub struct PerParameter {
     pub sgd: Trajectory,
     pub rmsprop: Trajectory,

@@ -7,7 +7,7 @@
 
 use rand::{SeedableRng, rngs::StdRng};
 
-use super::measure::steps_or_never;
+use super::measure::{indexed, steps_or_never};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::contour::Path;
@@ -55,6 +55,7 @@ impl Run {
     }
 }
 
+/// The slide's runs: from the stable manifold and from just off it.
 pub struct Saddle {
     pub steps: usize,
     pub runs: Vec<Run>,
@@ -131,10 +132,7 @@ impl Experiment for Saddle {
         let losses = LineChart::new("loss vs step (the saddle's loss is 1)", "step", "loss")
             .log_y()
             .y_limits(1e-6, 20.0)
-            .with(self.runs.iter().map(|run| {
-                let points = run.trajectory.losses.iter().enumerate().map(|(t, &l)| (t as f64, l)).collect();
-                Series::line(run.name, points)
-            }));
+            .with(self.runs.iter().map(|run| Series::line(run.name, indexed(&run.trajectory.losses))));
         figure.panel(losses)
     }
 }

@@ -21,6 +21,7 @@ pub struct Run {
     pub final_loss: f64,
 }
 
+/// The slide's runs, one per schedule.
 pub struct Schedules {
     pub steps: usize,
     pub runs: Vec<Run>,

@@ -5,8 +5,10 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
 use tapegrad::nn::metrics::binary_accuracy;
 use tapegrad::nn::{Activation, Mlp, Module, loss};
-use tapegrad::optim::{Constant, Optimizer, Schedule};
+use tapegrad::optim::{Optimizer, Schedule};
 use tapegrad::{Tape, Tensor};
+
+use super::measure::indexed;
 
 /// Two moons split into training and test points, from one seed.
 pub struct Moons {
@@ -60,11 +62,6 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// A constant rate, for plans that keep it fixed.
-pub fn constant(lr: f64) -> Constant {
-    Constant::new(lr)
-}
-
 /// What a training run leaves: the loss of each update's batch (before the
 /// update), the mean loss of each epoch, and whether it blew up.
 #[derive(Clone, Debug, Default)]
@@ -85,7 +82,7 @@ pub const BLOW_UP: f64 = 1e3;
 impl Curve {
     /// `(step, loss)` points for a chart, one per update.
     pub fn per_step(&self) -> Vec<(f64, f64)> {
-        self.step_losses.iter().enumerate().map(|(k, &l)| (k as f64, l)).collect()
+        indexed(&self.step_losses)
     }
 
     /// `(epoch, loss)` points: the starting loss at epoch 0, then each

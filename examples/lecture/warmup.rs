@@ -38,6 +38,7 @@ pub fn late_loss(curve: &Curve) -> f64 {
     curve.final_loss(100)
 }
 
+/// The slide's runs: with and without warmup, for several seeds.
 pub struct Warmup {
     pub steps: usize,
     pub pairs: Vec<Pair>,

@@ -4,12 +4,12 @@
 //! (it overfits), trained by each at several decays λ: the weights' norm and
 //! the test accuracy at the end.
 
-use super::training::{Moons, Plan, accuracy, constant, mlp, train, weight_norm};
+use super::training::{Moons, Plan, accuracy, mlp, train, weight_norm};
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
 use tapegrad::nn::Mlp;
-use tapegrad::optim::{Adam, AdamW, Optimizer};
+use tapegrad::optim::{Adam, AdamW, Constant, Optimizer};
 
 const LR: f64 = 0.01;
 const NOISE: f64 = 0.3;
@@ -23,6 +23,7 @@ pub struct Outcome {
     pub test_accuracy: f64,
 }
 
+/// The slide's sweeps: Adam + L2 and AdamW over the same decays.
 pub struct Decay {
     pub sizes: Vec<usize>,
     pub steps: usize,
@@ -49,7 +50,7 @@ impl Decay {
 /// Trains a fresh copy of the network with `opt` and measures it.
 fn outcome(sizes: &[usize], moons: &Moons, decay: f64, mut opt: impl Optimizer, steps: usize) -> Outcome {
     let mut model: Mlp = mlp(sizes, 0);
-    let schedule = constant(LR);
+    let schedule = Constant::new(LR);
     train(&mut model, &moons.train, &mut opt, &Plan::new(usize::MAX, steps, &schedule));
     Outcome {
         decay,
