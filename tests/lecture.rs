@@ -171,7 +171,11 @@ fn too_high_a_rate_diverges_too_low_crawls_and_a_good_one_converges() {
     let rates: Rates = quick();
     let last = |label: &str| Rates::final_loss(rates.run(label));
     let start = rates.run("good").curve.start_loss;
-    assert!(last("too high") > 10.0 * start, "too high ends at {} from {start}", last("too high"));
+    // Too high a rate jumps up at once and never comes back (its run is
+    // chaotic: where it ends depends on rounding, so the bound is loose).
+    let first_epoch = rates.run("too high").curve.epoch_losses[0];
+    assert!(first_epoch > 10.0 * start, "too high: first epoch {first_epoch} from {start}");
+    assert!(last("too high") > 3.0 * start, "too high ends at {} from {start}", last("too high"));
     assert!(
         last("low") < start && last("low") > 3.0 * last("good"),
         "low ends at {}, good at {}",
