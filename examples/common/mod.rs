@@ -2,8 +2,11 @@
 //! drawn with plotters.
 #![allow(dead_code)]
 
+pub mod chart;
 pub mod contour;
+pub mod figure;
 pub mod plot;
+pub mod race;
 
 /// Reads `--name value` from the command line, or `default`.
 pub fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {

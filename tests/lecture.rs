@@ -1,0 +1,235 @@
+//! The lecture's claims, checked. Each test runs one slide of
+//! `examples/lecture.rs` in its quick size (the same code as
+//! `cargo run --release --example lecture -- <slide> --quick`), writes its
+//! picture into a scratch directory, and checks the slide's claim by the
+//! numbers the run produced. Where the run contradicts the slide, the test
+//! checks what actually happens, as `docs/lecture.md` reports it.
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+#[path = "../examples/lecture/mod.rs"]
+mod slides;
+
+use std::path::PathBuf;
+
+use slides::*;
+
+/// Runs slide experiment `E` at its quick size and draws its picture.
+fn quick<E: Experiment>() -> E {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lecture");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let experiment = present::<E>(Size::Quick, &dir).expect("the picture is written");
+    assert!(dir.join(E::FILE).metadata().expect("the SVG exists").len() > 1000, "{} is not empty", E::FILE);
+    experiment
+}
+
+#[test]
+fn mini_batch_gradient_noise_shrinks_like_one_over_the_batch_size() {
+    let noise: minibatch::Noise = quick();
+    // Variance ∝ 1/B is slope -1 on log-log axes, so the noise's size goes like 1/√B.
+    assert!((-1.15..=-0.85).contains(&noise.slope), "fitted slope {}", noise.slope);
+    let ratio = noise.variance(32) / noise.variance(8);
+    assert!((0.25 * 0.7..0.25 * 1.3).contains(&ratio), "variance(32) / variance(8) = {ratio}, 1/4 expected");
+    // The noise shows in training: batch 1 makes the loss worse after many
+    // updates, the full batch after none.
+    assert!(noise.run(1).rising > 0.3, "batch 1 raised the loss after {} of updates", noise.run(1).rising);
+    assert_eq!(
+        noise.run(noise.train_len).rising,
+        0.0,
+        "full-batch gradient descent at this rate never raises the loss"
+    );
+}
+
+#[test]
+fn sgd_zig_zags_and_crawls_when_ill_conditioned_and_momentum_is_faster() {
+    let bowls: conditioning::Conditioning = quick();
+    assert!(bowls.sgd_crossings >= 15, "SGD crossed the valley floor only {} times in 20 steps", bowls.sgd_crossings);
+    let sgd = |kappa: f64| bowls.at(kappa).sgd_steps().expect("SGD arrives");
+    let momentum = |kappa: f64| bowls.at(kappa).momentum_steps().expect("Momentum arrives");
+    assert!(sgd(100.0) > 5 * sgd(1.0), "SGD: {} steps at κ = 100, {} at κ = 1", sgd(100.0), sgd(1.0));
+    assert!(2 * momentum(100.0) < sgd(100.0), "at κ = 100 Momentum {} steps, SGD {}", momentum(100.0), sgd(100.0));
+    // Momentum's own speed hardly depends on κ ...
+    assert!(
+        momentum(100.0) < 2 * momentum(1.0),
+        "Momentum: {} at κ = 100, {} at κ = 1",
+        momentum(100.0),
+        momentum(1.0)
+    );
+    // ... and on the round bowl it is slower than SGD at its best rate.
+    assert!(momentum(1.0) > sgd(1.0));
+}
+
+#[test]
+fn sgd_and_momentum_stop_at_the_saddle_from_its_stable_manifold_and_noise_escapes() {
+    let saddle: saddle::Saddle = quick();
+    for name in ["SGD", "Momentum"] {
+        let run = saddle.run(name);
+        assert!(
+            (run.trajectory.final_loss() - 1.0).abs() < 1e-6,
+            "{name} ends at loss {}",
+            run.trajectory.final_loss()
+        );
+        assert!(run.closest_to_saddle() < 1e-4, "{name} comes within {} of the saddle", run.closest_to_saddle());
+        assert_eq!(run.escaped_after(), None, "{name} escaped from the manifold");
+    }
+    assert!(saddle.run("SGD + noise").escaped_after().is_some(), "noise did not get SGD off the saddle");
+    let sgd = saddle.run("SGD, start 1e-3 off").escaped_after().expect("SGD escapes from off the manifold");
+    let momentum = saddle.run("Momentum, start 1e-3 off").escaped_after().expect("Momentum escapes");
+    assert!(2 * momentum < sgd, "from 1e-3 off the manifold Momentum took {momentum} steps, SGD {sgd}");
+}
+
+#[test]
+fn momentum_forms_agree_at_a_constant_rate_and_part_when_it_drops() {
+    let forms: momentum_forms::Forms = quick();
+    assert!(forms.gap_before_drop() < 1e-4, "before the drop the runs are {} apart", forms.gap_before_drop());
+    assert!(forms.final_gap() > 1000.0 * forms.gap_before_drop(), "after the drop only {} apart", forms.final_gap());
+    // Form 2 scales its very next step by the new rate; form 1 keeps most of its velocity.
+    let form_two = forms.step_ratio_at_drop(&forms.gradient_sum);
+    let form_one = forms.step_ratio_at_drop(&forms.velocity);
+    assert!((0.05..0.15).contains(&form_two), "form 2's step ratio at the drop {form_two}");
+    assert!(form_one > 0.8, "form 1's step ratio at the drop {form_one}");
+}
+
+#[test]
+fn rmsprop_gives_each_parameter_its_own_rate_and_stops_the_zig_zag() {
+    use rmsprop::PerParameter;
+    let run: PerParameter = quick();
+    let (x, y) = PerParameter::mean_rates(&run.rmsprop);
+    assert!(x > 2.0 * y, "RMSProp's effective rates: shallow x {x}, steep y {y}");
+    let (sgd_x, sgd_y) = PerParameter::mean_rates(&run.sgd);
+    assert!((sgd_x - sgd_y).abs() < 1e-9, "SGD gives both coordinates its rate");
+    assert!(PerParameter::reversals(&run.sgd) >= 20, "SGD's y reversed {} times", PerParameter::reversals(&run.sgd));
+    assert!(
+        PerParameter::reversals(&run.rmsprop) <= 2,
+        "RMSProp's y reversed {} times",
+        PerParameter::reversals(&run.rmsprop)
+    );
+}
+
+#[test]
+fn adam_without_bias_correction_takes_larger_first_steps_not_tiny_ones() {
+    let steps: adam_bias::FirstSteps = quick();
+    // At the default betas the first uncorrected step is (1 - b1)/sqrt(1 - b2) = 3.16 times the corrected one.
+    let first = steps.uncorrected[0] / steps.corrected[0];
+    assert!((first - adam_bias::predicted_ratio(1)).abs() < 0.01, "first-step ratio {first}");
+    assert!(
+        (0..10).all(|k| steps.uncorrected[k] > 2.0 * steps.corrected[k]),
+        "the first 10 uncorrected steps are larger"
+    );
+    // The slide's "tiny first steps" is what m's zero start does alone; v's alone makes them huge.
+    assert!((steps.only_m_from_zero[0] - 0.1).abs() < 1e-6, "only m from 0: {}", steps.only_m_from_zero[0]);
+    assert!(steps.only_v_from_zero[0] > 30.0, "only v from 0: {}", steps.only_v_from_zero[0]);
+    assert!((steps.constant_corrected[0] - 1.0).abs() < 1e-6, "the corrected first step is lr");
+}
+
+#[test]
+fn the_optimizers_behave_differently_on_rosenbrock() {
+    let race: comparison::Race = quick();
+    let arrived = |name: &str| race.entry(name).tuned.arrived;
+    assert_eq!(arrived("SGD"), None, "SGD reaches the minimum within {} steps", race.steps);
+    let momentum = arrived("Momentum (rho 0.9)").expect("Momentum arrives");
+    let adam = arrived("Adam").expect("Adam arrives");
+    let adamw = arrived("AdamW (wd 0.01)").expect("AdamW arrives");
+    assert!(
+        momentum < 300 && 2 * momentum < adam && adam < adamw,
+        "steps: Momentum {momentum}, Adam {adam}, AdamW {adamw}"
+    );
+}
+
+#[test]
+fn l2_in_adam_is_rescaled_by_the_moments_and_decoupled_decay_is_not() {
+    use weight_decay::Decay;
+    let decay: Decay = quick();
+    let (l2, w) = (&decay.adam_l2, &decay.adamw);
+    // At the smallest decay tried, L2 inside Adam already cuts the weights by
+    // more than half; AdamW's (1 - lr λ) per step barely touches them.
+    assert!(
+        l2[1].weight_norm < 0.5 * l2[0].weight_norm,
+        "Adam+L2 at {}: |W| {} of {}",
+        l2[1].decay,
+        l2[1].weight_norm,
+        l2[0].weight_norm
+    );
+    assert!(
+        w[1].weight_norm > 0.99 * w[0].weight_norm,
+        "AdamW at {}: |W| {} of {}",
+        w[1].decay,
+        w[1].weight_norm,
+        w[0].weight_norm
+    );
+    let halves_l2 = Decay::decay_shrinking_to(l2, 0.5).expect("some decay halves Adam+L2's weights");
+    let halves_w = Decay::decay_shrinking_to(w, 0.5).expect("some decay halves AdamW's weights");
+    assert!(halves_w >= 100.0 * halves_l2, "decays that halve |W|: Adam+L2 {halves_l2}, AdamW {halves_w}");
+    // AdamW keeps its test accuracy over the whole range; Adam+L2 does not.
+    assert!(w.iter().all(|o| (o.test_accuracy - w[0].test_accuracy).abs() < 0.02), "AdamW's accuracies {w:?}");
+    assert!(l2.iter().any(|o| o.test_accuracy < l2[0].test_accuracy - 0.04), "Adam+L2's accuracies {l2:?}");
+}
+
+#[test]
+fn too_high_a_rate_diverges_too_low_crawls_and_a_good_one_converges() {
+    use learning_rates::Rates;
+    let rates: Rates = quick();
+    let last = |label: &str| Rates::final_loss(rates.run(label));
+    let start = rates.run("good").curve.start_loss;
+    // Too high a rate jumps up at once and never comes back (its run is
+    // chaotic: where it ends depends on rounding, so the bound is loose).
+    let first_epoch = rates.run("too high").curve.epoch_losses[0];
+    assert!(first_epoch > 10.0 * start, "too high: first epoch {first_epoch} from {start}");
+    assert!(last("too high") > 3.0 * start, "too high ends at {} from {start}", last("too high"));
+    assert!(
+        last("low") < start && last("low") > 3.0 * last("good"),
+        "low ends at {}, good at {}",
+        last("low"),
+        last("good")
+    );
+    assert!(last("high") > 2.0 * last("good"), "high ends at {}, good at {}", last("high"), last("good"));
+    assert!(last("good") < 0.15, "good ends at {}", last("good"));
+}
+
+#[test]
+fn every_schedule_ends_below_the_constant_rate() {
+    let schedules: schedules::Schedules = quick();
+    let constant = schedules.run("constant").final_loss;
+    for name in ["step", "cosine", "linear", "inverse sqrt"] {
+        let run = schedules.run(name);
+        assert!(run.final_loss < constant, "{}: {} against constant {constant}", run.name, run.final_loss);
+    }
+}
+
+#[test]
+fn without_warmup_a_high_rate_blows_the_loss_up_early_and_warmup_prevents_it() {
+    use warmup::early_peak;
+    let warmup: warmup::Warmup = quick();
+    for pair in &warmup.pairs {
+        let (without, with) = (early_peak(&pair.without), early_peak(&pair.with));
+        assert!(
+            without > 3.0 * pair.without.start_loss,
+            "seed {}: peak {without} from {}",
+            pair.seed,
+            pair.without.start_loss
+        );
+        assert!(without > 2.0 * with, "seed {}: early peak {without} without warmup, {with} with", pair.seed);
+    }
+}
+
+#[test]
+fn a_batch_n_times_larger_needs_a_rate_n_times_larger() {
+    let scaling: batch_scaling::Scaling = quick();
+    let (scaled, unscaled) = (scaling.gap(&scaling.scaled), scaling.gap(&scaling.unscaled));
+    assert!(scaled < 0.05, "the scaled run's loss per epoch is {scaled} (log) away from the base run's");
+    assert!(unscaled > 5.0 * scaled, "unscaled {unscaled}, scaled {scaled}");
+}
+
+#[test]
+fn the_command_line_names_what_it_does_not_know() {
+    use slides::cli::parse;
+    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let request = parse(&args(&["saddle", "warmup", "--quick"])).expect("valid").expect("not --help");
+    assert_eq!((request.commands, request.size), (vec!["saddle", "warmup"], Size::Quick));
+    assert_eq!(parse(&args(&["all"])).unwrap().unwrap().commands.len(), SLIDES.len());
+    assert_eq!(parse(&args(&["--help"])), Ok(None));
+    assert!(parse(&args(&["saddle", "sadle"])).unwrap_err().contains("'sadle'"));
+    assert!(parse(&args(&["saddle", "--fast"])).unwrap_err().contains("'--fast'"));
+    assert!(parse(&args(&["saddle", "--out"])).unwrap_err().contains("--out"));
+    assert!(parse(&args(&[])).is_err(), "no subcommand is an error");
+}
