@@ -29,8 +29,8 @@
 #![warn(missing_docs)]
 
 // Layers, each importing only from the ones above it in this list:
-// kernels; float, shape, error; tensor, param; ops; tape; nn, optim, data;
-// io. ARCHITECTURE.md draws the diagram.
+// kernels; float, shape, error; tensor, param; ops; tape; nn, optim, data,
+// diagnostics; io; report. ARCHITECTURE.md draws the diagram.
 mod kernels;
 
 mod error;
@@ -45,6 +45,7 @@ mod ops;
 mod tape;
 
 pub mod data;
+pub mod diagnostics;
 pub mod nn;
 pub mod optim;
 
@@ -56,7 +57,9 @@ pub use float::Float;
 pub use kernels::threads::{num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use shape::Shape;
-pub use tape::{Anomaly, GradCheck, Gradients, InputCheck, NodeInfo, Phase, Tape, Var, check_gradients, grad};
+pub use tape::{
+    Anomaly, GradCheck, Gradients, InputCheck, NodeInfo, Phase, ScopeGuard, Tape, Var, check_gradients, grad,
+};
 pub use tensor::Tensor;
 
 /// The names most programs need: the core types, the nn layer, the

@@ -10,6 +10,7 @@ use std::cell::Cell;
 
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
+use tapegrad::diagnostics::{Diagnostics, StepMetrics, TrainingLog};
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::{Gradients, Tape, Tensor};
@@ -190,6 +191,54 @@ fn w1_and_w2_with_adam_allocate_nothing_after_the_first_step() {
         &y,
         Loss::SoftmaxCrossEntropy,
     );
+}
+
+/// A W1 step that names its nodes and measures the diagnostics into a log.
+fn inspected_step(
+    buffers: &mut Buffers,
+    model: &mut Mlp,
+    opt: &mut impl Optimizer,
+    (x, y): (&Tensor, &Tensor),
+    diagnostics: &mut Diagnostics,
+    log: &mut TrainingLog,
+) -> f32 {
+    let Buffers { tape, grads } = buffers;
+    tape.clear();
+    let input = tape.constant_from_slice(x.data(), x.shape()).named("x");
+    let logits = model.forward(input).named(format_args!("logits"));
+    let loss = loss::bce_with_logits(logits, tape.constant_from_slice(y.data(), y.shape())).named("loss");
+    let value = loss.item();
+    loss.backward_into(grads);
+    assert!(grads.named("layers.2.bias").is_some());
+    opt.step(model.params_mut(), grads);
+    diagnostics.measure(tape, grads, model.params());
+    log.record_step(StepMetrics { loss: value as f64, lr: opt.lr() }, Some(diagnostics));
+    value
+}
+
+#[test]
+fn names_scopes_and_diagnostics_allocate_nothing_per_step() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    let mut opt = Adam::new(1e-2);
+    let (mut buffers, mut diagnostics) = (Buffers::default(), Diagnostics::new());
+    let mut log = TrainingLog::with_capacity(54, 0, 6, 2);
+    let batch = (data.x(), data.y());
+    let first = inspected_step(&mut buffers, &mut model, &mut opt, batch, &mut diagnostics, &mut log);
+    for _ in 0..3 {
+        inspected_step(&mut buffers, &mut model, &mut opt, batch, &mut diagnostics, &mut log);
+    }
+    let mut last = first;
+    let count = allocations_during(|| {
+        for _ in 0..50 {
+            last = inspected_step(&mut buffers, &mut model, &mut opt, batch, &mut diagnostics, &mut log);
+        }
+    });
+    assert!(last < first, "real training steps (loss {first} -> {last})");
+    assert_eq!((log.steps(), log.param_names().len(), log.activation_names().len()), (54, 6, 2));
+    assert!(log.step_rows().all(|row| row.update_ratio(0) > 0.0 && row.saturation(1) >= 0.0));
+    assert_eq!(count, 0, "{count} allocations in 50 steps with names and diagnostics");
 }
 
 #[test]

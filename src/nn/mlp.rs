@@ -65,6 +65,8 @@ impl<T: Float> Module<T> for Mlp<T> {
     fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
         let last = self.layers.len() - 1;
         self.layers.iter().enumerate().fold(x, |h, (i, layer)| {
+            // Groups the layer's nodes (and its activation) under its name.
+            let _scope = h.tape().scope(format_args!("layers.{i}"));
             let h = layer.forward(h);
             if i < last { self.activation.apply(h) } else { h }
         })

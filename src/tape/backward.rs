@@ -21,7 +21,7 @@ pub(super) fn sweep<T: Float>(
     let mut inner = tape.inner.borrow_mut();
     let inner = &mut *inner;
     let nodes = &inner.nodes;
-    grads.reset(tape.id, inner.generation, nodes.len(), &inner.bound, &inner.bindings);
+    grads.reset(tape.id, inner.generation, nodes.len(), &inner.bound, &inner.bindings, &inner.labels.names);
 
     let root = root.id as usize;
     if nodes[root].requires_grad {

@@ -1,6 +1,7 @@
 //! [`Gradients`]: the result of a backward sweep, an owned value keyed by
 //! node and by parameter.
 
+use super::labels::Names;
 use super::{NodeId, Var};
 use crate::float::Float;
 use crate::param::{Param, ParamId, ParamMap};
@@ -8,7 +9,9 @@ use crate::shape::Shape;
 use crate::tensor::Tensor;
 
 /// The gradients of one backward sweep: for every node that requires a
-/// gradient, the gradient of the swept output with respect to it.
+/// gradient, the gradient of the swept output with respect to it, found by
+/// [`Var`], by parameter, or by name (a parameter's, or one given with
+/// [`Var::named`](crate::Var::named)).
 ///
 /// A plain value: it owns its buffers, is `Send`, and stays valid after
 /// the tape is cleared, but it can only be looked up with a [`Var`] of the
@@ -27,6 +30,8 @@ pub struct Gradients<T: Float = f32> {
     /// The parameters bound to the graph, in binding order, with their nodes.
     params: Vec<(ParamId, NodeId)>,
     by_param: ParamMap<NodeId>,
+    /// The names of the graph's nodes, copied from the tape.
+    names: Names,
 }
 
 impl<T: Float> Gradients<T> {
@@ -40,11 +45,12 @@ impl<T: Float> Gradients<T> {
             present: Vec::new(),
             params: Vec::new(),
             by_param: ParamMap::default(),
+            names: Names::default(),
         }
     }
 
     /// Forgets the previous sweep, keeping every buffer, for a graph of
-    /// `nodes` nodes with these parameters bound.
+    /// `nodes` nodes with these parameters bound and these names.
     pub(super) fn reset(
         &mut self,
         tape_id: u64,
@@ -52,6 +58,7 @@ impl<T: Float> Gradients<T> {
         nodes: usize,
         params: &[(ParamId, NodeId)],
         by_param: &ParamMap<NodeId>,
+        names: &Names,
     ) {
         self.tape_id = tape_id;
         self.generation = generation;
@@ -64,6 +71,8 @@ impl<T: Float> Gradients<T> {
         self.params.extend_from_slice(params);
         // A copy of the table, not a rebuild: no hashing.
         self.by_param.clone_from(by_param);
+        // Into the buffers of the last sweep's copy: no allocation once warm.
+        self.names.clone_from(names);
     }
 
     /// Makes node `i`'s gradient a zero tensor of `shape`, ready to
@@ -75,7 +84,7 @@ impl<T: Float> Gradients<T> {
     }
 
     /// Whether these gradients were computed on `tape`'s current graph.
-    pub(super) fn belongs_to(&self, tape: &super::Tape<T>) -> bool {
+    pub(crate) fn belongs_to(&self, tape: &super::Tape<T>) -> bool {
         tape.id == self.tape_id && tape.generation() == self.generation
     }
 
@@ -128,6 +137,40 @@ impl<T: Float> Gradients<T> {
     /// gradient.
     pub fn params(&self) -> impl Iterator<Item = (ParamId, &Tensor<T>)> {
         self.params.iter().filter_map(|&(id, node)| Some((id, self.by_index(node as usize)?)))
+    }
+
+    /// The gradient of the node named `name` (a parameter's name such as
+    /// `"layers.0.weight"`, or one given with [`Var::named`](crate::Var::named)),
+    /// or `None` if no node of the graph has that name or it needs no
+    /// gradient. If several nodes share the name, the first named.
+    ///
+    /// ```
+    /// use tapegrad::nn::{Activation, Mlp, Module, loss};
+    /// use tapegrad::{Tape, Tensor};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let model = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, &mut StdRng::seed_from_u64(0));
+    /// let tape = Tape::new();
+    /// let y = model.forward(tape.constant(Tensor::ones([4, 2])));
+    /// let grads = loss::mse_loss(y, tape.constant(Tensor::zeros([4, 1]))).backward();
+    /// assert_eq!(grads.named("layers.0.weight").unwrap().shape(), &[3, 2]);
+    /// let names: Vec<&str> = grads.iter_named().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]);
+    /// ```
+    pub fn named(&self, name: &str) -> Option<&Tensor<T>> {
+        let (node, _) = self.names.iter().find(|&(_, n)| n == name)?;
+        self.by_index(node as usize)
+    }
+
+    /// Every named node that has a gradient, with its name, in the order the
+    /// names were given (parameters in binding order).
+    pub fn iter_named(&self) -> impl Iterator<Item = (&str, &Tensor<T>)> {
+        self.names.iter().filter_map(|(node, name)| Some((name, self.by_index(node as usize)?)))
+    }
+
+    /// The name of node `index`, if it has one.
+    pub fn name_of(&self, index: usize) -> Option<&str> {
+        self.names.get(u32::try_from(index).ok()?)
     }
 
     /// The gradient of node `index`, if it has one (inspection without a `Var`).

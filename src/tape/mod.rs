@@ -10,6 +10,7 @@ mod gradcheck;
 mod gradients;
 mod graph;
 mod inspect;
+mod labels;
 mod operators;
 mod var;
 
@@ -22,7 +23,11 @@ pub use gradcheck::{GradCheck, InputCheck, check_gradients};
 pub use gradients::Gradients;
 pub use graph::grad;
 pub use inspect::NodeInfo;
+pub(crate) use inspect::write_label;
+pub use labels::ScopeGuard;
 pub use var::Var;
+
+pub(crate) use labels::{Labels, ScopeId};
 
 use crate::float::Float;
 use crate::ops::{Kernel, Op};
@@ -88,14 +93,17 @@ pub(crate) fn values_of<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> (
     (values, ids.len())
 }
 
-/// One recorded operation: where it came from, its inputs, its value, and
-/// whether any gradient flows through it.
+/// One recorded operation: where it came from, its inputs, its value,
+/// whether any gradient flows through it, the scope it was recorded in and
+/// whether it has a name (the names themselves are in the tape's `Labels`).
 #[derive(Debug)]
 pub(crate) struct Node<T: Float> {
     pub source: Source<T>,
     pub inputs: Inputs,
     pub value: Tensor<T>,
     pub requires_grad: bool,
+    pub scope: ScopeId,
+    pub named: bool,
 }
 
 impl<T: Float> Node<T> {
@@ -144,6 +152,8 @@ struct TapeInner<T: Float> {
     /// was bound to (by id).
     bound: Vec<(ParamId, NodeId)>,
     bindings: ParamMap<NodeId>,
+    /// Node names and scopes, in buffers reused after `clear`.
+    labels: Labels,
     /// Incremented by every `clear`.
     generation: u32,
     /// Whether every new value and gradient is checked for NaN and infinity.
@@ -170,6 +180,7 @@ impl<T: Float> Tape<T> {
                 pool: Vec::new(),
                 bound: Vec::new(),
                 bindings: ParamMap::default(),
+                labels: Labels::default(),
                 generation: 0,
                 detect_anomalies: false,
                 anomaly: None,
@@ -202,8 +213,10 @@ impl<T: Float> Tape<T> {
 
     /// Binds a parameter for this step: its value is copied into the tape
     /// (into a reused buffer), and its gradient can later be looked up with
-    /// [`Gradients::param`]. Binding the same parameter twice in one step
-    /// returns the same node.
+    /// [`Gradients::param`] or by its name with [`Gradients::named`]. The node
+    /// carries the parameter's name (`layers.0.weight`), also copied into a
+    /// reused buffer. Binding the same parameter twice in one step returns
+    /// the same node.
     ///
     /// The returned `Var` borrows `param`, so the parameter cannot be
     /// modified while the graph built on it is alive.
@@ -219,9 +232,22 @@ impl<T: Float> Tape<T> {
             inner.bound.push((id, next));
         }
         let value = param.value();
-        self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
+        let var = self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
             buffer.extend_from_slice(value.data())
-        })
+        });
+        let mut inner = self.inner.borrow_mut();
+        inner.labels.name_param(var.id, param.name());
+        inner.nodes[var.index()].named = true;
+        var
+    }
+
+    /// Names the node `id` (see [`Var::named`]).
+    pub(crate) fn name_node(&self, id: NodeId, name: &dyn std::fmt::Display) {
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        let node = &mut inner.nodes[id as usize];
+        inner.labels.name(id, node.named, name);
+        node.named = true;
     }
 
     fn leaf(&self, source: Source<T>, value: Tensor<T>) -> Var<'_, T> {
@@ -230,7 +256,7 @@ impl<T: Float> Tape<T> {
         // buffer, so the one the pool kept for it is released.
         inner.pool.pop();
         let requires_grad = matches!(source, Source::Var | Source::Param(_));
-        let id = inner.push(Node { source, inputs: Inputs::new(&[]), value, requires_grad });
+        let id = inner.push(source, Inputs::new(&[]), value, requires_grad);
         Var { tape: self, id }
     }
 
@@ -250,7 +276,7 @@ impl<T: Float> Tape<T> {
         fill(nodes, &mut buffer);
         let requires_grad = matches!(source, Source::Var | Source::Param(_));
         let value = Tensor::from_parts(shape, buffer);
-        let id = inner.push(Node { source, inputs: Inputs::new(inputs), value, requires_grad });
+        let id = inner.push(source, Inputs::new(inputs), value, requires_grad);
         Var { tape: self, id }
     }
 
@@ -278,8 +304,7 @@ impl<T: Float> Tape<T> {
         op.forward(&values[..n], &mut data);
         debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op.name());
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].requires_grad);
-        let node = Node { source: Source::Op(op), inputs: ids, value: Tensor::from_parts(shape, data), requires_grad };
-        let id = inner.push(node);
+        let id = inner.push(Source::Op(op), ids, Tensor::from_parts(shape, data), requires_grad);
         Var { tape: self, id }
     }
 
@@ -308,6 +333,7 @@ impl<T: Float> Tape<T> {
         inner.pool.drain(..excess);
         inner.bound.clear();
         inner.bindings.clear();
+        inner.labels.clear();
         inner.anomaly = None;
         inner.generation = inner.generation.wrapping_add(1);
     }
@@ -361,6 +387,7 @@ impl<T: Float> Tape<T> {
         }
         inner.bound.retain(|&(_, node)| (node as usize) < len);
         inner.bindings.retain(|_, node| (*node as usize) < len);
+        inner.labels.truncate(len);
         if inner.anomaly.as_ref().is_some_and(|a| a.node >= len) {
             inner.anomaly = None;
         }
@@ -385,15 +412,24 @@ impl<T: Float> Tape<T> {
         f(&self.inner.borrow().nodes)
     }
 
+    /// The nodes with their labels and the table of bound parameters (by
+    /// id), for inspection and diagnostics.
+    pub(crate) fn with_graph<R>(&self, f: impl FnOnce(&[Node<T>], &Labels, &ParamMap<NodeId>) -> R) -> R {
+        let inner = self.inner.borrow();
+        f(&inner.nodes, &inner.labels, &inner.bindings)
+    }
+
     pub(crate) fn generation(&self) -> u32 {
         self.inner.borrow().generation
     }
 }
 
 impl<T: Float> TapeInner<T> {
-    fn push(&mut self, node: Node<T>) -> NodeId {
+    /// Appends a node, in the current scope.
+    fn push(&mut self, source: Source<T>, inputs: Inputs, value: Tensor<T>, requires_grad: bool) -> NodeId {
         let id = NodeId::try_from(self.nodes.len()).expect("tape: more than 2^32 nodes");
-        self.nodes.push(node);
+        let scope = self.labels.current;
+        self.nodes.push(Node { source, inputs, value, requires_grad, scope, named: false });
         if self.detect_anomalies && self.anomaly.is_none() {
             self.anomaly = Anomaly::check_forward(&self.nodes, id as usize);
         }

@@ -60,6 +60,27 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.with_nodes(|nodes| nodes[self.id as usize].value.data().iter().all(|x| x.is_finite()))
     }
 
+    /// Names the node and returns it: the listing, [`Tape::to_dot`] and the
+    /// diagnostics show the name, and its gradient can be found by it
+    /// ([`Gradients::named`]). A second call renames the node. The name is
+    /// copied into a buffer of the tape, reused after
+    /// [`clear`](Tape::clear), so naming allocates nothing in steady state;
+    /// `format_args!` names are written there without a `String` of their own.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let w = tape.var(Tensor::from_vec(vec![-3.0, 1.0], [2])).named("w");
+    /// let y = (w * 2.0).sum().named("y");
+    /// assert_eq!(tape.node(w).name.as_deref(), Some("w"));
+    /// assert!(tape.to_string().lines().next().unwrap().ends_with("w"));
+    /// assert_eq!(y.backward().named("w").unwrap().data(), &[2.0, 2.0]);
+    /// ```
+    pub fn named(self, name: impl std::fmt::Display) -> Self {
+        self.tape.name_node(self.id, &name);
+        self
+    }
+
     /// The same value, cut from the graph: no gradient flows back through it.
     pub fn detach(self) -> Var<'t, T> {
         self.tape.detach(self)
@@ -303,9 +324,13 @@ unary_table!(var_methods);
 
 impl<T: Float> std::fmt::Debug for Var<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.tape.with_nodes(|nodes| {
+        self.tape.with_graph(|nodes, labels, _| {
             let node = &nodes[self.id as usize];
-            write!(f, "Var(#{} {} {:?})", self.id, node.op_name(), node.value.shape())
+            write!(f, "Var(#{} {} {:?}", self.id, node.op_name(), node.value.shape())?;
+            if let Some(name) = labels.names.get(self.id) {
+                write!(f, " {name:?}")?;
+            }
+            write!(f, ")")
         })
     }
 }

@@ -1,0 +1,62 @@
+//! [`ParamStats`]: a parameter's gradient norm, value norm and last update.
+
+use super::slot;
+use crate::float::Float;
+use crate::param::{Param, ParamMap};
+use crate::tape::{Gradients, Node, NodeId};
+
+/// One parameter at one step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParamStats {
+    /// The parameter's name (`layers.0.weight`).
+    pub name: String,
+    /// `|g|`: the L2 norm of its gradient.
+    pub grad_norm: f64,
+    /// `|w|`: the L2 norm of its value before the step.
+    pub value_norm: f64,
+    /// `|Δw|`: the L2 norm of what the optimizer step changed.
+    pub update_norm: f64,
+}
+
+impl ParamStats {
+    /// `|Δw| / |w|`, the update-to-value ratio: about `1e-3` is healthy
+    /// (Karpathy, CS231n). Infinite when a zero parameter (a fresh bias)
+    /// moved; NaN when it stayed zero.
+    pub fn update_ratio(&self) -> f64 {
+        self.update_norm / self.value_norm
+    }
+}
+
+/// Fills `stats` with one entry per parameter bound to the tape; returns how
+/// many.
+pub(super) fn measure<'p, T: Float + 'p>(
+    stats: &mut Vec<ParamStats>,
+    nodes: &[Node<T>],
+    bindings: &ParamMap<NodeId>,
+    grads: &Gradients<T>,
+    params: impl IntoIterator<Item = &'p Param<T>>,
+) -> usize {
+    let mut count = 0;
+    for param in params {
+        let Some(&node) = bindings.get(&param.id()) else { continue };
+        let before = nodes[node as usize].value.data();
+        let entry = slot(stats, count);
+        entry.name.clear();
+        entry.name.push_str(param.name());
+        entry.grad_norm = grads.by_index(node as usize).map_or(0.0, |g| norm(g.data()));
+        entry.value_norm = norm(before);
+        entry.update_norm = distance(param.value().data(), before);
+        count += 1;
+    }
+    count
+}
+
+/// The L2 norm, accumulated in `f64`.
+pub(crate) fn norm<T: Float>(x: &[T]) -> f64 {
+    x.iter().map(|v| v.to_f64() * v.to_f64()).sum::<f64>().sqrt()
+}
+
+/// `|a - b|`, accumulated in `f64`.
+fn distance<T: Float>(a: &[T], b: &[T]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x.to_f64() - y.to_f64()).powi(2)).sum::<f64>().sqrt()
+}

@@ -1,0 +1,163 @@
+//! Names and scopes: parameters carry their names onto the tape, a `Var`
+//! can be named, modules group their nodes in scopes; the listing, the DOT
+//! export and the gradients show and find them.
+
+use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::{Gradients, Tape, Tensor};
+
+/// The lines of `dot` from `subgraph cluster_{c} {` to its closing brace.
+fn cluster_body(dot: &str, label: &str) -> Vec<String> {
+    let lines: Vec<&str> = dot.lines().collect();
+    let label_line = lines
+        .iter()
+        .position(|l| l.contains(&format!("label=\"{label}\";")))
+        .unwrap_or_else(|| panic!("no cluster labelled {label} in\n{dot}"));
+    let open = label_line - 1;
+    assert!(lines[open].trim_start().starts_with("subgraph cluster_"), "{}", lines[open]);
+    let indent = lines[open].len() - lines[open].trim_start().len();
+    let close = (open + 1..lines.len())
+        .find(|&i| lines[i].trim() == "}" && lines[i].len() - lines[i].trim_start().len() == indent)
+        .expect("the cluster closes");
+    lines[open + 1..close].iter().map(|l| l.to_string()).collect()
+}
+
+#[test]
+fn a_real_mlp_step_shows_parameter_names_and_one_cluster_per_layer() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let model = Mlp::<f32>::new(&[2, 4, 4, 1], Activation::Tanh, &mut rng);
+    let tape = Tape::new();
+    let x = tape.constant(Tensor::randn([8, 2], &mut rng));
+    let logits = model.forward(x);
+    let loss = loss::bce_with_logits(logits, tape.constant(Tensor::from_fn([8, 1], |i| (i % 2) as f32)));
+    let grads = loss.backward();
+
+    let listing = tape.to_string();
+    let lines: Vec<Vec<&str>> = listing.lines().map(|l| l.split_whitespace().collect()).collect();
+    // #1 is layers.0's weight: op, shape, then its scope and its name.
+    assert_eq!(lines[1], ["#1", "param", "[4,", "2]", "layers.0", "layers.0.weight"]);
+    assert_eq!(lines[3], ["#3", "linear", "#0", "#1", "#2", "[8,", "4]", "layers.0"]);
+    assert_eq!(lines[4], ["#4", "tanh", "#3", "[8,", "4]", "layers.0"]);
+    assert_eq!(lines[7], ["#7", "linear", "#4", "#5", "#6", "[8,", "4]", "layers.1"]);
+    assert_eq!(lines[0], ["#0", "constant", "[8,", "2]", "no", "grad"]);
+    let names: Vec<String> = tape.nodes().into_iter().filter_map(|n| n.name).collect();
+    assert_eq!(
+        names,
+        ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.2.weight", "layers.2.bias"]
+    );
+
+    let dot = tape.to_dot_with(&grads);
+    assert_eq!(dot.matches("subgraph cluster_").count(), 3, "{dot}");
+    let first = cluster_body(&dot, "layers.0");
+    for node in ["n1 [label=\"layers.0.weight | #1 param | shape [4, 2]", "n2 [", "n3 [", "n4 ["] {
+        assert!(first.iter().any(|l| l.trim_start().starts_with(node)), "{node} not in layers.0:\n{dot}");
+    }
+    assert!(!first.iter().any(|l| l.contains("n0 [") || l.contains("n5 [")), "{dot}");
+    let last = cluster_body(&dot, "layers.2");
+    assert_eq!(last.iter().filter(|l| l.contains("[label=")).count(), 3, "weight, bias, linear: {last:?}");
+    // The input, the targets and the loss belong to no module.
+    assert!(dot.lines().any(|l| l.starts_with("  n0 [label=\"#0 constant")), "{dot}");
+    assert!(dot.lines().any(|l| l.starts_with("  n13 [label=\"#13 bce_with_logits")), "{dot}");
+    assert!(dot.contains("| grad "), "{dot}");
+}
+
+#[test]
+fn a_named_var_shows_its_name_and_a_second_name_replaces_the_first() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::from_vec(vec![2.0, 0.0], [1, 2])).named("x");
+    let w = tape.var(Tensor::from_vec(vec![-3.0, 1.0], [2, 1])).named("w");
+    let o = x.matmul(w).tanh().named(format_args!("o{}", 1));
+    let _ = o.named("o");
+    assert_eq!(tape.node(x).name.as_deref(), Some("x"));
+    assert_eq!(tape.node(o).name.as_deref(), Some("o"));
+    assert_eq!(tape.node(o).label(), "o");
+    let listing = tape.to_string();
+    let last: Vec<&str> = listing.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(last, ["#3", "tanh", "#2", "[1,", "1]", "o"]);
+    assert!(!listing.contains("o1"));
+    let unnamed = tape.node(x.matmul(w));
+    assert_eq!((unnamed.label(), unnamed.name), ("#4 matmul".to_string(), None));
+    let dot = tape.to_dot();
+    assert!(dot.contains("n1 [label=\"w | #1 var | shape [2, 1] | value [-3.0000, 1.0000]\""), "{dot}");
+    assert!(!dot.contains("cluster"), "no scope, no cluster");
+    assert_eq!(format!("{w:?}"), "Var(#1 var [2, 1] \"w\")");
+}
+
+#[test]
+fn nested_scopes_join_their_names_nest_their_clusters_and_close_when_dropped() {
+    let tape = Tape::<f32>::new();
+    let x = tape.var(Tensor::ones([2]));
+    let (a, b, c) = {
+        let _outer = tape.scope("encoder");
+        let a = x.exp();
+        let b = {
+            let _inner = tape.scope(format_args!("layers.{}", 0));
+            a.tanh()
+        };
+        (a, b, b * 2.0)
+    };
+    // A second call of the same module: the same cluster.
+    let d = {
+        let _outer = tape.scope("encoder");
+        c.relu()
+    };
+    let top = d.sum();
+    assert_eq!(tape.node(x).scope, None);
+    assert_eq!(tape.node(a).scope.as_deref(), Some("encoder"));
+    assert_eq!(tape.node(b).scope.as_deref(), Some("encoder.layers.0"));
+    assert_eq!(tape.node(b).label(), "encoder.layers.0.tanh");
+    assert_eq!(tape.node(c).scope.as_deref(), Some("encoder"));
+    assert_eq!(tape.node(d).scope.as_deref(), Some("encoder"));
+    assert_eq!(tape.node(top).scope, None);
+
+    let dot = tape.to_dot();
+    assert_eq!(dot.matches("subgraph cluster_").count(), 2, "{dot}");
+    let encoder = cluster_body(&dot, "encoder");
+    for node in ["n1 [", "n3 [", "n4 [", "n2 ["] {
+        assert!(encoder.iter().any(|l| l.contains(node)), "{node} not in encoder:\n{dot}");
+    }
+    let inner = cluster_body(&dot, "encoder.layers.0");
+    assert_eq!(inner.iter().filter(|l| l.contains("[label=")).collect::<Vec<_>>().len(), 1, "{dot}");
+    assert!(inner.iter().any(|l| l.contains("n2 [")), "{dot}");
+}
+
+#[test]
+fn gradients_are_found_and_iterated_by_name_and_outlive_the_tape() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let model = Mlp::<f64>::new(&[3, 5, 2], Activation::Relu, &mut rng);
+    let mut tape = Tape::new();
+    let mut grads = Gradients::new();
+    for step in 0..2 {
+        tape.clear();
+        let x = tape.var(Tensor::randn([4, 3], &mut rng)).named("input");
+        let out = model.forward(x);
+        let loss = loss::mse_loss(out, tape.constant(Tensor::zeros([4, 2]))).named(format_args!("loss{step}"));
+        loss.backward_into(&mut grads);
+        let by_param = grads.param(model.param_named("layers.1.weight").unwrap()).unwrap();
+        assert_eq!(grads.named("layers.1.weight"), Some(by_param));
+        assert_eq!(grads.named("input"), Some(grads.wrt(x)));
+        assert_eq!(grads.named(&format!("loss{step}")).unwrap().data(), &[1.0]);
+        assert!(grads.named("loss9").is_none() && grads.named("layers.1").is_none());
+        assert_eq!(grads.name_of(x.index()), Some("input"));
+    }
+    tape.clear();
+    let names: Vec<&str> = grads.iter_named().map(|(name, _)| name).collect();
+    assert_eq!(names, ["input", "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "loss1"]);
+    for (name, g) in grads.iter_named().filter(|(name, _)| name.starts_with("layers")) {
+        assert_eq!(g.shape(), model.param_named(name).unwrap().shape());
+    }
+}
+
+#[test]
+fn clear_forgets_names_and_scopes() {
+    let mut tape = Tape::<f32>::new();
+    {
+        let _scope = tape.scope("block");
+        let _ = tape.var(Tensor::ones([1])).named("v");
+    }
+    tape.clear();
+    let v = tape.var(Tensor::ones([1]));
+    let info = tape.node(v);
+    assert_eq!((info.name, info.scope), (None, None));
+    assert_eq!(tape.to_string().split_whitespace().collect::<Vec<_>>(), ["#0", "var", "[1]"]);
+}
