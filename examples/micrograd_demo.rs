@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::plot;
+use common::{cli, plot};
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::{Activation, Init, Mlp, Module, loss};
@@ -16,6 +16,7 @@ use tapegrad::optim::{Optimizer, Sgd};
 use tapegrad::{Tape, Tensor};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    cli::from_env("micrograd's demo, step for step, to 100% accuracy (no flags).", "micrograd_demo", &[]);
     let mut rng = StdRng::seed_from_u64(1337);
     let data = toy::moons::<f32, _>(100, 0.1, &mut rng);
     // micrograd's labels are -1 and +1.

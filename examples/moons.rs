@@ -3,37 +3,65 @@
 //! `moons.svg`: the decision boundary with the points.
 //!
 //!     cargo run --release --example moons               # train and draw
-//!     cargo run --release --example moons -- --inspect  # also each parameter's gradient norm
+//!     cargo run --release --example moons -- --inspect  # also gradient norms, update ratios, saturation per epoch
+//!     cargo run --release --example moons -- --report   # also moons-report.html, moons-steps.csv, moons-epochs.csv
 //!     cargo run --release --example moons -- --epochs 60 --seed 3 --lr 0.02
 //!     cargo run --release --example moons -- --sgd      # plain SGD at a constant rate instead
+//!     cargo run --release --example moons -- --help     # every flag
 
 mod common;
 
 use std::time::Instant;
 
-use common::{arg, flag, plot};
+use common::cli::{self, Flag};
+use common::plot;
 use rand::{SeedableRng, rngs::StdRng};
-use tapegrad::data::toy;
+use tapegrad::data::{Dataset, toy};
+use tapegrad::diagnostics::{ActivationKind, Diagnostics, EpochMetrics, StepMetrics, StepRow, TrainingLog};
 use tapegrad::nn::metrics::binary_accuracy;
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{AdamW, Constant, Cosine, Optimizer, Schedule, Sgd, Warmup};
-use tapegrad::{Tape, Tensor};
+use tapegrad::report::{DecisionBoundary, GraphPicture, Report};
+use tapegrad::{Gradients, Tape, Tensor};
+
+const ABOUT: &str = "Trains a 2-16-16-1 tanh MLP on two moons and draws its decision boundary (moons.svg).";
+
+const FLAGS: &[Flag] = &[
+    Flag::value("--epochs", "N", "epochs to train (default 40)"),
+    Flag::value("--seed", "N", "seed of the data, the split, the weights and the batches (default 0)"),
+    Flag::value("--batch", "N", "mini-batch size (default 32)"),
+    Flag::value("--lr", "RATE", "peak learning rate of AdamW (default 0.01)"),
+    Flag::switch("--sgd", "plain SGD at the constant rate 0.5 instead of AdamW with warmup and cosine decay"),
+    Flag::switch(
+        "--inspect",
+        "after each epoch, each parameter's gradient L2 norm and update ratio and each activation's saturation",
+    ),
+    Flag::switch(
+        "--report",
+        "write the training report moons-report.html, and its data as moons-steps.csv and moons-epochs.csv",
+    ),
+];
+
+const REPORT: &str = "moons-report.html";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let epochs: usize = arg("--epochs", 40);
-    let seed: u64 = arg("--seed", 0);
-    let batch_size: usize = arg("--batch", 32);
-    let lr: f64 = arg("--lr", 0.01);
-    let inspect = flag("--inspect");
+    let args = cli::from_env(ABOUT, "moons", FLAGS);
+    let value = |name, default| args.value(name, default).unwrap_or_else(|e| cli::fail(&e));
+    let (epochs, seed, batch_size) = (value("--epochs", 40), value("--seed", 0) as u64, value("--batch", 32));
+    let lr: f64 = args.value("--lr", 0.01).unwrap_or_else(|e| cli::fail(&e));
+    let (inspect, write_report, sgd) = (args.is_set("--inspect"), args.is_set("--report"), args.is_set("--sgd"));
+    if epochs == 0 || batch_size == 0 {
+        cli::fail("--epochs and --batch must be at least 1");
+    }
 
     let mut rng = StdRng::seed_from_u64(seed);
     let data = toy::moons::<f32, _>(1000, 0.1, &mut rng);
     let (train, test) = data.split(0.2, &mut rng);
     let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
-    let total_steps = epochs * train.len().div_ceil(batch_size);
+    let steps_per_epoch = train.len().div_ceil(batch_size);
+    let total_steps = epochs * steps_per_epoch;
     // The design's recipe: AdamW, linear warmup, then cosine decay to 0 over
     // the remaining steps. `--sgd` trains with plain SGD at a constant rate.
-    let sgd = flag("--sgd");
     let warmup = 100.min(total_steps / 10);
     let (mut opt, schedule): (Box<dyn Optimizer>, Box<dyn Schedule>) = if sgd {
         (Box::new(Sgd::new(0.5)), Box::new(Constant::new(0.5)))
@@ -46,52 +74,71 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         format!("AdamW (wd 1e-4), {warmup} warmup steps then cosine from lr {lr}")
     };
-    println!("{model}");
-    println!(
-        "two moons: {} training and {} test points, batch {batch_size}, {total_steps} steps, {recipe}\n",
+    let setup = format!(
+        "two moons (noise 0.1): {} training and {} test points, batch {batch_size}, {total_steps} steps, {recipe}",
         train.len(),
         test.len()
     );
+    println!("{model}\n{setup}\n");
 
-    let mut tape = Tape::new();
+    // Diagnostics are measured only when something shows them.
+    let watch = inspect || write_report;
+    let mut diagnostics = Diagnostics::new();
+    let mut log = TrainingLog::with_capacity(total_steps, epochs, model.params().count(), 2);
+    let mut report = Report::new("tapegrad: a 2-16-16-1 tanh MLP learns two moons");
+    report.note(setup).note(format!("seed {seed}, {} parameters", model.num_params()));
+    let boundary_at = snapshot_epochs(epochs);
+    let capture =
+        |model: &Mlp, label: String| DecisionBoundary::capture(label, data.x(), data.y(), |g| model.predict(g));
+    if write_report {
+        report.add_boundary(capture(&model, "before training".into()));
+    }
+
+    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
     let mut step = 0;
     let started = Instant::now();
     let mut test_accuracy = 0.0;
     for epoch in 1..=epochs {
         let epoch_start = Instant::now();
         let (mut loss_sum, mut seen) = (0.0, 0);
-        let mut grad_norms = vec![0.0; model.params().count()];
         for batch in train.batches(batch_size, &mut rng) {
             tape.clear();
             let n = batch.x.shape()[0];
-            let logits = model.forward(tape.constant(batch.x));
-            let loss = loss::bce_with_logits(logits, tape.constant(batch.y));
-            loss_sum += loss.item() as f64 * n as f64;
+            let logits = model.forward(tape.constant(batch.x).named("x")).named("logits");
+            let loss = loss::bce_with_logits(logits, tape.constant(batch.y).named("y")).named("loss");
+            let value = loss.item() as f64;
+            loss_sum += value * n as f64;
             seen += n;
-            let grads = loss.backward();
-            if inspect {
-                for (norm, p) in grad_norms.iter_mut().zip(model.params()) {
-                    *norm += grads.param(p).map_or(0.0, |g| g.norm() as f64);
-                }
-            }
+            loss.backward_into(&mut grads);
             opt.set_lr(schedule.lr(step));
             opt.step(model.params_mut(), &grads);
+            if watch {
+                diagnostics.measure(&tape, &grads, model.params());
+            }
+            log.record_step(StepMetrics { loss: value, lr: opt.lr() }, watch.then_some(&diagnostics));
             step += 1;
         }
         let train_accuracy = binary_accuracy(&model.predict(train.x()), train.y());
         test_accuracy = binary_accuracy(&model.predict(test.x()), test.y());
+        let train_loss = loss_sum / seen as f64;
+        let test_loss = mean_bce(&model, &test);
+        log.record_epoch(EpochMetrics {
+            train_loss,
+            train_accuracy: Some(train_accuracy),
+            test_loss: Some(test_loss),
+            test_accuracy: Some(test_accuracy),
+        });
         println!(
-            "epoch {epoch:3}  loss {:.4}  train acc {:5.1}%  test acc {:5.1}%  ({:.1} ms)",
-            loss_sum / seen as f64,
+            "epoch {epoch:3}  loss {train_loss:.4}  test loss {test_loss:.4}  train acc {:5.1}%  test acc {:5.1}%  ({:.1} ms)",
             100.0 * train_accuracy,
             100.0 * test_accuracy,
             epoch_start.elapsed().as_secs_f64() * 1e3
         );
         if inspect {
-            let batches = train.len().div_ceil(batch_size) as f64;
-            for (norm, p) in grad_norms.iter().zip(model.params()) {
-                println!("    {:<16} mean |grad| {:.5}", p.name(), norm / batches);
-            }
+            print_epoch_diagnostics(&log, epoch);
+        }
+        if write_report && boundary_at.contains(&epoch) {
+            report.add_boundary(capture(&model, format!("after epoch {epoch}")));
         }
     }
     println!("\ntrained in {:.2} s; test accuracy {:.1}%", started.elapsed().as_secs_f64(), 100.0 * test_accuracy);
@@ -113,5 +160,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect()
     })?;
     println!("wrote moons.svg");
+
+    if write_report {
+        // The tape still holds the last step, with the values the
+        // parameters had before it and the gradients of its sweep.
+        report.set_graph(GraphPicture::capture(&tape, Some(&grads)));
+        report.write(REPORT, &log)?;
+        log.write_steps_csv("moons-steps.csv")?;
+        log.write_epochs_csv("moons-epochs.csv")?;
+        println!("wrote {REPORT} (open it in a browser), moons-steps.csv and moons-epochs.csv");
+    }
     Ok(())
+}
+
+/// The epochs after which the report shows the decision boundary: an
+/// early one, one a third of the way, and the last.
+fn snapshot_epochs(epochs: usize) -> Vec<usize> {
+    let mut at = vec![(epochs / 10).max(1), (epochs / 3).max(1), epochs];
+    at.dedup();
+    at
+}
+
+/// The mean binary cross-entropy of the model on a data set, on a tape of
+/// its own (the training tape keeps the last step for the report).
+fn mean_bce(model: &Mlp, data: &Dataset) -> f64 {
+    let tape = Tape::new();
+    let logits = tape.constant(model.predict(data.x()));
+    loss::bce_with_logits(logits, tape.constant(data.y().clone())).item() as f64
+}
+
+/// Prints, for the epoch just ended, what `--inspect` promises: each
+/// parameter's gradient L2 norm and update ratio, and each activation's
+/// saturated fraction, as means over the epoch's steps.
+fn print_epoch_diagnostics(log: &TrainingLog, epoch: usize) {
+    let rows: Vec<_> = log.step_rows().filter(|r| r.epoch() == epoch).collect();
+    // A ratio is not finite where a zero bias moved: left out of the mean.
+    let mean = |value: &dyn Fn(&StepRow<'_>) -> f64| {
+        let finite: Vec<f64> = rows.iter().map(value).filter(|v| v.is_finite()).collect();
+        finite.iter().sum::<f64>() / finite.len().max(1) as f64
+    };
+    println!("    means over the epoch's {} steps:   gradient L2 norm |g|   update ratio |Δw|/|w|", rows.len());
+    for (k, name) in log.param_names().iter().enumerate() {
+        println!("    {name:<34} {:>18.5} {:>21.2e}", mean(&|r| r.grad_norm(k)), mean(&|r| r.update_ratio(k)));
+    }
+    for (k, (name, kind)) in log.activation_names().iter().zip(log.activation_kinds()).enumerate() {
+        // Saturation counts outputs; death counts units (columns).
+        let counted = if matches!(kind, ActivationKind::Relu | ActivationKind::Gelu) { "units" } else { "outputs" };
+        let share = 100.0 * mean(&|r| r.saturation(k));
+        let what = kind.saturation_name();
+        println!("    {name:<34} {share:5.1}% of {counted} {what}, output std {:.3}", mean(&|r| r.activation_std(k)));
+    }
 }

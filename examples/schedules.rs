@@ -4,6 +4,7 @@
 //!     cargo run --release --example schedules
 //!     cargo run --release --example schedules -- --steps 5000 --warmup 500 --lr 0.001
 //!     cargo run --release --example schedules -- --log-y   # logarithmic rate axis
+//!     cargo run --release --example schedules -- --help    # every flag
 //!
 //! A schedule is a value with a closed-form `lr(t)`: nothing is stepped, so
 //! the whole curve can be drawn before training, and a run resumed at step
@@ -11,17 +12,26 @@
 
 mod common;
 
-use common::{arg, flag, plot};
+use common::cli::{self, Flag};
+use common::plot;
 use tapegrad::optim::schedule::{Constant, Cosine, InverseSqrt, LinearDecay, Schedule, StepDecay, Warmup};
 
+const FLAGS: &[Flag] = &[
+    Flag::value("--steps", "N", "steps the schedules run for (default 1000)"),
+    Flag::value("--warmup", "N", "warmup steps of the warmup schedules (default 100)"),
+    Flag::value("--lr", "RATE", "the initial or peak rate (default 0.1)"),
+    Flag::switch("--log-y", "a logarithmic rate axis"),
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let total: usize = arg("--steps", 1000);
-    let warmup: usize = arg("--warmup", 100);
-    let lr: f64 = arg("--lr", 0.1);
-    let log_y = flag("--log-y");
+    let args =
+        cli::from_env("Every learning-rate schedule on one picture, schedules.svg, and a table.", "schedules", FLAGS);
+    let total: usize = args.value("--steps", 1000).unwrap_or_else(|e| cli::fail(&e));
+    let warmup: usize = args.value("--warmup", 100).unwrap_or_else(|e| cli::fail(&e));
+    let lr: f64 = args.value("--lr", 0.1).unwrap_or_else(|e| cli::fail(&e));
+    let log_y = args.is_set("--log-y");
     if total < 4 || warmup >= total {
-        eprintln!("need --steps >= 4 and --warmup < --steps");
-        std::process::exit(2);
+        cli::fail("need --steps >= 4 and --warmup < --steps");
     }
 
     let milestones = [3 * total / 10, 6 * total / 10, 9 * total / 10];

@@ -52,6 +52,9 @@ pub mod optim;
 pub mod io;
 pub mod linalg;
 
+#[cfg(feature = "report")]
+pub mod report;
+
 pub use error::TensorError;
 pub use float::Float;
 pub use kernels::threads::{num_threads, set_num_threads};

@@ -280,6 +280,12 @@ impl<'a> Clusters<'a> {
         self.clusters[c].0
     }
 
+    /// The cluster `c` is nested in (`None`: the top level).
+    #[cfg(feature = "report")]
+    pub(crate) fn parent(&self, c: usize) -> Option<usize> {
+        self.clusters[c].1
+    }
+
     /// The clusters nested directly in `parent` (`None`: the top level).
     pub(crate) fn children(&self, parent: Option<usize>) -> impl Iterator<Item = usize> + '_ {
         self.clusters.iter().enumerate().filter(move |(_, c)| c.1 == parent).map(|(k, _)| k)

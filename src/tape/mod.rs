@@ -22,6 +22,8 @@ pub use anomaly::{Anomaly, Phase};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients};
 pub use gradients::Gradients;
 pub use graph::grad;
+#[cfg(feature = "report")]
+pub(crate) use inspect::Clusters;
 pub use inspect::NodeInfo;
 pub(crate) use inspect::write_label;
 pub use labels::ScopeGuard;

@@ -1,0 +1,148 @@
+//! The HTML training report: every section is there and drawn from the
+//! run's numbers, charts without data are left out, nothing is fetched.
+//! (`scripts/browser_check.sh` opens it in a real browser.)
+
+use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::data::toy;
+use tapegrad::diagnostics::{Diagnostics, EpochMetrics, StepMetrics, TrainingLog};
+use tapegrad::nn::metrics::binary_accuracy;
+use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::optim::{Adam, Optimizer};
+use tapegrad::report::{DecisionBoundary, GraphPicture, Report};
+use tapegrad::{Gradients, Tape, Tensor};
+
+/// The `<figure class="chart" ...>` elements of a page, as their opening tags.
+fn figures<'a>(html: &'a str, kind: &str) -> Vec<&'a str> {
+    html.match_indices("<figure class=\"chart\"")
+        .map(|(i, _)| &html[i..i + html[i..].find('>').unwrap()])
+        .filter(|tag| tag.contains(&format!("data-kind=\"{kind}\"")))
+        .collect()
+}
+
+/// A short moons run with diagnostics, a boundary per epoch and the graph
+/// of the last step.
+fn short_run() -> (Report, TrainingLog, usize) {
+    let mut rng = StdRng::seed_from_u64(7);
+    let data = toy::moons::<f32, _>(200, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 8, 8, 1], Activation::Tanh, &mut rng);
+    let mut opt = Adam::new(1e-2);
+    let (mut tape, mut grads, mut diagnostics) = (Tape::new(), Gradients::new(), Diagnostics::new());
+    let mut log = TrainingLog::new();
+    let mut report = Report::new("a <short> run");
+    report.note("two epochs & a note");
+    for epoch in 1..=2 {
+        for batch in data.batches(50, &mut rng) {
+            tape.clear();
+            let logits = model.forward(tape.constant(batch.x)).named("logits");
+            let loss = loss::bce_with_logits(logits, tape.constant(batch.y));
+            let value = loss.item() as f64;
+            loss.backward_into(&mut grads);
+            opt.step(model.params_mut(), &grads);
+            diagnostics.measure(&tape, &grads, model.params());
+            log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(&diagnostics));
+        }
+        let accuracy = binary_accuracy(&model.predict(data.x()), data.y());
+        log.record_epoch(EpochMetrics {
+            train_loss: log.step_rows().last().unwrap().loss(),
+            train_accuracy: Some(accuracy),
+            test_loss: Some(0.5),
+            test_accuracy: Some(accuracy),
+        });
+        report.add_boundary(DecisionBoundary::capture(format!("epoch {epoch}"), data.x(), data.y(), |g| {
+            model.predict(g)
+        }));
+    }
+    report.set_graph(GraphPicture::capture(&tape, Some(&grads)));
+    (report, log, tape.len())
+}
+
+#[test]
+fn the_report_has_every_section_drawn_and_fetches_nothing() {
+    let (report, log, nodes) = short_run();
+    let html = report.to_html(&log);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<title>a &lt;short&gt; run</title>") && html.contains("<p>two epochs &amp; a note</p>"));
+    for id in ["training", "inside", "boundary", "graph"] {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
+    }
+    // Loss, accuracy, learning rate; gradient norms, update ratios, saturation, spread.
+    let lines = figures(&html, "lines");
+    assert_eq!(lines.len(), 7, "{lines:?}");
+    for tag in &lines {
+        let points: usize = tag.split("data-points=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        assert!(points >= 2, "{tag}");
+    }
+    assert!(html.matches("<polyline").count() >= 7);
+    for name in ["layers.0.weight", "layers.2.bias", "layers.1.tanh (saturated)", "guide at 1e-3"] {
+        assert!(html.contains(&format!("</span>{name}</li>")), "legend entry {name}");
+    }
+    assert_eq!(figures(&html, "boundary").len(), 2);
+    assert!(html.contains("data-label=\"epoch 1\"") && html.contains("data-label=\"epoch 2\""));
+    let graph = figures(&html, "graph");
+    assert_eq!(graph, [format!("<figure class=\"chart\" data-kind=\"graph\" data-nodes=\"{nodes}\"")]);
+    // The graph names its nodes and scopes, and its DOT comes along.
+    for text in ["layers.0.weight", "layers.1", "logits", "#3 linear"] {
+        assert!(html.contains(&format!(">\n{text}\n</text>")), "graph text {text}");
+    }
+    assert!(html.contains("subgraph cluster_0 {"));
+    // The last step's table.
+    assert!(html.contains(&format!("<h3>At the last step ({})</h3>", log.steps() - 1)));
+    // Self-contained.
+    for outside in ["<script", " src=", "<link", "@import", "url(", "https://"] {
+        assert!(!html.contains(outside), "the page holds {outside}");
+    }
+}
+
+#[test]
+fn charts_without_data_are_left_out() {
+    let mut log = TrainingLog::new();
+    for step in 0..30 {
+        log.record_step(StepMetrics { loss: 1.0 / (step as f64 + 1.0), lr: 0.1 }, None);
+    }
+    let html = Report::new("no diagnostics").to_html(&log);
+    let titles: Vec<&str> = ["Loss", "Accuracy", "Learning rate", "Gradient norm per parameter"]
+        .into_iter()
+        .filter(|t| html.contains(&format!(">\n{t}\n</text>")))
+        .collect();
+    assert_eq!(titles, ["Loss", "Learning rate"]);
+    assert_eq!(figures(&html, "lines").len(), 2);
+    assert!(!html.contains("<section id=\"inside\">") && !html.contains("<section id=\"graph\">"));
+}
+
+#[test]
+fn a_decision_boundary_follows_the_classifier() {
+    let x = Tensor::from_vec(vec![-1.0f64, -1.0, 1.0, 1.0, -1.0, 1.0], [3, 2]);
+    let y = Tensor::from_vec(vec![0.0, 1.0, 2.0], [3]);
+    // Three classes: logits favour class 0 left of x = -1/3, 2 right of 1/3, 1 between.
+    let boundary = DecisionBoundary::capture("three bands", &x, &y, |g| {
+        Tensor::from_fn([g.shape()[0], 3], |i| {
+            let (row, class) = (i / 3, i % 3);
+            let px = g.data()[2 * row];
+            -(px - (class as f64 - 1.0) * 2.0 / 3.0).abs()
+        })
+    });
+    let shares = [0, 1, 2].map(|c| boundary.class_share(c));
+    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    // The grid spans the points' x range, -1 to 1, with a margin of
+    // 0.1 · 2 + 0.1 on each side: 2.6 wide, of which the middle band is 2/3.
+    let middle = (2.0 / 3.0) / 2.6;
+    let expected = [(1.0 - middle) / 2.0, middle, (1.0 - middle) / 2.0];
+    for (share, expected) in shares.iter().zip(expected) {
+        assert!((share - expected).abs() <= 1.0 / 80.0, "{shares:?} against {expected}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "DecisionBoundary::capture: predict returned shape [6400] for 6400 points")]
+fn a_predict_of_the_wrong_shape_is_refused() {
+    let x = Tensor::from_vec(vec![0.0f32, 0.0, 1.0, 1.0], [2, 2]);
+    let y = Tensor::from_vec(vec![0.0f32, 1.0], [2]);
+    DecisionBoundary::capture("bad", &x, &y, |g| Tensor::zeros([g.shape()[0]]));
+}
+
+#[test]
+fn writing_the_report_into_a_missing_directory_names_the_path() {
+    let path = std::env::temp_dir().join("tapegrad-no-such-dir").join("report.html");
+    let error = Report::new("r").write(&path, &TrainingLog::new()).unwrap_err();
+    assert!(error.to_string().starts_with(&path.display().to_string()), "{error}");
+}
