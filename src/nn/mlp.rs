@@ -66,7 +66,7 @@ impl<T: Float> Module<T> for Mlp<T> {
         let last = self.layers.len() - 1;
         self.layers.iter().enumerate().fold(x, |h, (i, layer)| {
             // Groups the layer's nodes (and its activation) under its name.
-            let _scope = h.tape().scope(format_args!("layers.{i}"));
+            let _scope = h.tape().scope_indexed("layers", i);
             let h = layer.forward(h);
             if i < last { self.activation.apply(h) } else { h }
         })

@@ -138,14 +138,14 @@ pub(crate) struct Labels {
 impl Labels {
     /// Opens a scope named `name` inside the current one and makes it
     /// current; returns the scope to go back to when it closes.
-    fn open(&mut self, name: &dyn fmt::Display) -> ScopeId {
+    fn open(&mut self, write_name: impl FnOnce(&mut String)) -> ScopeId {
         let start = self.scope_text.len();
         if let Some(parent) = self.entry(self.current) {
             let parent = parent.path;
             self.scope_text.extend_from_within(parent.start as usize..parent.end as usize);
             self.scope_text.push('.');
         }
-        write!(self.scope_text, "{name}").expect("writing into a String cannot fail");
+        write_name(&mut self.scope_text);
         self.scopes.push(ScopeEntry { path: Span::of(&self.scope_text, start), parent: self.current });
         let previous = self.current;
         self.current = ScopeId::try_from(self.scopes.len()).expect("tape: more than 2^32 scopes");
@@ -235,7 +235,49 @@ impl<T: Float> Tape<T> {
     /// assert_eq!(tape.node(z).scope, None);
     /// ```
     pub fn scope(&self, name: impl fmt::Display) -> ScopeGuard<'_, T> {
-        let previous = self.inner.borrow_mut().labels.open(&name);
+        let previous = self.inner.borrow_mut().labels.open(|text| {
+            write!(text, "{name}").expect("writing into a String cannot fail");
+        });
         ScopeGuard { tape: self, previous }
+    }
+
+    /// [`scope`](Tape::scope) for the `index`-th child of a container,
+    /// named `"{prefix}.{index}"` (`layers.0`): the same scope, written
+    /// without the formatting machinery, a few times faster, for the modules
+    /// that open one every step.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f32>::new();
+    /// let _scope = tape.scope_indexed("layers", 12);
+    /// let x = tape.var(Tensor::zeros([1]));
+    /// assert_eq!(tape.node(x).scope.as_deref(), Some("layers.12"));
+    /// ```
+    pub fn scope_indexed(&self, prefix: &str, index: usize) -> ScopeGuard<'_, T> {
+        let previous = self.inner.borrow_mut().labels.open(|text| {
+            text.push_str(prefix);
+            text.push('.');
+            push_decimal(text, index);
+        });
+        ScopeGuard { tape: self, previous }
+    }
+}
+
+/// Appends `n` in decimal (a digit at a time: `str::from_utf8` and the
+/// formatting machinery cost ten times more on the one-digit indices of
+/// layers).
+fn push_decimal(text: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut count = 0;
+    loop {
+        digits[count] = b'0' + (n % 10) as u8;
+        count += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in digits[..count].iter().rev() {
+        text.push(char::from(digit));
     }
 }

@@ -232,15 +232,13 @@ impl<T: Float> Tape<T> {
                 Entry::Vacant(slot) => slot.insert(next),
             };
             inner.bound.push((id, next));
+            // Named before it is pushed: every parameter node has a name.
+            inner.labels.name_param(next, param.name());
         }
         let value = param.value();
-        let var = self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
+        self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
             buffer.extend_from_slice(value.data())
-        });
-        let mut inner = self.inner.borrow_mut();
-        inner.labels.name_param(var.id, param.name());
-        inner.nodes[var.index()].named = true;
-        var
+        })
     }
 
     /// Names the node `id` (see [`Var::named`]).
@@ -431,7 +429,9 @@ impl<T: Float> TapeInner<T> {
     fn push(&mut self, source: Source<T>, inputs: Inputs, value: Tensor<T>, requires_grad: bool) -> NodeId {
         let id = NodeId::try_from(self.nodes.len()).expect("tape: more than 2^32 nodes");
         let scope = self.labels.current;
-        self.nodes.push(Node { source, inputs, value, requires_grad, scope, named: false });
+        // A parameter's node was given its parameter's name at binding.
+        let named = matches!(source, Source::Param(_));
+        self.nodes.push(Node { source, inputs, value, requires_grad, scope, named });
         if self.detect_anomalies && self.anomaly.is_none() {
             self.anomaly = Anomaly::check_forward(&self.nodes, id as usize);
         }

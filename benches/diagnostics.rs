@@ -1,0 +1,95 @@
+//! What the diagnostics cost on the W1 training step (as defined in
+//! `benches/workloads.rs`: 2-16-16-1 tanh MLP, BCE with logits, batch 32
+//! of two moons, Adam at 1e-2): the step alone, and the step followed by
+//! `Diagnostics::measure` and `TrainingLog::record_step`.
+//!
+//!     cargo bench --bench diagnostics                    # criterion, both variants
+//!     cargo bench --bench diagnostics -- --count-steps 1000 [--diagnostics]
+//!
+//! The second form runs that many steps and nothing else, for
+//! `valgrind --tool=callgrind`: the difference between two step counts is
+//! the instructions of the steps alone (BENCHMARKS.md has the commands).
+
+use criterion::Criterion;
+use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::data::toy;
+use tapegrad::diagnostics::{Diagnostics, StepMetrics, TrainingLog};
+use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::optim::{Adam, Optimizer};
+use tapegrad::{Gradients, Tape, Tensor};
+
+/// The W1 workload with the buffers its steps reuse.
+struct W1 {
+    x: Tensor,
+    y: Tensor,
+    model: Mlp,
+    opt: Adam,
+    tape: Tape,
+    grads: Gradients,
+    diagnostics: Diagnostics,
+    log: TrainingLog,
+}
+
+impl W1 {
+    /// `steps`: how many steps the log has room for.
+    fn new(steps: usize) -> Self {
+        let mut rng = StdRng::seed_from_u64(0);
+        let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+        let model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+        W1 {
+            x: data.x().clone(),
+            y: data.y().clone(),
+            model,
+            opt: Adam::new(1e-2),
+            tape: Tape::new(),
+            grads: Gradients::new(),
+            diagnostics: Diagnostics::new(),
+            log: TrainingLog::with_capacity(steps, 0, 6, 2),
+        }
+    }
+
+    /// One training step; with `watch`, its diagnostics measured and logged.
+    fn step(&mut self, watch: bool) {
+        let W1 { x, y, model, opt, tape, grads, diagnostics, log } = self;
+        tape.clear();
+        let input = tape.constant_from_slice(x.data(), x.shape());
+        let target = tape.constant_from_slice(y.data(), y.shape());
+        let loss = loss::bce_with_logits(model.forward(input), target);
+        let value = if watch { loss.item() as f64 } else { 0.0 };
+        loss.backward_into(grads);
+        opt.step(model.params_mut(), grads);
+        if watch {
+            diagnostics.measure(tape, grads, model.params());
+            log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(diagnostics));
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--count-steps") {
+        let steps: usize = args.get(at + 1).and_then(|n| n.parse().ok()).expect("--count-steps N");
+        let watch = args.iter().any(|a| a == "--diagnostics");
+        let mut w1 = W1::new(steps);
+        for _ in 0..steps {
+            w1.step(watch);
+        }
+        std::hint::black_box(&w1.model);
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    // The log grows by a row a step and criterion runs millions of steps:
+    // it starts over every 65,536 (one allocation then, none in between).
+    for (name, watch) in [("W1 step, diagnostics off", false), ("W1 step, diagnostics on", true)] {
+        let mut w1 = W1::new(1 << 16);
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                if w1.log.steps() == 1 << 16 {
+                    w1.log = TrainingLog::with_capacity(1 << 16, 0, 6, 2);
+                }
+                w1.step(watch)
+            })
+        });
+    }
+    c.final_summary();
+}
