@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             opt.set_lr(schedule.lr(step));
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut model, &grads);
             step += 1;
         }
         let train_accuracy = binary_accuracy(&model.predict(train.x()), train.y());

@@ -119,7 +119,7 @@ fn train_step(
     };
     let value = loss.item();
     loss.backward_into(grads);
-    opt.step(model.params_mut(), grads);
+    opt.step(&mut *model, grads);
     value
 }
 

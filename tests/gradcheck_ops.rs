@@ -305,6 +305,13 @@ fn leaky_relu_gradient_matches_finite_differences() {
 #[test]
 fn gelu_gradient_matches_finite_differences() {
     check_unary("gelu", 48, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].gelu());
+    check_unary("gelu_tanh", 49, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].gelu_tanh());
+}
+
+#[test]
+fn erf_and_sign_gradients_match_finite_differences() {
+    check_unary("erf", 50, |s, r| uniform(s, -3.0, 3.0, r), |_, v| v[0].erf());
+    check_unary("sign", 51, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].sign() * v[0]);
 }
 
 // ---------------------------------------------------------------------------
@@ -343,6 +350,30 @@ fn matmul_3d_by_2d_gradient_matches_finite_differences() {
 #[test]
 fn matmul_2d_by_3d_gradient_matches_finite_differences() {
     check_matmul(53, &[(&[3, 4], &[2, 4, 5]), (&[1, 2], &[3, 2, 4]), (&[2, 3], &[4, 3, 1])]);
+}
+
+#[test]
+fn matmul_with_vectors_gradient_matches_finite_differences() {
+    check_matmul(
+        57,
+        &[(&[4], &[4]), (&[3, 4], &[4]), (&[4], &[4, 5]), (&[2, 3, 4], &[4]), (&[4], &[2, 4, 5]), (&[1], &[1])],
+    );
+}
+
+#[test]
+fn matmul_with_vectors_has_numpy_shapes() {
+    let tape = Tape::<f64>::new();
+    let shape = |a: &[usize], b: &[usize]| {
+        let (a, b) = (tape.var(Tensor::zeros(a)), tape.var(Tensor::zeros(b)));
+        a.matmul(b).shape().to_vec()
+    };
+    assert_eq!(shape(&[4], &[4]), Vec::<usize>::new());
+    assert_eq!(shape(&[3, 4], &[4]), [3]);
+    assert_eq!(shape(&[4], &[4, 5]), [5]);
+    assert_eq!(shape(&[2, 3, 4], &[4]), [2, 3]);
+    assert_eq!(shape(&[4], &[2, 4, 5]), [2, 5]);
+    let v = Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]);
+    assert_eq!(v.matmul(&v).item(), 14.0);
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn files() -> (Vec<Tensor>, Vec<u8>, Vec<u8>) {
     let tape = Tape::new();
     let out = m.forward(tape.constant(Tensor::ones([2, 3])));
     let grads = loss::mse_loss(out, tape.constant(Tensor::zeros([2, 2]))).backward();
-    opt.step(m.params_mut(), &grads);
+    opt.step(&mut m, &grads);
     (values(&m), weights_to_bytes(&m).unwrap(), checkpoint_to_bytes(&m, &opt, 1).unwrap())
 }
 

@@ -192,7 +192,7 @@ fn train(model: &mut Mlp, opt: &mut impl Optimizer, data: &Dataset, steps: std::
         let out = model.forward(tape.constant(batch.x));
         let grads = loss::bce_with_logits(out, tape.constant(batch.y)).backward();
         opt.set_lr(schedule().lr(step as usize));
-        opt.step(model.params_mut(), &grads);
+        opt.step(&mut *model, &grads);
     }
 }
 

@@ -29,7 +29,7 @@ fn expression<'t>(name: &str, v: &[Var<'t, f64>]) -> Var<'t, f64> {
         "sigmoid_extreme" => v[0].sigmoid(),
         "relu" => v[0].relu(),
         "leaky_relu" => v[0].leaky_relu(0.05),
-        "gelu" => v[0].gelu(),
+        "gelu" => v[0].gelu_tanh(),
         "matmul_2d" | "matmul_batched" | "matmul_3d_by_2d" | "matmul_2d_by_3d" => v[0].matmul(v[1]),
         "linear" => v[0].linear(v[1], Some(v[2])),
         "linear_3d_no_bias" => v[0].linear(v[1], None),
@@ -52,7 +52,7 @@ fn expression<'t>(name: &str, v: &[Var<'t, f64>]) -> Var<'t, f64> {
         "log_softmax_middle_axis" => v[0].log_softmax(1),
         "neuron" => (v[0].matmul(v[1]) + v[2]).tanh().mean(),
         "mlp_log_softmax" => {
-            let hidden = (v[0].matmul(v[1]) + v[2]).gelu();
+            let hidden = (v[0].matmul(v[1]) + v[2]).gelu_tanh();
             (hidden.matmul(v[3]) + v[4]).log_softmax(-1).mean()
         }
         "reused_branches" => {

@@ -1,0 +1,158 @@
+//! [`Chain`]: modules applied one after another; [`Sequential`] is a chain
+//! of any modules.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::Module;
+use crate::float::Float;
+use crate::param::Param;
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+/// Modules applied in order, each to the output of the one before
+/// (PyTorch's `nn.Sequential`). Layers and activations are both modules.
+///
+/// Parameters are renamed as they are added: the module at position `i`'s
+/// `weight` becomes `i.weight`, as in PyTorch (so state dicts interchange),
+/// or `prefix.weight` with [`layer_named`](Sequential::layer_named).
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use tapegrad::nn::{Activation, Linear, Module, Sequential, loss};
+/// use tapegrad::optim::{Optimizer, Sgd};
+/// use tapegrad::{Tape, Tensor};
+///
+/// let mut rng = StdRng::seed_from_u64(0);
+/// let mut net = Sequential::new()
+///     .layer(Linear::new(2, 16, &mut rng))
+///     .layer(Activation::Tanh)
+///     .layer(Linear::new(16, 1, &mut rng));
+/// assert_eq!(net.params().nth(2).unwrap().name(), "2.weight");
+/// println!("{net}");
+///
+/// let mut opt = Sgd::new(0.1);
+/// let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], [2, 2]);
+/// let y = Tensor::from_vec(vec![1.0, 0.0], [2, 1]);
+/// let mut tape = Tape::new();
+/// let mut losses = Vec::new();
+/// for _ in 0..20 {
+///     tape.clear();
+///     let loss = loss::mse_loss(net.forward(tape.constant(x.clone())), tape.constant(y.clone()));
+///     losses.push(loss.item());
+///     let grads = loss.backward();
+///     assert_eq!(opt.step(&mut net, &grads), 4); // every parameter had a gradient
+/// }
+/// assert!(losses[19] < losses[0]);
+/// ```
+pub type Sequential<T = f32> = Chain<T, Box<dyn Module<T>>>;
+
+/// Modules of type `M` applied in order: the type behind [`Sequential`]
+/// (boxed modules of any type) and [`Mlp`](super::Mlp) (linear layers and
+/// activations, which can be cloned).
+#[derive(Clone)]
+pub struct Chain<T: Float, M> {
+    modules: Vec<M>,
+    element: PhantomData<T>,
+}
+
+impl<T: Float> Sequential<T> {
+    /// An empty sequence (its forward pass is the identity).
+    pub fn new() -> Self {
+        Chain { modules: Vec::new(), element: PhantomData }
+    }
+
+    /// Appends `module`, prefixing its parameters' names with its position.
+    pub fn layer(self, module: impl Module<T> + 'static) -> Self {
+        let position = self.modules.len().to_string();
+        self.layer_named(&position, module)
+    }
+
+    /// Appends `module`, prefixing its parameters' names with `prefix`.
+    pub fn layer_named(self, prefix: &str, module: impl Module<T> + 'static) -> Self {
+        self.push_named(prefix, Box::new(module))
+    }
+}
+
+impl<T: Float> Default for Sequential<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float, M: Module<T>> Chain<T, M> {
+    /// A chain of these modules, as they are named.
+    pub(crate) fn from_modules(modules: Vec<M>) -> Self {
+        Chain { modules, element: PhantomData }
+    }
+
+    /// Appends `module`, prefixing its parameters' names with `prefix`.
+    pub(crate) fn push_named(mut self, prefix: &str, mut module: M) -> Self {
+        module.prefix_names(prefix);
+        self.modules.push(module);
+        self
+    }
+
+    /// The modules, in order.
+    pub fn modules(&self) -> &[M] {
+        &self.modules
+    }
+
+    /// Number of modules.
+    pub fn len(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// `true` if there is no module.
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+}
+
+impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
+    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+        self.modules.iter().fold(x, |h, module| module.forward(h))
+    }
+
+    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
+        self.modules.iter().for_each(|m| m.visit_params(visit));
+    }
+
+    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
+        self.modules.iter_mut().for_each(|m| m.visit_params_mut(visit));
+    }
+
+    fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
+        match self.modules.split_first() {
+            None => x.clone(),
+            Some((first, rest)) => rest.iter().fold(first.predict(x), |h, module| module.predict(&h)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("Sequential({} modules)", self.modules.len())
+    }
+}
+
+impl<T: Float, M: Module<T>> fmt::Debug for Chain<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.modules.iter().map(|m| m.describe())).finish()
+    }
+}
+
+impl<T: Float> fmt::Display for Sequential<T> {
+    /// ```text
+    /// Sequential(
+    ///   (0): Linear(in=2, out=16)
+    ///   (1): Tanh
+    ///   (2): Linear(in=16, out=1)
+    /// ) 65 parameters
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Sequential(")?;
+        for (i, module) in self.modules.iter().enumerate() {
+            writeln!(f, "  ({i}): {}", module.describe())?;
+        }
+        write!(f, ") {} parameters", self.num_params())
+    }
+}
