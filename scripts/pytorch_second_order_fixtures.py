@@ -33,11 +33,16 @@ from pytorch_op_fixtures import CASES, CONSTANTS, away_from_zero, positive, rand
 torch.manual_seed(1)
 
 # Ops the first-order cases do not reach on their own. The Rust test has the
-# same names.
+# same names (tests/common/expressions.rs). As there, inputs stay away from
+# the points where an op has a kink or a jump (sign and abs at 0, the hinge
+# 1 - y s = 0), where tapegrad and PyTorch may pick different one-sided
+# derivatives; `gelu` is the tanh approximation in both (the first-order
+# cases call gelu(x, approximate="tanh")).
 EXTRA_CASES = {
     "broadcast_to": ([randn(3, 1)], lambda x: x.expand(2, 3, 4) * x.expand(2, 3, 4)),
     "sum_to": ([randn(2, 3, 4)], lambda x: x.sum(dim=(0, 2), keepdim=True).reshape(1, 3, 1) ** 2),
-    # sign has a zero derivative; the product makes its gradient flow somewhere.
+    # sign has a zero derivative (and a jump at 0, kept away from); the
+    # product makes a gradient flow through it.
     "sign": ([away_from_zero(2, 3)], lambda x: torch.sign(x) * x * x),
     "scalar_methods": ([positive(2, 3)], lambda x: ((x + 0.5) * 2.0 / 4.0 - 1.0).pow(2) + 2.0 / x),
     # x.detach() is a constant copy: the second derivative of d x² is 2d.
@@ -49,6 +54,8 @@ EXTRA_CASES = {
         [randn(2, 4, 3), randn(5, 3), randn(5)],
         lambda x, w, b: torch.tanh(torch.nn.functional.linear(x, w, b)),
     ),
+    # The labels as variables too (their gradient is -s where the margin is
+    # violated); no 1 - y s is near 0.
     "svm_max_margin_labels_too": (
         [torch.tensor([[0.3], [-2.0], [1.7], [-0.4], [2.5], [0.1]], dtype=torch.float64),
          torch.tensor([[1.0], [-1.0], [-1.0], [1.0], [1.0], [-1.0]], dtype=torch.float64)],

@@ -253,6 +253,14 @@ fn hvp_panics_on_a_missing_or_extra_vector() {
 }
 
 #[test]
+#[should_panic(expected = "hvp: the output has shape [2]; it needs one element")]
+fn hvp_panics_on_an_output_with_several_elements() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::zeros([2]));
+    hvp(x * x, &[x], &[Tensor::zeros([2])]);
+}
+
+#[test]
 #[should_panic(expected = "hessian: the output has shape [2]; it needs one element")]
 fn hessian_panics_on_an_output_with_several_elements() {
     hessian(&Tape::<f64>::new(), &[Tensor::zeros([2])], |_, v| v[0] * v[0]);
