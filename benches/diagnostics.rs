@@ -57,9 +57,9 @@ impl W1 {
         let loss = loss::bce_with_logits(model.forward(input), target);
         let value = if watch { loss.item() as f64 } else { 0.0 };
         loss.backward_into(grads);
-        opt.step(model.params_mut(), grads);
+        opt.step(&mut *model, grads);
         if watch {
-            diagnostics.measure(tape, grads, model.params());
+            diagnostics.measure(tape, grads, model);
             log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(diagnostics));
         }
     }

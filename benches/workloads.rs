@@ -27,7 +27,7 @@ fn w1_tiny(c: &mut Criterion) {
             let x = tape.constant_from_slice(data.x().data(), data.x().shape());
             let y = tape.constant_from_slice(data.y().data(), data.y().shape());
             loss::bce_with_logits(model.forward(x), y).backward_into(&mut grads);
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut model, &grads);
         })
     });
 }
@@ -46,7 +46,7 @@ fn w2_mnist_sized(c: &mut Criterion) {
         let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
         let y = tape.constant_from_slice(labels.data(), labels.shape());
         loss::softmax_cross_entropy(out, y).backward_into(&mut grads);
-        opt.step(model.params_mut(), &grads);
+        opt.step(&mut model, &grads);
     };
     for threads in [1, 2] {
         set_num_threads(threads);
@@ -72,7 +72,7 @@ fn w3_micrograd(c: &mut Criterion) {
             let y = tape.constant_from_slice(labels.data(), labels.shape());
             let total = loss::svm_max_margin(scores, y) + loss::l2_penalty(&model, &tape, 1e-4);
             total.backward_into(&mut grads);
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut model, &grads);
         })
     });
 }

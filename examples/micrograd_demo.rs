@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let total_value = total.item();
         let grads = total.backward();
         opt.set_lr(1.0 - 0.9 * k as f64 / 100.0);
-        opt.step(model.params_mut(), &grads);
+        opt.step(&mut model, &grads);
         if k % 10 == 0 || k == 99 {
             println!("step {k:3} loss {total_value:.6}, accuracy {:.0}%", 100.0 * accuracy);
         }

@@ -111,9 +111,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seen += n;
             loss.backward_into(&mut grads);
             opt.set_lr(schedule.lr(step));
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut model, &grads);
             if watch {
-                diagnostics.measure(&tape, &grads, model.params());
+                diagnostics.measure(&tape, &grads, &model);
             }
             log.record_step(StepMetrics { loss: value, lr: opt.lr() }, watch.then_some(&diagnostics));
             step += 1;

@@ -61,7 +61,7 @@ CASES = {
     "sigmoid_extreme": ([torch.tensor([-40.0, -3.0, 0.0, 0.5, 3.0, 40.0], dtype=DT)], torch.sigmoid),
     "relu": ([away_from_zero(3, 4)], torch.relu),
     "leaky_relu": ([away_from_zero(3, 4)], lambda x: torch.nn.functional.leaky_relu(x, 0.05)),
-    "gelu": ([randn(3, 4) * 2.0], gelu_tanh),
+    "gelu": ([randn(3, 4) * 2.0], F.gelu),
     "matmul_2d": ([randn(4, 3), randn(3, 5)], torch.matmul),
     "matmul_batched": ([randn(2, 4, 3), randn(2, 3, 5)], torch.matmul),
     "matmul_3d_by_2d": ([randn(2, 4, 3), randn(3, 5)], torch.matmul),
@@ -123,6 +123,37 @@ CASES = {
         [randn(8, 1) * 1.5, torch.where(torch.rand(8, 1) < 0.5, -1.0, 1.0).to(DT)],
         lambda s, y: torch.relu(1.0 - y * s).mean(),
     ),
+    # Added with the exact GELU, 1-D matmul operands and loss reductions (at
+    # the end, so that the inputs of the cases above stay as they were).
+    "gelu_tanh": ([randn(3, 4) * 2.0], gelu_tanh),
+    "erf": ([randn(3, 4) * 1.5], torch.erf),
+    "matmul_vector_vector": ([randn(4), randn(4)], torch.matmul),
+    "matmul_matrix_vector": ([randn(3, 4), randn(4)], torch.matmul),
+    "matmul_vector_matrix": ([randn(4), randn(4, 5)], torch.matmul),
+    "matmul_batched_vector": ([randn(2, 3, 4), randn(4)], torch.matmul),
+    "matmul_vector_batched": ([randn(4), randn(2, 4, 5)], torch.matmul),
+    "mse_loss_sum": ([randn(4, 3), randn(4, 3)], lambda p, t: F.mse_loss(p, t, reduction="sum")),
+    "mse_loss_none": ([randn(4, 3), randn(4, 3)], lambda p, t: F.mse_loss(p, t, reduction="none")),
+    "bce_with_logits_sum": (
+        [randn(6, 1) * 3.0, (torch.rand(6, 1) < 0.5).to(DT)],
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum"),
+    ),
+    "bce_with_logits_none": (
+        [randn(6, 1) * 3.0, (torch.rand(6, 1) < 0.5).to(DT)],
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="none"),
+    ),
+    "softmax_cross_entropy_sum": (
+        [randn(5, 4) * 2.0, torch.tensor([0.0, 3.0, 1.0, 1.0, 2.0], dtype=DT)],
+        lambda x, y: F.cross_entropy(x, y.long(), reduction="sum"),
+    ),
+    "softmax_cross_entropy_none": (
+        [randn(5, 4) * 2.0, torch.tensor([2.0, 0.0, 1.0, 3.0, 3.0], dtype=DT)],
+        lambda x, y: F.cross_entropy(x, y.long(), reduction="none"),
+    ),
+    "svm_max_margin_none": (
+        [randn(8, 1) * 1.5, torch.where(torch.rand(8, 1) < 0.5, -1.0, 1.0).to(DT)],
+        lambda s, y: torch.relu(1.0 - y * s),
+    ),
 }
 
 # Inputs (by position) that are data, not variables: no gradient is recorded.
@@ -130,6 +161,9 @@ CONSTANTS = {
     "softmax_cross_entropy": [1],
     "softmax_cross_entropy_extreme": [1],
     "svm_max_margin": [1],
+    "softmax_cross_entropy_sum": [1],
+    "softmax_cross_entropy_none": [1],
+    "svm_max_margin_none": [1],
 }
 
 

@@ -20,6 +20,12 @@ pub enum TensorError {
         /// The shape requested.
         shape: Shape,
     },
+    /// The shape holds more elements than can exist in memory (the count
+    /// overflows, or takes more than `isize::MAX` bytes).
+    TooLarge {
+        /// The shape requested.
+        shape: Shape,
+    },
 }
 
 impl fmt::Display for TensorError {
@@ -27,6 +33,9 @@ impl fmt::Display for TensorError {
         match self {
             TensorError::LengthMismatch { len, shape } => {
                 write!(f, "cannot build a tensor of shape {shape:?} ({} elements) from {len} values", numel(shape))
+            }
+            TensorError::TooLarge { shape } => {
+                write!(f, "a tensor of shape {shape:?} has more elements than fit in memory")
             }
         }
     }
@@ -174,6 +183,9 @@ pub enum FileError {
     },
     /// The file is not a tapegrad checkpoint, or one of another version.
     NotACheckpoint(String),
+    /// The file is a checkpoint (weights with optimizer state), given where
+    /// weights were expected: load it with `load_checkpoint`.
+    IsACheckpoint,
     /// The checkpoint holds the state of another optimizer.
     OptimizerMismatch {
         /// The optimizer being loaded into.
@@ -207,6 +219,11 @@ impl fmt::Display for FileError {
                 write!(f, "tensor {name:?} is {found} in the file, but the model is {expected}")
             }
             FileError::NotACheckpoint(why) => write!(f, "not a tapegrad checkpoint: {why}"),
+            FileError::IsACheckpoint => write!(
+                f,
+                "this file is a tapegrad checkpoint (weights and optimizer state), not a weights file: \
+                 load it with load_checkpoint"
+            ),
             FileError::OptimizerMismatch { expected, found } => {
                 write!(f, "the checkpoint holds {found} state, but the optimizer is {expected}")
             }

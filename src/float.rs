@@ -32,6 +32,9 @@ mod sealed {
         /// approximation within about 7e-8 of the exact value near 0 and
         /// 5e-7 near ±1, for `f64` the standard `tanh`.
         fn fast_tanh(self) -> Self;
+        /// The error function, to within a few ulps (`kernels/math.rs`;
+        /// `f32` rounds the `f64` value).
+        fn erf(self) -> Self;
     }
 }
 
@@ -186,6 +189,9 @@ macro_rules! impl_float {
             #[inline(always)]
             fn fast_tanh(self) -> Self {
                 $fast_tanh(self)
+            }
+            fn erf(self) -> Self {
+                crate::kernels::math::erf_f64(self as f64) as $t
             }
         }
     };

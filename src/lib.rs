@@ -7,7 +7,12 @@
 //!   or `f64`.
 //! * [`Tape`] records every operation on its [`Var`]s as it runs; a reverse
 //!   sweep ([`Var::backward`]) returns [`Gradients`].
-//! * [`check_gradients`] compares the tape's gradients with central finite
+//! * [`grad`] with `create_graph` records the backward sweep itself, so
+//!   gradients can be differentiated again: [`hvp`], [`hessian`],
+//!   [`jacobian`], and the extreme eigenvalues of a Hessian
+//!   ([`hessian_max_eigenvalue`], [`hessian_min_eigenvalue`]) are built on it.
+//! * [`check_gradients`] and [`check_second_order`] compare the tape's
+//!   gradients, and its gradients of gradients, with central finite
 //!   differences.
 //! * [`nn`], [`optim`], [`data`] and [`io`]: layers and losses, optimizers
 //!   and schedules, toy data sets, safetensors weights and checkpoints.
@@ -61,7 +66,8 @@ pub use kernels::threads::{num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use shape::Shape;
 pub use tape::{
-    Anomaly, GradCheck, Gradients, InputCheck, NodeInfo, Phase, ScopeGuard, Tape, Var, check_gradients, grad,
+    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, Phase, ScopeGuard, Tape, Var, check_gradients,
+    check_second_order, grad, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian,
 };
 pub use tensor::Tensor;
 
@@ -74,7 +80,10 @@ pub mod prelude {
         Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, RmsProp, Schedule,
         Sgd, StepDecay, Warmup,
     };
-    pub use crate::{Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad};
+    pub use crate::{
+        Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad, hessian, hessian_max_eigenvalue,
+        hessian_min_eigenvalue, hvp, jacobian,
+    };
 }
 
 // The README's examples are compiled and run as doctests.

@@ -13,8 +13,17 @@ pub(crate) fn shape_of(dims: impl AsRef<[usize]>) -> Shape {
 }
 
 /// Number of elements of a tensor of this shape (1 for a scalar, shape `[]`).
+///
+/// # Panics
+/// If the count does not fit in a `usize` (a shape like `[2^63 + 1, 2]`,
+/// whose product would otherwise wrap around to a small number).
 pub(crate) fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+    checked_numel(shape).unwrap_or_else(|| panic!("shape {shape:?}: the number of elements overflows usize"))
+}
+
+/// Number of elements, or `None` if it does not fit in a `usize`.
+pub(crate) fn checked_numel(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
 
 /// Row-major strides, in elements, of a contiguous tensor of this shape.

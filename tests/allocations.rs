@@ -120,7 +120,7 @@ fn train_step(
     };
     let value = loss.item();
     loss.backward_into(grads);
-    opt.step(model.params_mut(), grads);
+    opt.step(&mut *model, grads);
     value
 }
 
@@ -210,8 +210,8 @@ fn inspected_step(
     let value = loss.item();
     loss.backward_into(grads);
     assert!(grads.named("layers.2.bias").is_some());
-    opt.step(model.params_mut(), grads);
-    diagnostics.measure(tape, grads, model.params());
+    opt.step(&mut *model, grads);
+    diagnostics.measure(tape, grads, model);
     log.record_step(StepMetrics { loss: value as f64, lr: opt.lr() }, Some(diagnostics));
     value
 }

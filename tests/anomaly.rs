@@ -83,7 +83,7 @@ fn a_poisoned_batch_is_caught_before_it_reaches_the_weights() {
         let out = model.forward(tape.constant(Tensor::from_vec(x, [2, 2])));
         let loss = loss::mse_loss(out, tape.constant(Tensor::zeros([2, 1])));
         match loss.try_backward() {
-            Ok(grads) => opt.step(model.params_mut(), &grads),
+            Ok(grads) => assert_eq!(opt.step(&mut model, &grads), 4),
             Err(report) => {
                 assert_eq!(report.op, "constant");
                 skipped += 1;

@@ -4,7 +4,7 @@
 
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::diagnostics::{ActivationKind, Diagnostics, EpochMetrics, StepMetrics, TrainingLog};
-use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::nn::{Activation, Mlp, Module, Sequential, loss};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::{Tape, Tensor};
 
@@ -66,9 +66,9 @@ fn tanh_net_gradient_norms_update_ratios_and_saturation_match_the_hand_computati
     let tape = Tape::new();
     let prediction = model.forward(tape.constant(Tensor::from_vec(x.concat(), [2, 2])));
     let grads = loss::mse_loss(prediction, tape.constant(Tensor::from_vec(t.to_vec(), [2, 1]))).backward();
-    opt.step(model.params_mut(), &grads);
+    opt.step(&mut model, &grads);
     let mut diagnostics = Diagnostics::new();
-    diagnostics.measure(&tape, &grads, model.params());
+    diagnostics.measure(&tape, &grads, &model);
 
     let first = diagnostics.param("layers.0.weight").unwrap();
     assert!(close(first.grad_norm, norm(&d_w0)), "{} vs {}", first.grad_norm, norm(&d_w0));
@@ -107,9 +107,9 @@ fn adam_first_step_update_ratio_is_lr_times_the_sign_over_the_norm() {
     let prediction = model.forward(tape.constant(Tensor::from_vec(vec![1.0, 2.0, -0.5, 1.0], [2, 2])));
     let grads = loss::mse_loss(prediction, tape.constant(Tensor::from_vec(vec![1.0, -1.0], [2, 1]))).backward();
     let g = grads.named("layers.0.weight").unwrap().clone();
-    opt.step(model.params_mut(), &grads);
+    opt.step(&mut model, &grads);
     let mut diagnostics = Diagnostics::new();
-    diagnostics.measure(&tape, &grads, model.params());
+    diagnostics.measure(&tape, &grads, &model);
     // Adam's first step, bias-corrected: m̂ = g, v̂ = g², so Δw = -lr g / (|g| + eps).
     let step: Vec<f64> = g.data().iter().map(|g| lr * g / (g.abs() + 1e-8)).collect();
     let stats = diagnostics.param("layers.0.weight").unwrap();
@@ -137,9 +137,9 @@ fn a_relu_unit_negative_for_the_whole_batch_is_dead() {
     let tape = Tape::new();
     let prediction = model.forward(tape.constant(x));
     let grads = loss::mse_loss(prediction, tape.constant(Tensor::zeros([2, 1]))).backward();
-    opt.step(model.params_mut(), &grads);
+    opt.step(&mut model, &grads);
     let mut diagnostics = Diagnostics::new();
-    diagnostics.measure(&tape, &grads, model.params());
+    diagnostics.measure(&tape, &grads, &model);
     let relu = diagnostics.activation("layers.0.relu").unwrap();
     assert_eq!((relu.kind, relu.kind.saturation_name()), (ActivationKind::Relu, "dead"));
     assert_eq!(relu.saturation, 0.5);
@@ -159,7 +159,7 @@ fn sigmoid_saturates_like_tanh_and_gelu_counts_dead_units_and_names_win() {
     let total = (s.sum() + g.sum()).named("total");
     let grads = total.backward();
     let mut diagnostics = Diagnostics::new();
-    diagnostics.measure(&tape, &grads, []);
+    diagnostics.measure(&tape, &grads, &Sequential::<f64>::new());
     assert!(diagnostics.params().is_empty());
     let gate = diagnostics.activation("gate").unwrap();
     assert_eq!((gate.kind, gate.saturation), (ActivationKind::Sigmoid, 0.5));
@@ -191,8 +191,8 @@ fn the_log_keeps_steps_and_epochs_and_writes_them_as_csv() {
         let loss = loss::mse_loss(prediction, tape.constant(Tensor::from_vec(vec![1.0, 0.0], [2, 1])));
         let value = loss.item();
         let grads = loss.backward();
-        opt.step(model.params_mut(), &grads);
-        diagnostics.measure(&tape, &grads, model.params());
+        opt.step(&mut model, &grads);
+        diagnostics.measure(&tape, &grads, &model);
         log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(&diagnostics));
         measured.push(diagnostics.clone());
     }

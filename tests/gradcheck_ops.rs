@@ -7,7 +7,10 @@
 //! of `max_axis`, zeros of denominators, non-positive arguments of `ln`,
 //! `sqrt` and fractional powers).
 
-use rand::{SeedableRng, rngs::StdRng};
+mod common;
+
+use common::sample::{away_from_zero, distinct, randn, rng, uniform};
+use rand::rngs::StdRng;
 use tapegrad::{GradCheck, Tape, Tensor, Var, check_gradients};
 
 /// Step of the central differences. Truncation error is `O(eps²)` ≈ 1e-12;
@@ -21,45 +24,6 @@ const REL_TOL: f64 = 1e-6;
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
-/// Standard normal samples.
-fn randn(shape: &[usize], rng: &mut StdRng) -> Tensor<f64> {
-    Tensor::randn(shape, rng)
-}
-
-/// Uniform samples in `[low, high)`.
-fn uniform(shape: &[usize], low: f64, high: f64, rng: &mut StdRng) -> Tensor<f64> {
-    Tensor::uniform(shape, low, high, rng)
-}
-
-/// Magnitudes uniform in `[low, high)` (with `low > 0`), each with a random
-/// sign: never within `low` of zero, so kinks at 0 and poles at 0 are avoided.
-fn away_from_zero(shape: &[usize], low: f64, high: f64, rng: &mut StdRng) -> Tensor<f64> {
-    assert!(low > 0.0);
-    let magnitude = uniform(shape, low, high, rng);
-    let sign = uniform(shape, -1.0, 1.0, rng);
-    Tensor::from_fn(shape, |i| if sign.data()[i] < 0.0 { -magnitude.data()[i] } else { magnitude.data()[i] })
-}
-
-/// Pairwise distinct values at least `0.1` apart, in a random order: a random
-/// permutation of `0.1 * k` (shifted to be centred on 0). No two elements are
-/// within `EPS` of each other, so `max` is differentiable everywhere it is
-/// evaluated by the finite differences.
-fn distinct(shape: &[usize], rng: &mut StdRng) -> Tensor<f64> {
-    let keys = uniform(shape, 0.0, 1.0, rng);
-    let n = keys.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| keys.data()[i].total_cmp(&keys.data()[j]));
-    let mut values = vec![0.0; n];
-    for (rank, &at) in order.iter().enumerate() {
-        values[at] = 0.1 * rank as f64 - 0.05 * n as f64;
-    }
-    Tensor::from_vec(values, shape)
-}
 
 /// Runs the gradient check of `f` at `inputs`, asserts that it passes the
 /// default tolerances and that each gradient has its input's shape, and
@@ -305,6 +269,13 @@ fn leaky_relu_gradient_matches_finite_differences() {
 #[test]
 fn gelu_gradient_matches_finite_differences() {
     check_unary("gelu", 48, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].gelu());
+    check_unary("gelu_tanh", 49, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].gelu_tanh());
+}
+
+#[test]
+fn erf_and_sign_gradients_match_finite_differences() {
+    check_unary("erf", 50, |s, r| uniform(s, -3.0, 3.0, r), |_, v| v[0].erf());
+    check_unary("sign", 51, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].sign() * v[0]);
 }
 
 // ---------------------------------------------------------------------------
@@ -346,8 +317,32 @@ fn matmul_2d_by_3d_gradient_matches_finite_differences() {
 }
 
 #[test]
+fn matmul_with_vectors_gradient_matches_finite_differences() {
+    check_matmul(
+        57,
+        &[(&[4], &[4]), (&[3, 4], &[4]), (&[4], &[4, 5]), (&[2, 3, 4], &[4]), (&[4], &[2, 4, 5]), (&[1], &[1])],
+    );
+}
+
+#[test]
+fn matmul_with_vectors_has_numpy_shapes() {
+    let tape = Tape::<f64>::new();
+    let shape = |a: &[usize], b: &[usize]| {
+        let (a, b) = (tape.var(Tensor::zeros(a)), tape.var(Tensor::zeros(b)));
+        a.matmul(b).shape().to_vec()
+    };
+    assert_eq!(shape(&[4], &[4]), Vec::<usize>::new());
+    assert_eq!(shape(&[3, 4], &[4]), [3]);
+    assert_eq!(shape(&[4], &[4, 5]), [5]);
+    assert_eq!(shape(&[2, 3, 4], &[4]), [2, 3]);
+    assert_eq!(shape(&[4], &[2, 4, 5]), [2, 5]);
+    let v = Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]);
+    assert_eq!(v.matmul(&v).item(), 14.0);
+}
+
+#[test]
 fn linear_gradient_matches_finite_differences_for_input_weight_and_bias() {
-    let mut rng = StdRng::seed_from_u64(56);
+    let mut rng = rng(56);
     // (input, weight [out, in]): 2-D and 3-D inputs, one output, one input.
     let cases: [(&[usize], &[usize]); 5] =
         [(&[4, 3], &[5, 3]), (&[1, 2], &[1, 2]), (&[2, 3, 4], &[2, 4]), (&[6, 1], &[3, 1]), (&[9, 17], &[13, 17])];

@@ -24,7 +24,7 @@ fn files() -> (Vec<Tensor>, Vec<u8>, Vec<u8>) {
     let tape = Tape::new();
     let out = m.forward(tape.constant(Tensor::ones([2, 3])));
     let grads = loss::mse_loss(out, tape.constant(Tensor::zeros([2, 2]))).backward();
-    opt.step(m.params_mut(), &grads);
+    opt.step(&mut m, &grads);
     (values(&m), weights_to_bytes(&m).unwrap(), checkpoint_to_bytes(&m, &opt, 1).unwrap())
 }
 
@@ -40,7 +40,7 @@ fn load_both(bytes: &[u8], saved: &[Tensor]) {
     }
     let mut m = model(3);
     let untouched = values(&m);
-    match load_checkpoint_bytes(bytes, &mut m, &mut Adam::new(0.5)) {
+    match load_checkpoint_bytes(&mut m, &mut Adam::new(0.5), bytes) {
         Ok(_) => assert_eq!(values(&m), saved, "a damaged checkpoint loaded different weights"),
         Err(_) => assert_eq!(values(&m), untouched, "a failed load changed the model"),
     }
@@ -105,7 +105,7 @@ proptest! {
             if load_weights_bytes(&mut m, &damaged).is_err() {
                 prop_assert_eq!(values(&m), untouched);
             }
-            let _ = load_checkpoint_bytes(&damaged, &mut model(3), &mut Adam::new(0.5));
+            let _ = load_checkpoint_bytes(&mut model(3), &mut Adam::new(0.5), &damaged);
         }
     }
 

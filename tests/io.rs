@@ -192,7 +192,7 @@ fn train(model: &mut Mlp, opt: &mut impl Optimizer, data: &Dataset, steps: std::
         let out = model.forward(tape.constant(batch.x));
         let grads = loss::bce_with_logits(out, tape.constant(batch.y)).backward();
         opt.set_lr(schedule().lr(step as usize));
-        opt.step(model.params_mut(), &grads);
+        opt.step(&mut *model, &grads);
     }
 }
 
@@ -208,7 +208,7 @@ fn a_checkpoint_restores_the_optimizer_state_and_the_step() {
     let bytes = checkpoint_to_bytes(&m, &opt, 30).unwrap();
 
     let (mut m2, mut opt2) = (model(9), AdamW::new(0.5));
-    assert_eq!(load_checkpoint_bytes(&bytes, &mut m2, &mut opt2).unwrap(), 30);
+    assert_eq!(load_checkpoint_bytes(&mut m2, &mut opt2, &bytes).unwrap(), 30);
     assert_eq!(opt2.lr(), opt.lr());
     for (a, b) in m.params().zip(m2.params()) {
         assert_eq!(a.value(), b.value());
@@ -223,12 +223,12 @@ fn a_checkpoint_refuses_another_optimizer_or_a_weights_file() {
     let (mut m, mut opt) = (model(1), optimizer());
     train(&mut m, &mut opt, &data, 0..3);
     let bytes = checkpoint_to_bytes(&m, &opt, 3).unwrap();
-    let err = load_checkpoint_bytes(&bytes, &mut model(2), &mut Momentum::new(0.1, 0.9)).unwrap_err();
+    let err = load_checkpoint_bytes(&mut model(2), &mut Momentum::new(0.1, 0.9), &bytes).unwrap_err();
     assert_eq!(err.to_string(), "the checkpoint holds AdamW state, but the optimizer is Momentum");
-    let err = load_checkpoint_bytes(&weights_to_bytes(&m).unwrap(), &mut model(2), &mut optimizer()).unwrap_err();
+    let err = load_checkpoint_bytes(&mut model(2), &mut optimizer(), &weights_to_bytes(&m).unwrap()).unwrap_err();
     assert!(matches!(err, FileError::NotACheckpoint(_)), "{err}");
     // And a truncated checkpoint.
-    let err = load_checkpoint_bytes(&bytes[..bytes.len() - 3], &mut model(2), &mut optimizer()).unwrap_err();
+    let err = load_checkpoint_bytes(&mut model(2), &mut optimizer(), &bytes[..bytes.len() - 3]).unwrap_err();
     assert!(matches!(err, FileError::Format(_)), "{err}");
 }
 
@@ -243,9 +243,9 @@ fn resuming_from_a_checkpoint_is_bit_identical_to_not_stopping() {
     let bytes = checkpoint_to_bytes(&first, &opt1, 100).unwrap();
     // A fresh model and optimizer, differently initialised.
     let (mut resumed, mut opt2) = (model(77), Adam::new(1.0));
-    assert!(load_checkpoint_bytes(&bytes, &mut resumed, &mut opt2).is_err(), "Adam cannot take AdamW state");
+    assert!(load_checkpoint_bytes(&mut resumed, &mut opt2, &bytes).is_err(), "Adam cannot take AdamW state");
     let mut opt2 = optimizer();
-    let step = load_checkpoint_bytes(&bytes, &mut resumed, &mut opt2).unwrap();
+    let step = load_checkpoint_bytes(&mut resumed, &mut opt2, &bytes).unwrap();
     train(&mut resumed, &mut opt2, &data, step..200);
     assert_eq!(bits(&values(&straight)), bits(&values(&resumed)));
 }
@@ -258,7 +258,7 @@ fn child_resumes_from_a_checkpoint() {
     let checkpoint = std::env::var("TAPEGRAD_CHECKPOINT").expect("set by the parent test");
     let out = std::env::var("TAPEGRAD_RESUMED").expect("set by the parent test");
     let (mut m, mut opt) = (model(123), optimizer());
-    let step = load_checkpoint(&checkpoint, &mut m, &mut opt).unwrap();
+    let step = load_checkpoint(&mut m, &mut opt, &checkpoint).unwrap();
     train(&mut m, &mut opt, &data(), step..200);
     save_weights(&m, &out).unwrap();
 }
@@ -272,7 +272,7 @@ fn resuming_in_a_fresh_process_is_bit_identical() {
     let (mut first, mut opt1) = (model(1), optimizer());
     train(&mut first, &mut opt1, &data, 0..100);
     let (checkpoint, resumed) = (temp_path("resume.ckpt"), temp_path("resumed.safetensors"));
-    save_checkpoint(&checkpoint, &first, &opt1, 100).unwrap();
+    save_checkpoint(&first, &opt1, 100, &checkpoint).unwrap();
 
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["child_resumes_from_a_checkpoint", "--exact", "--ignored", "--quiet"])
@@ -300,7 +300,7 @@ fn a_failed_save_leaves_the_previous_file_intact() {
     // A parameter name the checkpoint format refuses: nothing is written.
     let mut bad = model(2);
     bad.params_mut().next().unwrap().set_name("layers/0.weight");
-    assert!(save_checkpoint(&path, &bad, &optimizer(), 0).is_err());
+    assert!(save_checkpoint(&bad, &optimizer(), 0, &path).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
     // The rename fails (the destination is a directory): the directory is
@@ -311,5 +311,49 @@ fn a_failed_save_leaves_the_previous_file_intact() {
     assert!(blocked.join("inside").is_dir());
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 2, "only the model and the directory remain: {leftovers:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_file_is_named_in_the_error() {
+    let path = temp_path("missing.safetensors");
+    let err = load_weights(&mut model(1), &path).unwrap_err();
+    assert!(matches!(&err, FileError::Io { path: p, .. } if *p == path), "{err}");
+    assert!(err.to_string().starts_with(&path.display().to_string()), "{err}");
+}
+
+#[test]
+fn loading_a_checkpoint_as_weights_says_it_is_a_checkpoint() {
+    let bytes = checkpoint_to_bytes(&model(1), &optimizer(), 7).unwrap();
+    let err = load_weights_bytes(&mut model(2), &bytes).unwrap_err();
+    assert!(matches!(err, FileError::IsACheckpoint), "{err}");
+    assert!(err.to_string().contains("load it with load_checkpoint"), "{err}");
+}
+
+/// Saving through a symlink replaces the file it points to and keeps the
+/// link; saving over a read-only file is refused and leaves it alone.
+#[cfg(unix)]
+#[test]
+fn saving_follows_symlinks_and_refuses_read_only_files() {
+    let dir = temp_path("links");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (target, link) = (dir.join("target.safetensors"), dir.join("link.safetensors"));
+    save_weights(&model(1), &target).unwrap();
+    std::os::unix::fs::symlink("target.safetensors", &link).unwrap();
+    let newer = model(2);
+    save_weights(&newer, &link).unwrap();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    let mut loaded = model(3);
+    load_weights(&mut loaded, &target).unwrap();
+    assert_eq!(values(&loaded), values(&newer), "the target holds the new weights");
+
+    let mut permissions = std::fs::metadata(&target).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&target, permissions).unwrap();
+    let before = std::fs::read(&target).unwrap();
+    let err = save_weights(&model(4), &target).unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert!(save_weights(&model(4), &link).is_err(), "nor through the link");
+    assert_eq!(std::fs::read(&target).unwrap(), before);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -134,6 +134,34 @@ fn the_optimizers_behave_differently_on_rosenbrock() {
         momentum < 300 && 2 * momentum < adam && adam < adamw,
         "steps: Momentum {momentum}, Adam {adam}, AdamW {adamw}"
     );
+    // Newton, at half steps, follows the valley's floor and is first.
+    let newton = race.entry("Newton");
+    assert_eq!(newton.tuned.lr, 0.5);
+    assert!(newton.tuned.arrived.expect("Newton arrives") < momentum / 4, "Newton {:?}", newton.tuned.arrived);
+}
+
+/// Newton's method with the engine's Hessians: one step on a quadratic,
+/// however ill-conditioned; straight to the saddle point, whose Hessian
+/// has a negative eigenvalue; and on Rosenbrock at full steps, 5 steps with
+/// a jump far out of the picture (which is why the sweep picks half steps).
+#[test]
+fn newton_needs_one_step_on_a_quadratic_goes_to_the_saddle_and_jumps_on_rosenbrock() {
+    use common::race::{Formula, Newton, Surface, descend, eigenvalues_2x2};
+    let quadratic = Surface::ill_conditioned_quadratic();
+    let run = descend(quadratic.formula, quadratic.start, &mut Newton { lr: 1.0 }, 3, None);
+    assert!(run.losses[1] < 1e-20, "loss after one Newton step: {}", run.losses[1]);
+
+    let saddle = Surface::saddle();
+    let run = descend(saddle.formula, saddle.start, &mut Newton { lr: 1.0 }, 20, None);
+    let end = *run.path.last().unwrap();
+    assert!(end.0.abs() < 1e-12 && end.1.abs() < 1e-12, "Newton ends at {end:?}, the saddle point");
+    assert_eq!(eigenvalues_2x2(Formula::Saddle.hessian_at(0.0, 0.0)), (-1.0, 1.0));
+
+    let rosenbrock = Surface::rosenbrock();
+    let run = descend(rosenbrock.formula, rosenbrock.start, &mut Newton { lr: 1.0 }, 10, None);
+    assert_eq!(run.steps_to(1e-3), Some(5));
+    let lowest = run.path.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    assert!(lowest < -2.5 && run.losses[2] > 700.0, "y down to {lowest}, loss {} after two steps", run.losses[2]);
 }
 
 #[test]

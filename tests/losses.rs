@@ -44,8 +44,18 @@ fn svm_max_margin_gradient_matches_finite_differences_away_from_the_hinge() {
     // Scores chosen so that no 1 - y*s is near 0, where the loss has a kink.
     let scores = Tensor::from_vec(vec![0.3, -2.0, 1.7, -0.4, 2.5, 0.1], [6, 1]);
     let labels = Tensor::from_vec(vec![1.0, -1.0, -1.0, 1.0, 1.0, -1.0], [6, 1]);
-    let report = check_gradients(&Tape::new(), &[scores, labels], 1e-6, |_, v| svm_max_margin(v[0], v[1]));
+    // The labels stay exact (±1 is checked), so only the scores are perturbed.
+    let report =
+        check_gradients(&Tape::new(), &[scores], 1e-6, |tape, v| svm_max_margin(v[0], tape.constant(labels.clone())));
     assert!(report.passes(1e-8, 1e-6), "{report}");
+}
+
+#[test]
+#[should_panic(expected = "svm_max_margin: label 0 at index 1 is not -1 or +1 (for 0/1 labels pass 2y - 1)")]
+fn svm_max_margin_refuses_zero_one_labels() {
+    let tape = Tape::<f32>::new();
+    let scores = tape.var(Tensor::from_vec(vec![0.5, -0.5], [2]));
+    let _ = svm_max_margin(scores, tape.constant(Tensor::from_vec(vec![1.0, 0.0], [2])));
 }
 
 #[test]

@@ -76,8 +76,14 @@ fn the_same_seed_builds_the_same_model() {
 
 #[test]
 fn every_activation_trains_through_an_mlp_with_correct_gradients() {
-    let activations =
-        [Activation::Relu, Activation::Tanh, Activation::Sigmoid, Activation::LeakyRelu(0.1), Activation::Gelu];
+    let activations = [
+        Activation::Relu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::LeakyRelu(0.1),
+        Activation::Gelu,
+        Activation::GeluTanh,
+    ];
     for activation in activations {
         let mut rng = StdRng::seed_from_u64(2);
         let model = Mlp::<f64>::new(&[3, 4, 2], activation, &mut rng);
@@ -98,7 +104,7 @@ fn every_activation_trains_through_an_mlp_with_correct_gradients() {
 #[test]
 fn a_linear_layer_computes_x_w_plus_b() {
     // W is [out, in], as in PyTorch: row j holds the weights of output j.
-    let layer = Linear::from_tensors(
+    let layer = Linear::from_weights(
         Tensor::from_vec(vec![1.0f32, 3.0, 5.0, 2.0, 4.0, 6.0], [2, 3]),
         Tensor::from_vec(vec![0.5, -0.5], [2]),
     );
@@ -124,8 +130,14 @@ fn feeding_the_wrong_width_names_the_shapes() {
 
 #[test]
 fn predict_without_a_tape_equals_the_taped_forward_pass() {
-    let activations =
-        [Activation::Relu, Activation::Tanh, Activation::Sigmoid, Activation::LeakyRelu(0.1), Activation::Gelu];
+    let activations = [
+        Activation::Relu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::LeakyRelu(0.1),
+        Activation::Gelu,
+        Activation::GeluTanh,
+    ];
     for activation in activations {
         let mut rng = StdRng::seed_from_u64(4);
         let model = Mlp::<f32>::new(&[3, 8, 5, 2], activation, &mut rng);
@@ -134,7 +146,7 @@ fn predict_without_a_tape_equals_the_taped_forward_pass() {
         let taped = model.forward(tape.constant(x.clone())).value();
         assert_eq!(model.predict(&x), taped, "{activation}");
         // The default implementation (through a tape) agrees too.
-        let layer = &model.layers()[0];
+        let layer = model.layers().next().unwrap();
         assert_eq!(layer.predict(&x), layer.forward(tape.constant(x.clone())).value());
     }
 }

@@ -736,7 +736,7 @@ fn every_optimizer_trains_a_small_f32_mlp() {
             let loss = loss::mse_loss(model.forward(x), y);
             losses.push(loss.item());
             let grads = loss.backward();
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut model, &grads);
         }
         (losses[0], losses[199])
     }

@@ -37,8 +37,8 @@ fn short_run() -> (Report, TrainingLog, usize) {
             let loss = loss::bce_with_logits(logits, tape.constant(batch.y));
             let value = loss.item() as f64;
             loss.backward_into(&mut grads);
-            opt.step(model.params_mut(), &grads);
-            diagnostics.measure(&tape, &grads, model.params());
+            opt.step(&mut model, &grads);
+            diagnostics.measure(&tape, &grads, &model);
             log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(&diagnostics));
         }
         let accuracy = binary_accuracy(&model.predict(data.x()), data.y());

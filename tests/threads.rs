@@ -33,7 +33,7 @@ fn train_mnist_sized_mlp() -> Vec<Vec<f32>> {
         let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
         let y = tape.constant_from_slice(labels.data(), labels.shape());
         let grads = loss::softmax_cross_entropy(out, y).backward();
-        opt.step(model.params_mut(), &grads);
+        opt.step(&mut model, &grads);
     }
     model.params().map(|p| p.value().data().to_vec()).collect()
 }

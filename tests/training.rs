@@ -43,7 +43,7 @@ fn train(
             sum += loss.item() as f64 * n as f64;
             count += n;
             let grads = loss.backward();
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut *model, &grads);
         }
         last = sum / count as f64;
     }
@@ -124,7 +124,7 @@ fn micrograds_demo_reaches_full_training_accuracy() {
         let total = loss::svm_max_margin(scores, tape.constant(labels.clone())) + loss::l2_penalty(&model, &tape, 1e-4);
         let grads = total.backward();
         opt.set_lr(1.0 - 0.9 * k as f64 / 100.0);
-        opt.step(model.params_mut(), &grads);
+        opt.step(&mut model, &grads);
     }
     let scores = model.predict(data.x());
     assert_eq!(binary_accuracy(&scores, &data.y().clone()), 1.0);

@@ -1,13 +1,14 @@
 //! Optimizers on 2-D loss surfaces: each surface is written once, generic
 //! over the number type, so the same formula gives the contour lines (plain
-//! `f64`) and the gradients (tape variables); an optimizer walks it from a
-//! start and leaves a [`Trajectory`].
+//! `f64`), the gradients and the Hessians (tape variables); a [`Method`]
+//! (any optimizer, or Newton's method) walks it from a start and leaves a
+//! [`Trajectory`].
 
 use std::ops::{Add, Mul, Sub};
 
 use rand::rngs::StdRng;
 use tapegrad::optim::{Adam, AdamW, Momentum, Optimizer, RmsProp, Sgd};
-use tapegrad::{Param, Tape, Tensor, Var};
+use tapegrad::{Param, Tape, Tensor, Var, hessian};
 
 use super::contour::{Path, SurfaceChart};
 use super::figure::Figure;
@@ -38,6 +39,15 @@ pub enum Formula {
 }
 
 impl Formula {
+    /// The Hessian at `(x, y)`, `[[∂²/∂x², ∂²/∂x∂y], [∂²/∂y∂x, ∂²/∂y²]]`,
+    /// by tapegrad's `hessian` (gradients of gradients of [`at`](Self::at)).
+    pub fn hessian_at(self, x: f64, y: f64) -> [[f64; 2]; 2] {
+        let point = [Tensor::scalar(x), Tensor::scalar(y)];
+        let h = hessian(&Tape::new(), &point, |_, v| self.at(v[0], v[1]));
+        let h = h.data();
+        [[h[0], h[1]], [h[2], h[3]]]
+    }
+
     /// The loss at `(x, y)`.
     pub fn at<V: Scalar>(self, x: V, y: V) -> V {
         match self {
@@ -173,13 +183,67 @@ impl Trajectory {
     }
 }
 
-/// Runs `opt` for `steps` updates from `start` on the surface, with the
+/// How a racer moves the point: one update from the gradient there (and,
+/// for Newton's method, the surface's Hessian there).
+pub trait Method {
+    /// Moves `(x, y)` one step downhill on `formula`, given its gradient.
+    fn step(&mut self, formula: Formula, x: &mut Param<f64>, y: &mut Param<f64>, gx: &Tensor<f64>, gy: &Tensor<f64>);
+}
+
+/// Every optimizer is a method: it updates each coordinate from its gradient.
+impl<O: Optimizer<f64> + ?Sized> Method for O {
+    fn step(&mut self, _: Formula, x: &mut Param<f64>, y: &mut Param<f64>, gx: &Tensor<f64>, gy: &Tensor<f64>) {
+        self.update(x, gx);
+        self.update(y, gy);
+    }
+}
+
+/// Newton's method, `p ← p − lr · H⁻¹ ∇f(p)`, with the Hessian `H` from
+/// tapegrad's gradients of gradients ([`Formula::hessian_at`]). At rate 1
+/// it is plain Newton: on a quadratic it lands on the minimum in one step
+/// whatever the conditioning, because `H⁻¹` undoes the curvature of every
+/// direction. A smaller rate damps the step.
+///
+/// No safeguard: where `H` is not positive definite Newton still solves
+/// `H d = ∇f`, which leads to the nearest critical point whatever its kind.
+/// On the saddle surface that is the saddle itself, whose Hessian has the
+/// eigenvalues 1 and −1 (the optimizers example prints them): Newton walks
+/// *up* the negative direction, to the saddle, and stays. On Rosenbrock
+/// plain Newton does not diverge: from (−1.5, 2) it reaches the minimum in
+/// 5 steps, but by a jump far out of the valley (to y ≈ −2.7, loss 750), so
+/// the race's tuning (which leaves out steps longer than a quarter of the
+/// picture) picks a damped rate there.
+pub struct Newton {
+    pub lr: f64,
+}
+
+impl Method for Newton {
+    fn step(&mut self, formula: Formula, x: &mut Param<f64>, y: &mut Param<f64>, gx: &Tensor<f64>, gy: &Tensor<f64>) {
+        let (px, py) = (x.value().item(), y.value().item());
+        let [[a, b], [c, d]] = formula.hessian_at(px, py);
+        let (gx, gy) = (gx.item(), gy.item());
+        // Solves H (dx, dy) = (gx, gy) by Cramer's rule; a singular H gives
+        // an infinite step, and the run stops there.
+        let det = a * d - b * c;
+        let (dx, dy) = ((d * gx - b * gy) / det, (a * gy - c * gx) / det);
+        x.set_value(Tensor::from_vec(vec![px - self.lr * dx], [1]));
+        y.set_value(Tensor::from_vec(vec![py - self.lr * dy], [1]));
+    }
+}
+
+/// The eigenvalues of a symmetric 2×2 matrix, the smaller first.
+pub fn eigenvalues_2x2([[a, b], [_, d]]: [[f64; 2]; 2]) -> (f64, f64) {
+    let (mean, half_gap) = ((a + d) / 2.0, ((a - d) / 2.0).hypot(b));
+    (mean - half_gap, mean + half_gap)
+}
+
+/// Runs `method` for `steps` updates from `start` on the surface, with the
 /// engine's gradients (plus `noise`, if given). Stops early if the point
 /// stops being finite.
-pub fn descend(
+pub fn descend<M: Method + ?Sized>(
     formula: Formula,
     start: (f64, f64),
-    opt: &mut dyn Optimizer<f64>,
+    method: &mut M,
     steps: usize,
     mut noise: Option<&mut GradientNoise>,
 ) -> Trajectory {
@@ -199,8 +263,7 @@ pub fn descend(
             }
         }
         run.gradients.push((gx.item(), gy.item()));
-        opt.update(&mut x, &gx);
-        opt.update(&mut y, &gy);
+        method.step(formula, &mut x, &mut y, &gx, &gy);
         let point = (x.value().item(), y.value().item());
         run.path.push(point);
         run.losses.push(formula.at(point.0, point.1));
@@ -218,13 +281,13 @@ pub struct Rates {
     pub rosenbrock: f64,
 }
 
-/// An optimizer in the race: its name, how to make it at a rate, and its
+/// A method in the race: its name, how to make it at a rate, and its
 /// rates. On the quadratic and the saddle the rates show each rule's typical
 /// path (SGD at the edge of stability zig-zags); on Rosenbrock they are the
 /// ones [`tune`] picks from 1e-5..1 for 5000 steps and tolerance 1e-3.
 pub struct Racer {
     pub name: &'static str,
-    pub make: fn(f64) -> Box<dyn Optimizer<f64>>,
+    pub make: fn(f64) -> Box<dyn Method>,
     pub rates: Rates,
 }
 
@@ -257,6 +320,11 @@ pub fn racers() -> Vec<Racer> {
             make: |lr| Box::new(AdamW::new(lr).weight_decay(0.01)),
             rates: Rates { quadratic: 0.2, saddle: 0.02, rosenbrock: 0.05 },
         },
+        Racer {
+            name: "Newton",
+            make: |lr| Box::new(Newton { lr }),
+            rates: Rates { quadratic: 1.0, saddle: 1.0, rosenbrock: 0.5 },
+        },
     ]
 }
 
@@ -276,7 +344,7 @@ pub struct Tuned {
 /// lucky jump at the edge of stability, not by descending.
 pub fn tune(
     surface: &Surface,
-    make: fn(f64) -> Box<dyn Optimizer<f64>>,
+    make: fn(f64) -> Box<dyn Method>,
     rates: &[f64],
     steps: usize,
     tolerance: f64,

@@ -133,7 +133,7 @@ pub fn train_observed(
             (sum, seen) = (sum + value * n as f64, seen + n);
             let grads = loss.backward();
             opt.set_lr(plan.schedule.lr(step));
-            opt.step(model.params_mut(), &grads);
+            opt.step(&mut *model, &grads);
             step += 1;
             observe(step, model);
         }
@@ -173,7 +173,7 @@ pub fn distance(a: &[f64], b: &[f64]) -> f64 {
 /// The Euclidean norm of every weight matrix of `model` together (biases
 /// left out: weight decay is about the weights).
 pub fn weight_norm(model: &Mlp) -> f64 {
-    model.layers().iter().map(|layer| layer.weight().value().norm() as f64).map(|n| n * n).sum::<f64>().sqrt()
+    model.layers().map(|layer| layer.weight().value().norm() as f64).map(|n| n * n).sum::<f64>().sqrt()
 }
 
 /// A tensor's elements as `f64`.

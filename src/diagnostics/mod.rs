@@ -35,8 +35,8 @@
 //!     let loss = loss::bce_with_logits(logits, tape.constant_from_slice(y.data(), y.shape()));
 //!     let value = loss.item() as f64;
 //!     loss.backward_into(&mut grads);
-//!     opt.step(model.params_mut(), &grads);
-//!     diagnostics.measure(&tape, &grads, model.params());
+//!     opt.step(&mut model, &grads);
+//!     diagnostics.measure(&tape, &grads, &model);
 //!     log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(&diagnostics));
 //! }
 //! let first = &diagnostics.params()[0];
@@ -58,7 +58,7 @@ pub use log::{EpochMetrics, EpochRow, StepMetrics, StepRow, TrainingLog};
 pub use params::ParamStats;
 
 use crate::float::Float;
-use crate::param::Param;
+use crate::nn::Module;
 use crate::tape::{Gradients, Tape};
 
 /// The diagnostics of one training step, measured by
@@ -83,26 +83,22 @@ impl Diagnostics {
 
     /// Measures one step. Call it after the optimizer step, with the tape
     /// that recorded the step (not yet cleared), the gradients of its
-    /// sweep, and the parameters, updated: the value each parameter had
-    /// before the step is the copy the tape bound, so the update `Δw` needs
-    /// no copy of its own.
+    /// sweep, and the model, updated: the value each parameter had before
+    /// the step is the copy the tape bound, so the update `Δw` needs no copy
+    /// of its own. The model's parameters are walked with
+    /// [`Module::visit_params`], allocating nothing.
     ///
     /// Parameters not bound to the tape are left out.
     ///
     /// # Panics
     /// If `grads` come from another tape or an earlier graph of this one.
-    pub fn measure<'p, T: Float + 'p>(
-        &mut self,
-        tape: &Tape<T>,
-        grads: &Gradients<T>,
-        params: impl IntoIterator<Item = &'p Param<T>>,
-    ) {
+    pub fn measure<T: Float, M: Module<T> + ?Sized>(&mut self, tape: &Tape<T>, grads: &Gradients<T>, model: &M) {
         assert!(
             grads.belongs_to(tape),
             "Diagnostics::measure: the gradients come from another tape or an earlier graph"
         );
         tape.with_graph(|nodes, labels, bindings| {
-            self.params_len = params::measure(&mut self.params, nodes, bindings, grads, params);
+            self.params_len = params::measure(&mut self.params, nodes, bindings, grads, model);
             self.activations_len = activations::measure(&mut self.activations, &mut self.alive, nodes, labels);
         });
     }

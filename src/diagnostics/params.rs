@@ -2,6 +2,7 @@
 
 use super::slot;
 use crate::float::Float;
+use crate::nn::Module;
 use crate::param::{Param, ParamMap};
 use crate::tape::{Gradients, Node, NodeId};
 
@@ -27,18 +28,18 @@ impl ParamStats {
     }
 }
 
-/// Fills `stats` with one entry per parameter bound to the tape; returns how
-/// many.
-pub(super) fn measure<'p, T: Float + 'p>(
+/// Fills `stats` with one entry per parameter of `model` bound to the tape;
+/// returns how many.
+pub(super) fn measure<T: Float, M: Module<T> + ?Sized>(
     stats: &mut Vec<ParamStats>,
     nodes: &[Node<T>],
     bindings: &ParamMap<NodeId>,
     grads: &Gradients<T>,
-    params: impl IntoIterator<Item = &'p Param<T>>,
+    model: &M,
 ) -> usize {
     let mut count = 0;
-    for param in params {
-        let Some(&node) = bindings.get(&param.id()) else { continue };
+    model.visit_params(&mut |param: &Param<T>| {
+        let Some(&node) = bindings.get(&param.id()) else { return };
         let before = nodes[node as usize].value.data();
         let entry = slot(stats, count);
         entry.name.clear();
@@ -47,7 +48,7 @@ pub(super) fn measure<'p, T: Float + 'p>(
         entry.value_norm = norm(before);
         entry.update_norm = distance(param.value().data(), before);
         count += 1;
-    }
+    });
     count
 }
 

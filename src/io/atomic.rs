@@ -16,8 +16,39 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u8>, FileError> {
 /// directory (so the rename stays on one file system), flushed to disk, then
 /// renamed over `path`. Until the rename, the old file is untouched; after
 /// it, the new one is complete.
+///
+/// A symlink is followed: the file it points to is replaced and the link
+/// stays (renaming over the link would turn it into a regular file and
+/// leave its target stale). A read-only file is not replaced: the rename
+/// would succeed, since it needs only the directory's permission, but the
+/// file's own says not to write it.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    write(path, bytes).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
+    let io_error = |error| FileError::Io { path: path.to_path_buf(), error };
+    let target = follow_symlink(path).map_err(io_error)?;
+    if fs::metadata(&target).is_ok_and(|m| m.permissions().readonly()) {
+        let why = "the file is read-only; tapegrad does not replace read-only files";
+        return Err(io_error(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why)));
+    }
+    write(&target, bytes).map_err(io_error)
+}
+
+/// The file a path names: the path itself, or where its symlinks lead
+/// (also when the last link dangles: the file is then created there).
+fn follow_symlink(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

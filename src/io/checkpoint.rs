@@ -18,7 +18,8 @@ use crate::nn::Module;
 use crate::optim::{Optimizer, StateValue};
 use crate::tensor::Tensor;
 
-const FORMAT: &str = "tapegrad-checkpoint";
+/// The `format` entry of a checkpoint's metadata.
+pub(crate) const FORMAT: &str = "tapegrad-checkpoint";
 const VERSION: &str = "1";
 
 fn model_key(param: &str) -> String {
@@ -34,7 +35,7 @@ fn state_prefix(param: &str) -> String {
 /// the optimizer's name, learning rate and `step` in the metadata. Counts
 /// (Adam's step per parameter) are stored as `f64` tensors of shape `[1]`,
 /// exact below 2^53, and listed in the metadata.
-pub fn checkpoint_to_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
+pub fn checkpoint_to_bytes<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     model: &M,
     optimizer: &O,
     step: u64,
@@ -70,11 +71,11 @@ pub fn checkpoint_to_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
 
 /// Saves a checkpoint atomically (see [`checkpoint_to_bytes`]): a crash
 /// during the save leaves the previous checkpoint at `path` intact.
-pub fn save_checkpoint<T: Float, M: Module<T>, O: Optimizer<T>>(
-    path: impl AsRef<Path>,
+pub fn save_checkpoint<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     model: &M,
     optimizer: &O,
     step: u64,
+    path: impl AsRef<Path>,
 ) -> Result<(), FileError> {
     write_atomically(path.as_ref(), &checkpoint_to_bytes(model, optimizer, step)?)?;
     Ok(())
@@ -95,10 +96,10 @@ fn decode_count(file: &SafeTensors<'_>, key: &str) -> Result<u64, FileError> {
 /// returns the saved step. The learning rate is restored too. On any error
 /// the model is unchanged; an optimizer-state error may leave the optimizer
 /// with part of the checkpoint's state.
-pub fn load_checkpoint_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
-    bytes: &[u8],
+pub fn load_checkpoint_bytes<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     model: &mut M,
     optimizer: &mut O,
+    bytes: &[u8],
 ) -> Result<u64, FileError> {
     let file = parse(bytes)?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
@@ -162,11 +163,11 @@ pub fn load_checkpoint_bytes<T: Float, M: Module<T>, O: Optimizer<T>>(
 }
 
 /// Restores a checkpoint from a file (see [`load_checkpoint_bytes`]).
-pub fn load_checkpoint<T: Float, M: Module<T>, O: Optimizer<T>>(
-    path: impl AsRef<Path>,
+pub fn load_checkpoint<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     model: &mut M,
     optimizer: &mut O,
+    path: impl AsRef<Path>,
 ) -> Result<u64, FileError> {
     let bytes = read(path.as_ref())?;
-    load_checkpoint_bytes(&bytes, model, optimizer)
+    load_checkpoint_bytes(model, optimizer, &bytes)
 }

@@ -2,11 +2,16 @@
 //! (interchangeable with PyTorch), and checkpoints that also hold the
 //! optimizer's state so that training resumes exactly.
 //!
+//! Every function takes the model first, then the optimizer and the step
+//! for checkpoints, then the path or the bytes.
+//!
 //! Reading never panics on bad input: a truncated, corrupted or foreign file
 //! gives a [`FileError`] that says what is wrong and, where it is about one
-//! tensor, names it. Writing is atomic: the file is written beside its
-//! destination and renamed over it, so a crash mid-save leaves the previous
-//! file intact.
+//! tensor, names it; an I/O failure names the path. Writing is atomic: the
+//! file is written beside its destination and renamed over it, so a crash
+//! mid-save leaves the previous file intact. Saving to a symlink replaces
+//! the file it points to (the link stays); saving over a read-only file is
+//! refused with a `PermissionDenied` error.
 #![forbid(unsafe_code)]
 
 mod atomic;

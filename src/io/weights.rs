@@ -111,6 +111,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, FileError> {
     Ok(file)
 }
 
+/// [`parse`], for a file that should hold weights: a checkpoint is refused
+/// by name rather than with a confusing "unexpected tensor".
+fn parse_weights(bytes: &[u8]) -> Result<SafeTensors<'_>, FileError> {
+    let file = parse(bytes)?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
+    let format = header.metadata().as_ref().and_then(|m| m.get("format"));
+    if format.is_some_and(|f| f == super::checkpoint::FORMAT) {
+        return Err(FileError::IsACheckpoint);
+    }
+    Ok(file)
+}
+
 /// Decodes tensor `name` from the file, checking its element type and that
 /// its shape is `expected`.
 pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[usize]) -> Result<Tensor<T>, FileError> {
@@ -136,13 +148,13 @@ pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[u
 }
 
 /// The parameters' names and shapes, in the model's order.
-fn parameter_shapes<T: Float, M: Module<T>>(model: &M) -> Vec<(String, Vec<usize>)> {
+fn parameter_shapes<T: Float, M: Module<T> + ?Sized>(model: &M) -> Vec<(String, Vec<usize>)> {
     model.params().map(|p| (p.name().to_string(), p.shape().to_vec())).collect()
 }
 
 /// Replaces the model's parameter values, in the model's order. Values that
 /// are `None` are left as they are.
-fn assign<T: Float, M: Module<T>>(model: &mut M, values: Vec<Option<Tensor<T>>>) {
+fn assign<T: Float, M: Module<T> + ?Sized>(model: &mut M, values: Vec<Option<Tensor<T>>>) {
     for (param, value) in model.params_mut().zip(values) {
         if let Some(value) = value {
             param.set_value(value);
@@ -152,7 +164,7 @@ fn assign<T: Float, M: Module<T>>(model: &mut M, values: Vec<Option<Tensor<T>>>)
 
 /// The weights of `model` as safetensors bytes: one tensor per parameter,
 /// under its name.
-pub fn weights_to_bytes<T: Float, M: Module<T>>(model: &M) -> Result<Vec<u8>, FileError> {
+pub fn weights_to_bytes<T: Float, M: Module<T> + ?Sized>(model: &M) -> Result<Vec<u8>, FileError> {
     let entries: Vec<Entry> = model.params().map(|p| Entry::new(p.name(), p.value())).collect();
     // Only the checksum goes into the metadata: safetensors writes metadata
     // in hash-map order, and one key keeps the file's bytes deterministic.
@@ -176,7 +188,7 @@ pub fn weights_to_bytes<T: Float, M: Module<T>>(model: &M) -> Result<Vec<u8>, Fi
 /// assert!(model.params().zip(copy.params()).all(|(a, b)| a.value() == b.value()));
 /// # std::fs::remove_file(&path).ok();
 /// ```
-pub fn save_weights<T: Float, M: Module<T>>(model: &M, path: impl AsRef<Path>) -> Result<(), FileError> {
+pub fn save_weights<T: Float, M: Module<T> + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<(), FileError> {
     write_atomically(path.as_ref(), &weights_to_bytes(model)?)?;
     Ok(())
 }
@@ -184,8 +196,8 @@ pub fn save_weights<T: Float, M: Module<T>>(model: &M, path: impl AsRef<Path>) -
 /// Loads weights from safetensors bytes into `model`: every parameter must
 /// be in the file with its shape and element type, and the file must hold
 /// nothing else. On any error the model is unchanged.
-pub fn load_weights_bytes<T: Float, M: Module<T>>(model: &mut M, bytes: &[u8]) -> Result<(), FileError> {
-    let file = parse(bytes)?;
+pub fn load_weights_bytes<T: Float, M: Module<T> + ?Sized>(model: &mut M, bytes: &[u8]) -> Result<(), FileError> {
+    let file = parse_weights(bytes)?;
     let expected = parameter_shapes(model);
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
@@ -200,7 +212,7 @@ pub fn load_weights_bytes<T: Float, M: Module<T>>(model: &mut M, bytes: &[u8]) -
 
 /// Loads weights from a safetensors file into `model`, strictly (see
 /// [`load_weights_bytes`]).
-pub fn load_weights<T: Float, M: Module<T>>(model: &mut M, path: impl AsRef<Path>) -> Result<(), FileError> {
+pub fn load_weights<T: Float, M: Module<T> + ?Sized>(model: &mut M, path: impl AsRef<Path>) -> Result<(), FileError> {
     let bytes = read(path.as_ref())?;
     load_weights_bytes(model, &bytes)
 }
@@ -219,12 +231,12 @@ pub struct PartialLoad {
 /// Loads the parameters the file has, leaves the others, and reports both.
 /// A tensor whose shape or element type does not fit its parameter is still
 /// an error (and then nothing is loaded).
-pub fn load_weights_partial<T: Float, M: Module<T>>(
+pub fn load_weights_partial<T: Float, M: Module<T> + ?Sized>(
     model: &mut M,
     path: impl AsRef<Path>,
 ) -> Result<PartialLoad, FileError> {
     let bytes = read(path.as_ref())?;
-    let file = parse(&bytes)?;
+    let file = parse_weights(&bytes)?;
     let expected = parameter_shapes(model);
     let mut report = PartialLoad::default();
     let mut values = Vec::with_capacity(expected.len());

@@ -2,13 +2,15 @@
 
 use std::fmt;
 
-use super::Init;
+use super::{Init, Module};
 use crate::float::Float;
 use crate::ops::{UnaryOp, apply_in_place};
+use crate::param::Param;
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
-/// An elementwise nonlinearity.
+/// An elementwise nonlinearity; also a [`Module`] without parameters, to put
+/// between layers in a [`Sequential`](super::Sequential).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Activation {
     /// `max(x, 0)`.
@@ -19,8 +21,10 @@ pub enum Activation {
     Sigmoid,
     /// `x` if positive, else `slope * x` (PyTorch's default slope: 0.01).
     LeakyRelu(f64),
-    /// GELU, tanh approximation.
+    /// GELU, exact (`x Φ(x)`, with the error function): PyTorch's default.
     Gelu,
+    /// GELU, tanh approximation (PyTorch's `approximate="tanh"`).
+    GeluTanh,
 }
 
 impl Activation {
@@ -42,6 +46,7 @@ impl Activation {
             Activation::Sigmoid => UnaryOp::Sigmoid,
             Activation::LeakyRelu(slope) => UnaryOp::LeakyRelu(T::from_f64(slope)),
             Activation::Gelu => UnaryOp::Gelu,
+            Activation::GeluTanh => UnaryOp::GeluTanh,
         }
     }
 
@@ -49,9 +54,29 @@ impl Activation {
     /// the saturating ones.
     pub fn default_init(self) -> Init {
         match self {
-            Activation::Relu | Activation::LeakyRelu(_) | Activation::Gelu => Init::HeUniform,
+            Activation::Relu | Activation::LeakyRelu(_) | Activation::Gelu | Activation::GeluTanh => Init::HeUniform,
             Activation::Tanh | Activation::Sigmoid => Init::XavierUniform,
         }
+    }
+}
+
+impl<T: Float> Module<T> for Activation {
+    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+        self.apply(x)
+    }
+
+    fn visit_params<'a>(&'a self, _: &mut dyn FnMut(&'a Param<T>)) {}
+
+    fn visit_params_mut<'a>(&'a mut self, _: &mut dyn FnMut(&'a mut Param<T>)) {}
+
+    fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
+        let mut y = x.clone();
+        self.apply_in_place(&mut y);
+        y
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
     }
 }
 
@@ -62,7 +87,8 @@ impl fmt::Display for Activation {
             Activation::Tanh => write!(f, "Tanh"),
             Activation::Sigmoid => write!(f, "Sigmoid"),
             Activation::LeakyRelu(slope) => write!(f, "LeakyReLU({slope})"),
-            Activation::Gelu => write!(f, "GELU(tanh)"),
+            Activation::Gelu => write!(f, "GELU"),
+            Activation::GeluTanh => write!(f, "GELU(tanh)"),
         }
     }
 }

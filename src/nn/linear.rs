@@ -14,7 +14,20 @@ use crate::tensor::Tensor;
 /// A fully connected layer `y = x Wᵀ + b`, with `W` of shape `[out, in]` and
 /// `b` of shape `[out]`, applied to inputs `[N, in]`: PyTorch's `nn.Linear`,
 /// with the same layout, so weights interchange without transposes. The
-/// forward pass is one fused [`Var::linear`] node.
+/// forward pass is one fused [`Var::linear`] node. Its parameters are named
+/// `weight` and `bias`; a container prefixes them (`layers.0.weight`).
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use tapegrad::nn::{Linear, Module};
+/// use tapegrad::Tensor;
+///
+/// let layer: Linear = Linear::new(3, 2, &mut StdRng::seed_from_u64(0)); // Linear<f32>
+/// assert_eq!(layer.predict(&Tensor::zeros([5, 3])).shape(), &[5, 2]);
+///
+/// let given = Linear::from_weights(Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], [2, 2]), Tensor::zeros([2]));
+/// assert_eq!(given.predict(&Tensor::from_vec(vec![3.0, 4.0], [1, 2])).data(), &[3.0, 4.0]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Linear<T: Float = f32> {
     weight: Param<T>,
@@ -22,17 +35,36 @@ pub struct Linear<T: Float = f32> {
 }
 
 impl<T: Float> Linear<T> {
+    /// A layer with PyTorch's default initialisation of `nn.Linear`: weight
+    /// and bias uniform in `±1/√in`. ([`Mlp`](super::Mlp) instead chooses
+    /// the initialisation that suits its activation.)
+    ///
+    /// # Panics
+    /// If either size is 0.
+    pub fn new<R: Rng + ?Sized>(inputs: usize, outputs: usize, rng: &mut R) -> Self {
+        let bound = 1.0 / (inputs.max(1) as f64).sqrt();
+        let bias = Init::Uniform(-bound, bound).sample([outputs], inputs, outputs, rng);
+        Self::build(inputs, outputs, Init::Uniform(-bound, bound), bias, rng)
+    }
+
     /// A layer with weights drawn by `init` and zero biases.
-    pub fn new<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, rng: &mut R) -> Self {
-        let weight = init.sample([outputs, inputs], inputs, outputs, rng);
-        Self::from_tensors(weight, Tensor::zeros([outputs]))
+    ///
+    /// # Panics
+    /// If either size is 0.
+    pub fn with_init<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, rng: &mut R) -> Self {
+        Self::build(inputs, outputs, init, Tensor::zeros([outputs]), rng)
+    }
+
+    fn build<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, bias: Tensor<T>, rng: &mut R) -> Self {
+        assert!(inputs > 0 && outputs > 0, "Linear: sizes must be positive, got {inputs} inputs and {outputs} outputs");
+        Self::from_weights(init.sample([outputs, inputs], inputs, outputs, rng), bias)
     }
 
     /// A layer with the given weight `[out, in]` and bias `[out]`.
     ///
     /// # Panics
     /// If the shapes do not fit.
-    pub fn from_tensors(weight: Tensor<T>, bias: Tensor<T>) -> Self {
+    pub fn from_weights(weight: Tensor<T>, bias: Tensor<T>) -> Self {
         assert!(
             weight.ndim() == 2 && bias.shape() == [weight.shape()[0]],
             "Linear: weight {:?} and bias {:?} do not fit; expected [out, in] and [out]",
@@ -61,12 +93,6 @@ impl<T: Float> Linear<T> {
     pub fn bias(&self) -> &Param<T> {
         &self.bias
     }
-
-    /// Prefixes the parameter names: `prefix.weight`, `prefix.bias`.
-    pub(crate) fn set_prefix(&mut self, prefix: &str) {
-        self.weight.set_name(format!("{prefix}.weight"));
-        self.bias.set_name(format!("{prefix}.bias"));
-    }
 }
 
 impl<T: Float> Module<T> for Linear<T> {
@@ -75,16 +101,22 @@ impl<T: Float> Module<T> for Linear<T> {
         x.linear(tape.param(&self.weight), Some(tape.param(&self.bias)))
     }
 
+    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
+        visit(&self.weight);
+        visit(&self.bias);
+    }
+
+    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
+        visit(&mut self.weight);
+        visit(&mut self.bias);
+    }
+
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
         linear("Linear::predict", x, self.weight.value(), Some(self.bias.value()))
     }
 
-    fn params(&self) -> impl Iterator<Item = &Param<T>> {
-        [&self.weight, &self.bias].into_iter()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = &mut Param<T>> {
-        [&mut self.weight, &mut self.bias].into_iter()
+    fn describe(&self) -> String {
+        self.to_string()
     }
 }
 

@@ -1,14 +1,30 @@
 //! Losses. The four losses are fused ops with their own backward rules (see
 //! `ops/loss.rs`), finite for logits of any size; [`l2_penalty`] is built
-//! from ordinary ops.
+//! from ordinary ops. Each loss is the mean of its terms, PyTorch's default;
+//! its `_with` form takes a [`Reduction`] (mean, sum, or none: the terms
+//! themselves).
 //!
-//! | loss | value | PyTorch equivalent |
+//! | loss | term | PyTorch equivalent |
 //! |---|---|---|
-//! | [`mse_loss`] | `mean((p - t)²)` | `F.mse_loss(p, t)` |
-//! | [`bce_with_logits`] | `mean(max(x,0) - x y + ln(1 + e^-abs(x)))` | `F.binary_cross_entropy_with_logits(x, y)` |
-//! | [`softmax_cross_entropy`] | `mean_i(logsumexp(x_i) - x_i[y_i])` | `F.cross_entropy(x, y)` |
-//! | [`svm_max_margin`] | `mean(max(0, 1 - y s))` | `F.relu(1 - y * s).mean()` |
+//! | [`mse_loss`] | `(p - t)²` | `F.mse_loss(p, t)` |
+//! | [`bce_with_logits`] | `max(x,0) - x y + ln(1 + e^-abs(x))` | `F.binary_cross_entropy_with_logits(x, y)` |
+//! | [`softmax_cross_entropy`] | `logsumexp(x_i) - x_i[y_i]` per row | `F.cross_entropy(x, y)` |
+//! | [`svm_max_margin`] | `max(0, 1 - y s)` | `F.relu(1 - y * s).mean()` |
 //! | [`l2_penalty`] | `λ Σ_p Σ p²` | `lam * sum((p ** 2).sum() for p in model.parameters())` |
+//!
+//! ```
+//! use tapegrad::nn::loss::{self, Reduction};
+//! use tapegrad::{Tape, Tensor};
+//!
+//! let tape = Tape::new();
+//! let p = tape.var(Tensor::from_vec(vec![1.0, 2.0, 4.0], [3]));
+//! let t = tape.constant(Tensor::from_vec(vec![1.0, 1.0, 1.0], [3]));
+//! assert_eq!(loss::mse_loss(p, t).item(), 10.0 / 3.0);
+//! assert_eq!(loss::mse_loss_with(p, t, Reduction::Sum).item(), 10.0);
+//! assert_eq!(loss::mse_loss_with(p, t, Reduction::None).value().data(), &[0.0, 1.0, 9.0]);
+//! ```
+
+pub use crate::ops::Reduction;
 
 use super::Module;
 use crate::float::Float;
@@ -20,7 +36,12 @@ use crate::tape::{Tape, Var};
 /// # Panics
 /// If the shapes differ: `mse_loss: prediction [32, 1] and target [32] have different shapes`.
 pub fn mse_loss<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>) -> Var<'t, T> {
-    prediction.apply(Op::MseLoss(MseLoss), &[target])
+    mse_loss_with(prediction, target, Reduction::Mean)
+}
+
+/// [`mse_loss`] with another reduction.
+pub fn mse_loss_with<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>, reduction: Reduction) -> Var<'t, T> {
+    prediction.apply(Op::MseLoss(MseLoss(reduction)), &[target])
 }
 
 /// Binary cross-entropy on logits, `mean(max(x, 0) - x y + ln(1 + e^(-|x|)))`
@@ -30,16 +51,27 @@ pub fn mse_loss<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>) -> Var
 /// # Panics
 /// If the shapes differ.
 pub fn bce_with_logits<'t, T: Float>(logits: Var<'t, T>, targets: Var<'t, T>) -> Var<'t, T> {
-    logits.apply(Op::BceWithLogits(BceWithLogits), &[targets])
+    bce_with_logits_with(logits, targets, Reduction::Mean)
+}
+
+/// [`bce_with_logits`] with another reduction.
+pub fn bce_with_logits_with<'t, T: Float>(logits: Var<'t, T>, targets: Var<'t, T>, reduction: Reduction) -> Var<'t, T> {
+    logits.apply(Op::BceWithLogits(BceWithLogits(reduction)), &[targets])
 }
 
 /// The SVM max-margin (hinge) loss `mean(max(0, 1 - y s))` of scores `s`
 /// against labels `y` in `{-1, +1}` (micrograd's demo loss).
 ///
 /// # Panics
-/// If the shapes differ.
+/// If the shapes differ, or a label is not -1 or +1 (0/1 labels would
+/// silently train to chance: pass `2y - 1`).
 pub fn svm_max_margin<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>) -> Var<'t, T> {
-    scores.apply(Op::SvmMaxMargin(SvmMaxMargin), &[labels])
+    svm_max_margin_with(scores, labels, Reduction::Mean)
+}
+
+/// [`svm_max_margin`] with another reduction.
+pub fn svm_max_margin_with<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>, reduction: Reduction) -> Var<'t, T> {
+    scores.apply(Op::SvmMaxMargin(SvmMaxMargin(reduction)), &[labels])
 }
 
 /// Softmax cross-entropy of logits `[N, C]` against integer class labels
@@ -50,7 +82,17 @@ pub fn svm_max_margin<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>) -> V
 /// # Panics
 /// If the shapes do not fit, or a label is not an integer in `[0, C)`.
 pub fn softmax_cross_entropy<'t, T: Float>(logits: Var<'t, T>, labels: Var<'t, T>) -> Var<'t, T> {
-    logits.apply(Op::SoftmaxCrossEntropy(SoftmaxCrossEntropy), &[labels])
+    softmax_cross_entropy_with(logits, labels, Reduction::Mean)
+}
+
+/// [`softmax_cross_entropy`] with another reduction (`None` gives one loss
+/// per row, shape `[N]`).
+pub fn softmax_cross_entropy_with<'t, T: Float>(
+    logits: Var<'t, T>,
+    labels: Var<'t, T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    logits.apply(Op::SoftmaxCrossEntropy(SoftmaxCrossEntropy(reduction)), &[labels])
 }
 
 /// The L2 penalty `λ Σ_p Σ_i p_i²` over every parameter of `model`, bound on
@@ -59,7 +101,7 @@ pub fn softmax_cross_entropy<'t, T: Float>(logits: Var<'t, T>, labels: Var<'t, T
 ///
 /// # Panics
 /// If the model has no parameters.
-pub fn l2_penalty<'t, T: Float, M: Module<T>>(model: &'t M, tape: &'t Tape<T>, lambda: T) -> Var<'t, T> {
+pub fn l2_penalty<'t, T: Float, M: Module<T> + ?Sized>(model: &'t M, tape: &'t Tape<T>, lambda: T) -> Var<'t, T> {
     let squares = model.params().map(|p| {
         let v = tape.param(p);
         (v * v).sum()

@@ -1,21 +1,38 @@
-//! [`Mlp`]: a stack of [`Linear`] layers with an activation between them.
+//! [`Mlp`]: a chain of [`Linear`] layers with an activation between them.
 
 use std::fmt;
 
 use rand::Rng;
 
-use super::{Activation, Init, Linear, Module};
+use super::{Activation, Chain, Init, Linear, Module};
 use crate::float::Float;
 use crate::param::Param;
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
 /// A multi-layer perceptron: `Linear → activation → … → Linear`, the last
-/// layer without activation (it outputs logits or a regression value).
+/// layer without activation (it outputs logits or a regression value). A
+/// [`Chain`] like [`Sequential`](super::Sequential), of [`MlpLayer`]s, so
+/// that it can be cloned; its linear layers are named `layers.0`,
+/// `layers.1`, … (a PyTorch `ModuleList` called `layers`).
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use tapegrad::nn::{Activation, Mlp, Module};
+///
+/// let model: Mlp = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut StdRng::seed_from_u64(0));
+/// assert_eq!(model.params().nth(2).unwrap().name(), "layers.1.weight");
+/// assert_eq!(model.layers().count(), 3);
+/// ```
+pub type Mlp<T = f32> = Chain<T, MlpLayer<T>>;
+
+/// One module of an [`Mlp`].
 #[derive(Clone, Debug)]
-pub struct Mlp<T: Float = f32> {
-    layers: Vec<Linear<T>>,
-    activation: Activation,
+pub enum MlpLayer<T: Float = f32> {
+    /// A linear layer.
+    Linear(Linear<T>),
+    /// The activation between two layers.
+    Activation(Activation),
 }
 
 impl<T: Float> Mlp<T> {
@@ -29,7 +46,7 @@ impl<T: Float> Mlp<T> {
         Self::with_init(sizes, activation, activation.default_init(), rng)
     }
 
-    /// An MLP whose weights are drawn by `init`.
+    /// An MLP whose weights are drawn by `init` (biases start at 0).
     ///
     /// # Panics
     /// If fewer than two sizes are given or a size is 0.
@@ -38,54 +55,87 @@ impl<T: Float> Mlp<T> {
             sizes.len() >= 2 && sizes.iter().all(|&s| s > 0),
             "Mlp: need at least two positive sizes (inputs and outputs), got {sizes:?}"
         );
-        let layers = sizes
-            .windows(2)
-            .enumerate()
-            .map(|(i, pair)| {
-                let mut layer = Linear::new(pair[0], pair[1], init, rng);
-                layer.set_prefix(&format!("layers.{i}"));
-                layer
-            })
-            .collect();
-        Mlp { layers, activation }
+        let layers = sizes.windows(2).map(|pair| Linear::with_init(pair[0], pair[1], init, rng)).collect();
+        Self::from_layers(layers, activation)
     }
 
-    /// The layers, first to last.
-    pub fn layers(&self) -> &[Linear<T>] {
-        &self.layers
+    /// An MLP of the given layers (for instance built with
+    /// [`Linear::from_weights`]), with `activation` between them.
+    ///
+    /// # Panics
+    /// If there is no layer, or a layer's inputs differ from the outputs of
+    /// the one before.
+    pub fn from_layers(layers: Vec<Linear<T>>, activation: Activation) -> Self {
+        assert!(!layers.is_empty(), "Mlp: needs at least one layer");
+        for (i, pair) in layers.windows(2).enumerate() {
+            assert!(
+                pair[0].outputs() == pair[1].inputs(),
+                "Mlp: layer {i} has {} outputs but layer {} has {} inputs",
+                pair[0].outputs(),
+                i + 1,
+                pair[1].inputs()
+            );
+        }
+        let last = layers.len() - 1;
+        let mut chain = Chain::empty();
+        for (i, layer) in layers.into_iter().enumerate() {
+            chain = chain.push_named(&format!("layers.{i}"), MlpLayer::Linear(layer));
+            if i < last {
+                chain = chain.push_named("", MlpLayer::Activation(activation));
+            }
+        }
+        chain
     }
 
-    /// The activation between layers.
-    pub fn activation(&self) -> Activation {
-        self.activation
+    /// The linear layers, first to last.
+    pub fn layers(&self) -> impl Iterator<Item = &Linear<T>> {
+        self.modules().iter().filter_map(|m| match m {
+            MlpLayer::Linear(layer) => Some(layer),
+            MlpLayer::Activation(_) => None,
+        })
+    }
+
+    /// The activation between layers (`None` for a single layer).
+    pub fn activation(&self) -> Option<Activation> {
+        self.modules().iter().find_map(|m| match m {
+            MlpLayer::Activation(a) => Some(*a),
+            MlpLayer::Linear(_) => None,
+        })
     }
 }
 
-impl<T: Float> Module<T> for Mlp<T> {
+impl<T: Float> Module<T> for MlpLayer<T> {
     fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
-        let last = self.layers.len() - 1;
-        self.layers.iter().enumerate().fold(x, |h, (i, layer)| {
-            // Groups the layer's nodes (and its activation) under its name.
-            let _scope = h.tape().scope_indexed("layers", i);
-            let h = layer.forward(h);
-            if i < last { self.activation.apply(h) } else { h }
-        })
+        match self {
+            MlpLayer::Linear(layer) => layer.forward(x),
+            MlpLayer::Activation(activation) => activation.apply(x),
+        }
+    }
+
+    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
+        if let MlpLayer::Linear(layer) = self {
+            layer.visit_params(visit);
+        }
+    }
+
+    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
+        if let MlpLayer::Linear(layer) = self {
+            layer.visit_params_mut(visit);
+        }
     }
 
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
-        let (first, rest) = self.layers.split_first().expect("an Mlp has at least one layer");
-        rest.iter().fold(first.predict(x), |mut h, layer| {
-            self.activation.apply_in_place(&mut h);
-            layer.predict(&h)
-        })
+        match self {
+            MlpLayer::Linear(layer) => layer.predict(x),
+            MlpLayer::Activation(activation) => Module::<T>::predict(activation, x),
+        }
     }
 
-    fn params(&self) -> impl Iterator<Item = &Param<T>> {
-        self.layers.iter().flat_map(|l| l.params())
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = &mut Param<T>> {
-        self.layers.iter_mut().flat_map(|l| l.params_mut())
+    fn describe(&self) -> String {
+        match self {
+            MlpLayer::Linear(layer) => layer.to_string(),
+            MlpLayer::Activation(activation) => activation.to_string(),
+        }
     }
 }
 
@@ -98,12 +148,10 @@ impl<T: Float> fmt::Display for Mlp<T> {
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Mlp(")?;
-        for (i, layer) in self.layers.iter().enumerate() {
-            if i + 1 < self.layers.len() {
-                writeln!(f, "  (layers.{i}): {layer} -> {}", self.activation)?;
-            } else {
-                writeln!(f, "  (layers.{i}): {layer}")?;
-            }
+        let activation = self.activation().map(|a| format!(" -> {a}")).unwrap_or_default();
+        let count = self.layers().count();
+        for (i, layer) in self.layers().enumerate() {
+            writeln!(f, "  (layers.{i}): {layer}{}", if i + 1 < count { activation.as_str() } else { "" })?;
         }
         write!(f, ") {} parameters", self.num_params())
     }

@@ -68,6 +68,12 @@ pub(crate) trait Arith<T: Float>:
         self.unary(UnaryOp::Exp)
     }
 
+    /// The error function.
+    #[inline(always)]
+    fn erf(self) -> Self {
+        self.unary(UnaryOp::Erf)
+    }
+
     /// The logistic sigmoid.
     #[inline(always)]
     fn sigmoid(self) -> Self {

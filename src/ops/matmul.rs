@@ -1,8 +1,10 @@
-//! Matrix products: `[m, k] x [k, n]`, batched `[B, m, k] x [B, k, n]`, and a
+//! Matrix products: `[m, k] x [k, n]`, batched `[B, m, k] x [B, k, n]`, a
 //! 3-D operand times a 2-D one (or the reverse), the 2-D side shared by every
-//! batch. Every product goes to the crate's GEMM (`kernels::gemm`); the
-//! backward kernel multiplies by transposed operands through strides,
-//! copying nothing.
+//! batch, and 1-D operands by NumPy's and PyTorch's rule: a vector `[k]` on
+//! the left is a row `[1, k]`, on the right a column `[k, 1]`, and that
+//! axis is dropped from the result (vector · vector is a scalar). Every
+//! product goes to the crate's GEMM (`kernels::gemm`); the backward kernel
+//! multiplies by transposed operands through strides, copying nothing.
 
 use super::{Graph, Kernel};
 use crate::float::Float;
@@ -23,6 +25,10 @@ struct Dims {
     n: usize,
     a_batched: bool,
     b_batched: bool,
+    /// `a` is a vector `[k]`, read as the row `[1, k]`.
+    a_vector: bool,
+    /// `b` is a vector `[k]`, read as the column `[k, 1]`.
+    b_vector: bool,
 }
 
 impl Dims {
@@ -30,11 +36,12 @@ impl Dims {
     /// the op name and both shapes if they do not fit.
     fn new(a: &[usize], b: &[usize]) -> Self {
         let fail = |why: &str| -> ! { panic!("matmul: cannot multiply {a:?} by {b:?}{why}") };
-        if !(2..=3).contains(&a.len()) || !(2..=3).contains(&b.len()) {
-            fail(" (operands must be 2-D or 3-D)");
+        if !(1..=3).contains(&a.len()) || !(1..=3).contains(&b.len()) {
+            fail(" (operands must be 1-D, 2-D or 3-D)");
         }
-        let (m, k) = (a[a.len() - 2], a[a.len() - 1]);
-        let (k2, n) = (b[b.len() - 2], b[b.len() - 1]);
+        let (a_vector, b_vector) = (a.len() == 1, b.len() == 1);
+        let (m, k) = if a_vector { (1, a[0]) } else { (a[a.len() - 2], a[a.len() - 1]) };
+        let (k2, n) = if b_vector { (b[0], 1) } else { (b[b.len() - 2], b[b.len() - 1]) };
         if k != k2 {
             fail("");
         }
@@ -45,15 +52,48 @@ impl Dims {
             (false, true) => b[0],
             (false, false) => 1,
         };
-        Dims { batch, m, k, n, a_batched, b_batched }
+        Dims { batch, m, k, n, a_batched, b_batched, a_vector, b_vector }
     }
 
-    fn out_shape(&self) -> Shape {
+    /// The product's shape with every operand read as a matrix (and a batch
+    /// axis if either is batched).
+    fn out_view(&self) -> Shape {
         if self.a_batched || self.b_batched {
             Shape::from_slice(&[self.batch, self.m, self.n])
         } else {
             Shape::from_slice(&[self.m, self.n])
         }
+    }
+
+    /// `a` read as a matrix.
+    fn a_view(&self) -> Shape {
+        if self.a_batched {
+            Shape::from_slice(&[self.batch, self.m, self.k])
+        } else {
+            Shape::from_slice(&[self.m, self.k])
+        }
+    }
+
+    /// `b` read as a matrix.
+    fn b_view(&self) -> Shape {
+        if self.b_batched {
+            Shape::from_slice(&[self.batch, self.k, self.n])
+        } else {
+            Shape::from_slice(&[self.k, self.n])
+        }
+    }
+
+    /// The output's shape: the view without the axes of vector operands.
+    fn out_shape(&self) -> Shape {
+        let mut shape = self.out_view();
+        let rank = shape.len();
+        if self.b_vector {
+            shape.remove(rank - 1);
+        }
+        if self.a_vector {
+            shape.remove(rank - 2);
+        }
+        shape
     }
 
     /// Operand A of batch `i`.
@@ -98,12 +138,15 @@ impl<T: Float> Kernel<T> for MatMul {
         backward(input, inputs[0], inputs[1], g, target)
     }
 
-    /// `dA = G Bᵀ`, `dB = Aᵀ G`, each summed over the batches a 2-D operand
-    /// was shared by.
+    /// `dA = G Bᵀ`, `dB = Aᵀ G` on the operands read as matrices, each
+    /// summed over the batches a 2-D operand was shared by.
     fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], _: G, g: G) -> Option<G> {
         let (a, b) = (inputs[0], inputs[1]);
-        let grad = if input == 0 { g.matmul(b.t()) } else { a.t().matmul(g) };
-        Some(grad.sum_to(&inputs[input].shape()))
+        let dims = Dims::new(&a.shape(), &b.shape());
+        let (a, b, g) = (a.reshape(&dims.a_view()), b.reshape(&dims.b_view()), g.reshape(&dims.out_view()));
+        let grad =
+            if input == 0 { g.matmul(b.t()).sum_to(&dims.a_view()) } else { a.t().matmul(g).sum_to(&dims.b_view()) };
+        Some(grad.reshape(&inputs[input].shape()))
     }
 }
 

@@ -24,6 +24,7 @@
 
 mod arith;
 mod binary;
+mod eager;
 mod layout;
 mod linear;
 mod loops;
@@ -37,6 +38,7 @@ pub(crate) use arith::{Arith, Num};
 pub(crate) use binary::BinaryOp;
 pub(crate) use layout::{BroadcastTo, Reshape, SumTo, SwapAxes};
 pub(crate) use linear::{Linear, linear};
+pub use loss::Reduction;
 pub(crate) use loss::{BceWithLogits, MseLoss, SoftmaxCrossEntropy, SvmMaxMargin};
 pub(crate) use matmul::MatMul;
 pub(crate) use reduce::{MaxAxis, Sum, SumAxis};
@@ -189,7 +191,7 @@ op_table! {
     Softmax(Softmax),
     /// Log-softmax along one axis.
     LogSoftmax(LogSoftmax),
-    /// Mean squared error, fused (`loss.rs`).
+    /// Mean squared error, fused (`loss.rs`), with its reduction.
     MseLoss(MseLoss),
     /// Binary cross-entropy on logits, fused and stable.
     BceWithLogits(BceWithLogits),

@@ -9,6 +9,8 @@
 //! [`Arith`], so the same line serves the fast loop (plain numbers) and the
 //! graph path (gradients that can be differentiated again).
 
+use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
+
 use super::{Arith, Graph, Kernel, Num};
 use crate::float::Float;
 use crate::kernels::vectorize::vectorized;
@@ -47,9 +49,15 @@ macro_rules! unary_table {
             /// `x` for positive `x`, `slope * x` otherwise (PyTorch's default slope is 0.01).
             leaky_relu(slope: T) LeakyRelu "leaky_relu({slope})" |x| if x > T::ZERO { x } else { slope * x },
                 |g, x, y| g * x.select_positive(T::ONE, slope);
-            /// GELU, tanh approximation: `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`
-            /// (PyTorch's `gelu(x, approximate="tanh")`).
+            /// The error function `erf x = 2/√π ∫₀ˣ e^(-t²) dt`, elementwise.
+            erf() Erf "erf" |x| x.erf(), |g, x, y| g * (-(x * x)).exp().mul_scalar(T::from_f64(FRAC_2_SQRT_PI));
+            /// GELU, exact: `x Φ(x) = 0.5 x (1 + erf(x / √2))`, elementwise
+            /// (PyTorch's default `gelu`). [`gelu_tanh`](Self::gelu_tanh) is the
+            /// approximation.
             gelu() Gelu "gelu" |x| gelu(x), |g, x, y| g * gelu_derivative(x);
+            /// GELU, tanh approximation: `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`
+            /// (PyTorch's `gelu(x, approximate="tanh")`), elementwise.
+            gelu_tanh() GeluTanh "gelu_tanh" |x| gelu_tanh(x), |g, x, y| g * gelu_tanh_derivative(x);
             /// `x + c`, for code generic over the element type (where `x + 2.0`
             /// cannot name the scalar's type).
             add_scalar(c: T) AddScalar "add({c})" |x| x + c, |g, x, y| g;
@@ -161,17 +169,32 @@ pub(crate) fn sigmoid<T: Float>(x: T) -> T {
 
 const GELU_K: f64 = 0.044_715;
 const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+/// `1 / √(2π)`, the standard normal density at 0.
+const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+
+/// GELU, exact: `x Φ(x)`.
+fn gelu<T: Float>(x: T) -> T {
+    T::from_f64(0.5) * x * (T::ONE + (x * T::from_f64(FRAC_1_SQRT_2)).erf())
+}
+
+/// `d gelu / dx = Φ(x) + x φ(x)`, written over [`Arith`].
+#[inline(always)]
+fn gelu_derivative<T: Float, A: Arith<T>>(x: A) -> A {
+    let cdf = x.mul_scalar(T::from_f64(FRAC_1_SQRT_2)).erf().add_scalar(T::ONE).mul_scalar(T::from_f64(0.5));
+    let pdf = (x * x).mul_scalar(T::from_f64(-0.5)).exp().mul_scalar(T::from_f64(INV_SQRT_2PI));
+    cdf + x * pdf
+}
 
 /// GELU, tanh approximation.
-fn gelu<T: Float>(x: T) -> T {
+fn gelu_tanh<T: Float>(x: T) -> T {
     let inner = T::from_f64(SQRT_2_OVER_PI) * (x + T::from_f64(GELU_K) * x * x * x);
     T::from_f64(0.5) * x * (T::ONE + inner.fast_tanh())
 }
 
-/// `d gelu / dx = ½ (1 + t) + ½ x (1 - t²) c (1 + 3k x²)`,
+/// `d gelu_tanh / dx = ½ (1 + t) + ½ x (1 - t²) c (1 + 3k x²)`,
 /// `t = tanh(c (x + k x³))`, written over [`Arith`].
 #[inline(always)]
-fn gelu_derivative<T: Float, A: Arith<T>>(x: A) -> A {
+fn gelu_tanh_derivative<T: Float, A: Arith<T>>(x: A) -> A {
     let c = T::from_f64(SQRT_2_OVER_PI);
     let k = T::from_f64(GELU_K);
     let half = T::from_f64(0.5);

@@ -33,6 +33,7 @@ pub use sgd::{Sgd, SgdRule};
 pub use state::{ParamState, StateValue};
 
 use crate::float::Float;
+use crate::nn::Module;
 use crate::param::{Param, ParamId};
 use crate::tape::Gradients;
 use crate::tensor::Tensor;
@@ -57,7 +58,7 @@ use crate::tensor::Tensor;
 ///     let loss = loss::mse_loss(model.forward(x), y);
 ///     losses.push(loss.item());
 ///     let grads = loss.backward();
-///     opt.step(model.params_mut(), &grads);
+///     opt.step(&mut model, &grads);
 /// }
 /// assert!(losses[49] < losses[0] / 2.0);
 /// ```
@@ -92,19 +93,69 @@ pub trait Optimizer<T: Float = f32> {
     /// If the gradient's shape differs from the parameter's.
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>);
 
-    /// One step over `params` (usually `model.params_mut()`): each parameter
-    /// that has a gradient in `grads` is updated; the others are left as
-    /// they are, and so is their state.
-    fn step<'a>(&mut self, params: impl IntoIterator<Item = &'a mut Param<T>>, grads: &Gradients<T>)
+    /// One step over `params` (a module, `&mut model`, or parameters one by
+    /// one, `[&mut w, &mut b]`): each parameter that has a gradient in
+    /// `grads` is updated; the others are left as they are, and so is their
+    /// state. Returns how many were updated, so that a parameter the graph
+    /// never bound (`tape.var(p.value().clone())` instead of
+    /// `tape.param(&p)`) does not go unnoticed:
+    ///
+    /// ```
+    /// use tapegrad::optim::{Optimizer, Sgd};
+    /// use tapegrad::{Param, Tape, Tensor};
+    ///
+    /// let mut w = Param::new("w", Tensor::from_vec(vec![1.0f32], [1]));
+    /// let tape = Tape::new();
+    /// let copy = tape.var(w.value().clone()); // not bound: no gradient for `w`
+    /// let grads = (copy * 2.0).sum().backward();
+    /// assert_eq!(Sgd::new(0.1).step([&mut w], &grads), 0);
+    /// ```
+    fn step<'a>(&mut self, params: impl Parameters<'a, T>, grads: &Gradients<T>) -> usize
     where
         Self: Sized,
         T: 'a,
     {
-        for param in params {
+        let mut updated = 0;
+        params.for_each(&mut |param| {
             if let Some(grad) = grads.param(param) {
                 self.update(param, grad);
+                updated += 1;
             }
-        }
+        });
+        updated
+    }
+}
+
+/// What [`Optimizer::step`] updates: a module (`&mut model`, walked without
+/// allocating), or parameters one by one (`[&mut w, &mut b]`, a `Vec`,
+/// `model.params_mut()`).
+pub trait Parameters<'a, T: Float> {
+    /// Calls `f` on each parameter.
+    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>));
+}
+
+impl<'a, T: Float, M: Module<T> + ?Sized> Parameters<'a, T> for &'a mut M {
+    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
+        self.visit_params_mut(f)
+    }
+}
+
+impl<'a, T: Float, const N: usize> Parameters<'a, T> for [&'a mut Param<T>; N] {
+    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
+        Iterator::for_each(self.into_iter(), f)
+    }
+}
+
+impl<'a, T: Float> Parameters<'a, T> for Vec<&'a mut Param<T>> {
+    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
+        Iterator::for_each(self.into_iter(), f)
+    }
+}
+
+/// What `model.params_mut()` returns.
+impl<'a, T: Float> Parameters<'a, T> for std::vec::IntoIter<&'a mut Param<T>> {
+    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
+        Iterator::for_each(self, f)
     }
 }
 

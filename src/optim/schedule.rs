@@ -367,7 +367,8 @@ impl Schedule for InverseSqrt {
     }
 }
 
-/// Linear warmup before any schedule:
+/// Linear warmup before any schedule ([`Warmup::new`]; for the form that
+/// starts from 0, [`Warmup::from_zero`]):
 ///
 /// `lr(t) = inner.lr(0) * (t + 1) / W` for `t < W`, then
 /// `lr(t) = inner.lr(t - W)` for `t >= W`.
@@ -396,12 +397,32 @@ impl Schedule for InverseSqrt {
 pub struct Warmup<S> {
     steps: usize,
     inner: S,
+    /// Counting `t` rather than `t + 1` (Hugging Face's form).
+    from_zero: bool,
 }
 
 impl<S: Schedule> Warmup<S> {
-    /// `steps` steps of linear warmup, then `inner`.
+    /// `steps` steps of linear warmup, then `inner`: `lr(t) = inner.lr(0) *
+    /// (t + 1) / W` during the warmup, so no step is spent at rate 0.
     pub fn new(steps: usize, inner: S) -> Self {
-        Warmup { steps, inner }
+        Warmup { steps, inner, from_zero: false }
+    }
+
+    /// The warmup of Hugging Face's `get_*_schedule_with_warmup` (and
+    /// optax's): `lr(t) = inner.lr(0) * t / W` during the warmup, starting
+    /// from 0 (the first step does nothing for SGD) and reaching the inner
+    /// schedule's first rate at `t = W`, where the inner schedule begins.
+    /// `Warmup::from_zero(W, Cosine::new(a0, T - W))` gives the rates of
+    /// `get_cosine_schedule_with_warmup(opt, W, T)`.
+    ///
+    /// ```
+    /// use tapegrad::optim::schedule::{Cosine, Schedule, Warmup};
+    /// let s = Warmup::from_zero(4, Cosine::new(1.0, 10));
+    /// let rates: Vec<f64> = (0..5).map(|t| s.lr(t)).collect();
+    /// assert_eq!(rates, [0.0, 0.25, 0.5, 0.75, 1.0]);
+    /// ```
+    pub fn from_zero(steps: usize, inner: S) -> Self {
+        Warmup { steps, inner, from_zero: true }
     }
 
     /// The schedule after the warmup.
@@ -413,7 +434,8 @@ impl<S: Schedule> Warmup<S> {
 impl<S: Schedule> Schedule for Warmup<S> {
     fn lr(&self, step: usize) -> f64 {
         if step < self.steps {
-            self.inner.lr(0) * (step + 1) as f64 / self.steps as f64
+            let climbed = if self.from_zero { step } else { step + 1 };
+            self.inner.lr(0) * climbed as f64 / self.steps as f64
         } else {
             self.inner.lr(step - self.steps)
         }

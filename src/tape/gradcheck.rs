@@ -1,9 +1,10 @@
-//! Gradient checking: the tape's gradients against central finite
-//! differences, in `f64`.
+//! Gradient checking: the tape's gradients, and its gradients of gradients,
+//! against central finite differences, in `f64`.
 
 use std::fmt;
 
-use super::{Tape, Var};
+use super::{Tape, Var, grad};
+use crate::float::Float;
 use crate::tensor::Tensor;
 
 /// How far one input's analytic gradient is from the numerical one.
@@ -105,8 +106,83 @@ where
         tape.truncate(start);
         (loss, grads)
     };
-
     let (_, analytic) = evaluate(inputs, true);
+    compare(inputs, eps, analytic, |values| evaluate(values, false).0)
+}
+
+/// Checks the second derivatives of `f` at `inputs`: the derivative of the
+/// tape's differentiable gradient ([`grad`] with `create_graph`) against
+/// central finite differences of its ordinary first gradients (the fast
+/// sweep, [`Var::backward_with`]), in `f64`.
+///
+/// As in [`check_gradients`], the output is reduced to `L(x, w) = Σ w ⊙ f(x)`
+/// with fixed weights `w`; each input `x_i` gets a fixed pseudo-random
+/// direction `u_i`, and the function checked is
+/// `h(x, w) = Σ_i ⟨∂L/∂x_i, u_i⟩`. Its gradient with respect to the inputs
+/// is `H u`, the Hessian of `L` times `u`; its gradient with respect to `w`
+/// is `J u`, the Jacobian of `f` times `u`. The report has one entry per
+/// input (`H u` in that input's shape) and one more, last, for `w` (shaped
+/// like the output): that one checks each backward rule as a function of
+/// the gradient it is handed, not only of the op's inputs.
+///
+/// The tape is rolled back after each evaluation, as in [`check_gradients`].
+///
+/// ```
+/// use tapegrad::{Tape, Tensor, check_second_order};
+/// let x = Tensor::from_vec(vec![0.3, -1.2, 0.7], [3]);
+/// let report = check_second_order(&Tape::new(), &[x], 1e-5, |_, v| (v[0] * v[0]).tanh());
+/// assert_eq!(report.inputs.len(), 2); // H u for x, then J u for the weights
+/// assert!(report.passes(1e-8, 1e-6), "{report}");
+/// ```
+///
+/// # Panics
+/// If `f` returns a value on another tape.
+pub fn check_second_order<'t, F>(tape: &'t Tape<f64>, inputs: &[Tensor<f64>], eps: f64, f: F) -> GradCheck
+where
+    F: Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
+{
+    let start = tape.len();
+    let directions: Vec<Tensor<f64>> =
+        inputs.iter().enumerate().map(|(i, x)| fixed_weights(x.shape(), direction_seed(i))).collect();
+    // The gradient of `h` by the tape: record the first gradients as a
+    // graph, then sweep backward from `h`.
+    let (weights, analytic) = {
+        let vars: Vec<Var<'t, f64>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
+        let out = f(tape, &vars);
+        let weights = output_weights(&out.shape());
+        let w = tape.var(weights.clone());
+        let first = grad((out * w).sum(), &vars, true);
+        let terms = first.iter().zip(&directions).map(|(&g, u)| (g * tape.constant(u.clone())).sum());
+        let h = terms.reduce(|a, b| a + b).unwrap_or_else(|| tape.constant(Tensor::scalar(0.0)));
+        let second = h.backward();
+        let analytic =
+            vars.iter().chain([&w]).map(|&v| second.get(v).cloned().unwrap_or_else(|| Tensor::zeros(v.shape())));
+        let analytic = analytic.collect();
+        tape.truncate(start);
+        (weights, analytic)
+    };
+    // `h` by the fast sweep, at the inputs and weights in `values`.
+    let h = |values: &[Tensor<f64>]| -> f64 {
+        let (xs, w) = values.split_at(inputs.len());
+        let vars: Vec<Var<'t, f64>> = xs.iter().map(|x| tape.var(x.clone())).collect();
+        let grads = f(tape, &vars).backward_with(&w[0]);
+        let h = vars.iter().zip(&directions).map(|(&v, u)| dot(grads.wrt(v), u)).sum();
+        tape.truncate(start);
+        h
+    };
+    let mut points = inputs.to_vec();
+    points.push(weights);
+    compare(&points, eps, analytic, h)
+}
+
+/// Compares `analytic[i]` with the central differences of `scalar` in every
+/// element of `inputs[i]`.
+fn compare(
+    inputs: &[Tensor<f64>],
+    eps: f64,
+    analytic: Vec<Tensor<f64>>,
+    mut scalar: impl FnMut(&[Tensor<f64>]) -> f64,
+) -> GradCheck {
     let mut shifted: Vec<Tensor<f64>> = inputs.to_vec();
     let checks = analytic
         .into_iter()
@@ -116,9 +192,9 @@ where
             for j in 0..inputs[i].len() {
                 let x = inputs[i].data()[j];
                 shifted[i].data_mut()[j] = x + eps;
-                let (plus, _) = evaluate(&shifted, false);
+                let plus = scalar(&shifted);
                 shifted[i].data_mut()[j] = x - eps;
-                let (minus, _) = evaluate(&shifted, false);
+                let minus = scalar(&shifted);
                 shifted[i].data_mut()[j] = x;
                 numeric.data_mut()[j] = (plus - minus) / (2.0 * eps);
             }
@@ -140,16 +216,38 @@ where
     GradCheck { inputs: checks }
 }
 
-/// Fixed weights in `[0.5, 1.5)` with alternating signs, one per output element.
+fn dot(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
+    a.data().iter().zip(b.data()).map(|(x, y)| x * y).sum()
+}
+
+/// The seed of [`output_weights`].
+const OUTPUT_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The seed of [`check_second_order`]'s direction for input `i`: seeds far
+/// apart, since xorshift's first values from nearby seeds are alike.
+pub(super) fn direction_seed(i: usize) -> u64 {
+    (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03)
+}
+
+/// The weights the checks reduce an output of this shape with.
 fn output_weights(shape: &[usize]) -> Tensor<f64> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    fixed_weights(shape, OUTPUT_SEED)
+}
+
+/// Fixed pseudo-random values in `[0.5, 1.5)` with alternating signs, one
+/// per element, the same for the same `seed`: weights that tell elements
+/// apart, and starting vectors that are almost surely not orthogonal to
+/// any given direction.
+pub(super) fn fixed_weights<T: Float>(shape: &[usize], seed: u64) -> Tensor<T> {
+    // xorshift64 (whose state must not be 0): deterministic and good enough
+    // to tell elements apart.
+    let mut state: u64 = seed.max(1);
     Tensor::from_fn(shape, |i| {
-        // xorshift64: deterministic and good enough to tell elements apart.
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         let unit = (state >> 11) as f64 / (1u64 << 53) as f64;
         let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
-        sign * (0.5 + unit)
+        T::from_f64(sign * (0.5 + unit))
     })
 }

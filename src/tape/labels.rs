@@ -136,8 +136,9 @@ pub(crate) struct Labels {
 }
 
 impl Labels {
-    /// Opens a scope named `name` inside the current one and makes it
-    /// current; returns the scope to go back to when it closes.
+    /// Opens a scope inside the current one, named by what `write_name`
+    /// appends to the text, and makes it current; returns the scope to go
+    /// back to when it closes.
     fn open(&mut self, write_name: impl FnOnce(&mut String)) -> ScopeId {
         let start = self.scope_text.len();
         if let Some(parent) = self.entry(self.current) {
@@ -241,43 +242,10 @@ impl<T: Float> Tape<T> {
         ScopeGuard { tape: self, previous }
     }
 
-    /// [`scope`](Tape::scope) for the `index`-th child of a container,
-    /// named `"{prefix}.{index}"` (`layers.0`): the same scope, written
-    /// without the formatting machinery, a few times faster, for the modules
-    /// that open one every step.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f32>::new();
-    /// let _scope = tape.scope_indexed("layers", 12);
-    /// let x = tape.var(Tensor::zeros([1]));
-    /// assert_eq!(tape.node(x).scope.as_deref(), Some("layers.12"));
-    /// ```
-    pub fn scope_indexed(&self, prefix: &str, index: usize) -> ScopeGuard<'_, T> {
-        let previous = self.inner.borrow_mut().labels.open(|text| {
-            text.push_str(prefix);
-            text.push('.');
-            push_decimal(text, index);
-        });
+    /// [`scope`](Tape::scope) with a plain string, copied without the
+    /// formatting machinery: what containers call every step.
+    pub(crate) fn scope_str(&self, name: &str) -> ScopeGuard<'_, T> {
+        let previous = self.inner.borrow_mut().labels.open(|text| text.push_str(name));
         ScopeGuard { tape: self, previous }
-    }
-}
-
-/// Appends `n` in decimal (a digit at a time: `str::from_utf8` and the
-/// formatting machinery cost ten times more on the one-digit indices of
-/// layers).
-fn push_decimal(text: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut count = 0;
-    loop {
-        digits[count] = b'0' + (n % 10) as u8;
-        count += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in digits[..count].iter().rev() {
-        text.push(char::from(digit));
     }
 }

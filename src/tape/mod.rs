@@ -6,6 +6,7 @@
 
 mod anomaly;
 mod backward;
+mod curvature;
 mod gradcheck;
 mod gradients;
 mod graph;
@@ -19,7 +20,8 @@ use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use anomaly::{Anomaly, Phase};
-pub use gradcheck::{GradCheck, InputCheck, check_gradients};
+pub use curvature::{Eigenpair, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian};
+pub use gradcheck::{GradCheck, InputCheck, check_gradients, check_second_order};
 pub use gradients::Gradients;
 pub use graph::grad;
 #[cfg(feature = "report")]

@@ -1,5 +1,10 @@
 //! `+ - * /` and unary `-` on [`Var`]s, and between a `Var` and a scalar on
 //! either side.
+//!
+//! `Var op scalar` is generic over the element type, so that a bare float
+//! literal (`z / 2.0`) is inferred together with the `Var`'s type; `scalar op
+//! Var` cannot be generic (Rust's orphan rule), so it is implemented for
+//! `f32` and `f64`.
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -7,49 +12,34 @@ use super::Var;
 use crate::float::Float;
 use crate::ops::{BinaryOp, UnaryOp};
 
-macro_rules! var_var {
-    ($trait:ident, $method:ident, $op:expr) => {
+macro_rules! var_operators {
+    ($($trait:ident $method:ident: $binary:expr, |$x:ident, $c:ident| $with_scalar:expr;)*) => {$(
         impl<'t, T: Float> $trait<Var<'t, T>> for Var<'t, T> {
             type Output = Var<'t, T>;
             fn $method(self, rhs: Var<'t, T>) -> Var<'t, T> {
-                self.binary($op, rhs)
+                self.binary($binary, rhs)
             }
         }
-    };
+        impl<'t, T: Float> $trait<T> for Var<'t, T> {
+            type Output = Var<'t, T>;
+            fn $method(self, $c: T) -> Var<'t, T> {
+                let $x = self;
+                $with_scalar
+            }
+        }
+    )*};
 }
 
-var_var!(Add, add, BinaryOp::Add);
-var_var!(Sub, sub, BinaryOp::Sub);
-var_var!(Mul, mul, BinaryOp::Mul);
-var_var!(Div, div, BinaryOp::Div);
+var_operators! {
+    Add add: BinaryOp::Add, |x, c| x.unary(UnaryOp::AddScalar(c));
+    // `x - c` is recorded as `x + (-c)`, which IEEE-754 makes exact.
+    Sub sub: BinaryOp::Sub, |x, c| x.unary(UnaryOp::AddScalar(-c));
+    Mul mul: BinaryOp::Mul, |x, c| x.unary(UnaryOp::MulScalar(c));
+    Div div: BinaryOp::Div, |x, c| x.unary(UnaryOp::DivScalar(c));
+}
 
-macro_rules! var_scalar {
-    ($t:ty) => {
-        impl<'t> Add<$t> for Var<'t, $t> {
-            type Output = Var<'t, $t>;
-            fn add(self, c: $t) -> Var<'t, $t> {
-                self.unary(UnaryOp::AddScalar(c))
-            }
-        }
-        impl<'t> Sub<$t> for Var<'t, $t> {
-            type Output = Var<'t, $t>;
-            /// `x - c` is recorded as `x + (-c)`, which IEEE-754 makes exact.
-            fn sub(self, c: $t) -> Var<'t, $t> {
-                self.unary(UnaryOp::AddScalar(-c))
-            }
-        }
-        impl<'t> Mul<$t> for Var<'t, $t> {
-            type Output = Var<'t, $t>;
-            fn mul(self, c: $t) -> Var<'t, $t> {
-                self.unary(UnaryOp::MulScalar(c))
-            }
-        }
-        impl<'t> Div<$t> for Var<'t, $t> {
-            type Output = Var<'t, $t>;
-            fn div(self, c: $t) -> Var<'t, $t> {
-                self.unary(UnaryOp::DivScalar(c))
-            }
-        }
+macro_rules! scalar_var {
+    ($($t:ty),*) => {$(
         impl<'t> Add<Var<'t, $t>> for $t {
             type Output = Var<'t, $t>;
             fn add(self, x: Var<'t, $t>) -> Var<'t, $t> {
@@ -74,11 +64,10 @@ macro_rules! var_scalar {
                 x.unary(UnaryOp::ScalarDiv(self))
             }
         }
-    };
+    )*};
 }
 
-var_scalar!(f32);
-var_scalar!(f64);
+scalar_var!(f32, f64);
 
 impl<'t, T: Float> Neg for Var<'t, T> {
     type Output = Var<'t, T>;

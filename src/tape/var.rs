@@ -4,11 +4,8 @@
 
 use super::{Anomaly, Gradients, NodeId, Tape, backward};
 use crate::float::Float;
-use crate::ops::{
-    BinaryOp, BroadcastTo, Linear, LogSoftmax, MatMul, MaxAxis, Op, Reshape, Softmax, Sum, SumAxis, SumTo, SwapAxes,
-    UnaryOp, unary_table,
-};
-use crate::shape::{Shape, numel, resolve_axis, shape_of};
+use crate::ops::{BinaryOp, BroadcastTo, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp, unary_table};
+use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
 
 /// A handle to one node of a [`Tape`]: small, `Copy`, and usable with the
@@ -184,7 +181,10 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// Matrix product. Shapes `[m, k] x [k, n] -> [m, n]`; batched
     /// `[B, m, k] x [B, k, n] -> [B, m, n]`; a 2-D operand with a 3-D one is
-    /// used for every batch.
+    /// used for every batch. A 1-D operand follows NumPy and PyTorch: `[k]`
+    /// on the left is a row, on the right a column, and that axis is dropped
+    /// (`[k] x [k] -> []`, `[m, k] x [k] -> [m]`, `[k] x [k, n] -> [n]`,
+    /// `[B, m, k] x [k] -> [B, m]`).
     ///
     /// # Panics
     /// If the inner dimensions or batch sizes differ, e.g.
@@ -212,9 +212,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the value has fewer than two axes.
     pub fn transpose(self) -> Self {
-        let ndim = self.shape().len();
-        assert!(ndim >= 2, "transpose: needs at least 2 axes, got shape {:?}", self.shape());
-        self.swap_axes(-2, -1)
+        self.apply(Op::transpose(&self.shape()), &[])
     }
 
     /// Swaps two axes (negative axes count from the end). The result is a
@@ -223,9 +221,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If an axis is out of range.
     pub fn swap_axes(self, axis0: isize, axis1: isize) -> Self {
-        let shape = self.shape();
-        let swap = SwapAxes(resolve_axis("swap_axes", axis0, &shape), resolve_axis("swap_axes", axis1, &shape));
-        self.apply(Op::SwapAxes(swap), &[])
+        self.apply(Op::swap_axes(&self.shape(), axis0, axis1), &[])
     }
 
     /// The same elements, in the same row-major order, under a new shape.
@@ -269,14 +265,12 @@ impl<'t, T: Float> Var<'t, T> {
     /// Sum along `axis` (negative counts from the end); with `keepdim` the
     /// axis stays with extent 1.
     pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
-        let axis = resolve_axis("sum_axis", axis, &self.shape());
-        self.apply(Op::SumAxis(SumAxis { axis, keepdim, mean: false }), &[])
+        self.apply(Op::sum_axis(&self.shape(), axis, keepdim, false), &[])
     }
 
     /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
     pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
-        let axis = resolve_axis("mean_axis", axis, &self.shape());
-        self.apply(Op::SumAxis(SumAxis { axis, keepdim, mean: true }), &[])
+        self.apply(Op::sum_axis(&self.shape(), axis, keepdim, true), &[])
     }
 
     /// Maximum along `axis`; with `keepdim` the axis stays with extent 1.
@@ -285,22 +279,19 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis has extent 0.
     pub fn max_axis(self, axis: isize, keepdim: bool) -> Self {
-        let axis = resolve_axis("max_axis", axis, &self.shape());
-        self.apply(Op::MaxAxis(MaxAxis { axis, keepdim }), &[])
+        self.apply(Op::max_axis(&self.shape(), axis, keepdim), &[])
     }
 
     /// Softmax along `axis` (negative counts from the end): each lane is
     /// mapped to `e^x / Σ e^x`, computed stably.
     pub fn softmax(self, axis: isize) -> Self {
-        let axis = resolve_axis("softmax", axis, &self.shape());
-        self.apply(Op::Softmax(Softmax(axis)), &[])
+        self.apply(Op::softmax(&self.shape(), axis), &[])
     }
 
     /// Log-softmax along `axis`: `x - ln Σ e^x` per lane, finite for any
     /// finite logits.
     pub fn log_softmax(self, axis: isize) -> Self {
-        let axis = resolve_axis("log_softmax", axis, &self.shape());
-        self.apply(Op::LogSoftmax(LogSoftmax(axis)), &[])
+        self.apply(Op::log_softmax(&self.shape(), axis), &[])
     }
 }
 

@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use crate::error::TensorError;
 use crate::float::Float;
 use crate::kernels::pages;
-use crate::shape::{Shape, numel, shape_of};
+use crate::shape::{Shape, checked_numel, numel, shape_of};
 
 /// An n-dimensional array of `T` (`f32` by default), stored contiguously in
 /// row-major order.
@@ -33,7 +33,8 @@ impl<T: Float> Tensor<T> {
     /// fit the shape.
     pub fn new(data: Vec<T>, shape: impl AsRef<[usize]>) -> Result<Self, TensorError> {
         let shape = shape_of(shape);
-        if data.len() != numel(&shape) {
+        let Some(len) = Self::len_of(&shape) else { return Err(TensorError::TooLarge { shape }) };
+        if data.len() != len {
             return Err(TensorError::LengthMismatch { len: data.len(), shape });
         }
         Ok(Tensor { shape, data })
@@ -53,11 +54,27 @@ impl<T: Float> Tensor<T> {
 
     /// A tensor of shape `shape` whose element at each row-major position `i`
     /// is `f(i)`.
+    ///
+    /// # Panics
+    /// If the shape has more elements than fit in memory.
     pub fn from_fn(shape: impl AsRef<[usize]>, f: impl FnMut(usize) -> T) -> Self {
         let shape = shape_of(shape);
-        let mut data = pages::with_capacity(numel(&shape));
-        data.extend((0..numel(&shape)).map(f));
+        let len = Self::checked_len("Tensor::from_fn", &shape);
+        let mut data = pages::with_capacity(len);
+        data.extend((0..len).map(f));
         Tensor { shape, data }
+    }
+
+    /// The number of elements of `shape`, if that many `T`s fit in memory
+    /// (at most `isize::MAX` bytes, as for any allocation).
+    fn len_of(shape: &[usize]) -> Option<usize> {
+        let len = checked_numel(shape)?;
+        (len.checked_mul(std::mem::size_of::<T>())? <= isize::MAX as usize).then_some(len)
+    }
+
+    /// [`len_of`](Self::len_of), or a panic naming `what` and the shape.
+    fn checked_len(what: &str, shape: &[usize]) -> usize {
+        Self::len_of(shape).unwrap_or_else(|| panic!("{what}: shape {shape:?} has more elements than fit in memory"))
     }
 
     /// A scalar: a tensor of shape `[]` holding one value.
@@ -66,10 +83,14 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Every element equal to `value`.
+    ///
+    /// # Panics
+    /// If the shape has more elements than fit in memory.
     pub fn full(shape: impl AsRef<[usize]>, value: T) -> Self {
         let shape = shape_of(shape);
-        let mut data = pages::with_capacity(numel(&shape));
-        data.resize(numel(&shape), value);
+        let len = Self::checked_len("Tensor::full", &shape);
+        let mut data = pages::with_capacity(len);
+        data.resize(len, value);
         Tensor { shape, data }
     }
 

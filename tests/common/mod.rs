@@ -1,5 +1,10 @@
-//! Helpers shared by the integration tests: reading the PyTorch fixtures.
+//! Helpers shared by the integration tests: reading the PyTorch fixtures
+//! (and, in `expressions`, what each of their cases computes), and (in
+//! `sample`) seeded inputs for the gradient checks.
 #![allow(dead_code)]
+
+pub mod expressions;
+pub mod sample;
 
 use serde_json::Value;
 use tapegrad::Tensor;

@@ -168,9 +168,36 @@ impl<'a, T> MatMut<'a, T> {
     }
 }
 
-/// One past the largest offset a `rows x cols` view with these strides reads.
-fn extent(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> usize {
-    if rows == 0 || cols == 0 { 0 } else { (rows - 1) * row_stride + (cols - 1) * col_stride + 1 }
+/// One past the largest offset a `rows x cols` view with these strides
+/// reads, or `None` if that offset does not fit in a `usize`.
+fn extent(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Option<usize> {
+    if rows == 0 || cols == 0 {
+        return Some(0);
+    }
+    (rows - 1).checked_mul(row_stride)?.checked_add((cols - 1).checked_mul(col_stride)?)?.checked_add(1)
+}
+
+/// Panics unless the view lies inside its slice, naming `which` operand.
+fn check_view(which: &str, len: usize, rows: usize, cols: usize, row_stride: usize, col_stride: usize) {
+    match extent(rows, cols, row_stride, col_stride) {
+        None => panic!(
+            "gemm: {which} is a [{rows}, {cols}] view with strides ({row_stride}, {col_stride}): its last offset overflows usize"
+        ),
+        Some(end) if end > len => panic!(
+            "gemm: {which} is a [{rows}, {cols}] view with strides ({row_stride}, {col_stride}) reaching offset {}, past its slice of {len}",
+            end - 1
+        ),
+        Some(_) => {}
+    }
+}
+
+/// `true` if distinct elements of the view are distinct places in memory:
+/// one stride walks a line without overlap, the other steps past it.
+fn no_self_overlap(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> bool {
+    let lines = |count: usize, stride: usize, line: usize| count <= 1 || stride >= line;
+    let walk = |count: usize, stride: usize| if count <= 1 { 1 } else { (count - 1) * stride + 1 };
+    (col_stride >= 1 || cols <= 1) && lines(rows, row_stride, walk(cols, col_stride))
+        || (row_stride >= 1 || rows <= 1) && lines(cols, col_stride, walk(rows, row_stride))
 }
 
 /// Element types the GEMM multiplies: `f32` and `f64`.
@@ -227,9 +254,18 @@ fn gemm_with<T: GemmScalar>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: Mat
         c.rows,
         c.cols
     );
-    assert!(extent(a.rows, a.cols, a.row_stride, a.col_stride) <= a.data.len(), "gemm: a out of bounds");
-    assert!(extent(b.rows, b.cols, b.row_stride, b.col_stride) <= b.data.len(), "gemm: b out of bounds");
-    assert!(extent(c.rows, c.cols, c.row_stride, c.col_stride) <= c.data.len(), "gemm: c out of bounds");
+    check_view("a", a.data.len(), a.rows, a.cols, a.row_stride, a.col_stride);
+    check_view("b", b.data.len(), b.rows, b.cols, b.row_stride, b.col_stride);
+    check_view("c", c.data.len(), c.rows, c.cols, c.row_stride, c.col_stride);
+    assert!(
+        no_self_overlap(c.rows, c.cols, c.row_stride, c.col_stride),
+        "gemm: c is a [{}, {}] view with strides ({}, {}) whose elements overlap: the product would be written \
+         several times into the same places",
+        c.rows,
+        c.cols,
+        c.row_stride,
+        c.col_stride
+    );
     T::gemm_at(level, alpha, a, b, beta, c);
 }
 

@@ -335,7 +335,7 @@ fn matches_naive_product_including_transposed_views() {
 }
 
 #[test]
-#[should_panic(expected = "out of bounds")]
+#[should_panic(expected = "gemm: a is a [2, 3] view with strides (3, 1) reaching offset 5, past its slice of 5")]
 fn refuses_a_view_larger_than_its_slice() {
     let a = [1.0f32; 5];
     let b = [1.0f32; 4];
@@ -347,6 +347,35 @@ fn refuses_a_view_larger_than_its_slice() {
         0.0,
         MatMut::row_major(&mut c, 2, 2),
     );
+}
+
+#[test]
+#[should_panic(
+    expected = "gemm: a is a [3, 2] view with strides (9223372036854775808, 1): its last offset overflows usize"
+)]
+fn refuses_strides_whose_offsets_wrap_around() {
+    let (a, b, mut c) = ([1.0f32; 6], [1.0f32; 4], [0.0f32; 6]);
+    let huge = MatRef { data: &a, rows: 3, cols: 2, row_stride: 1 << 63, col_stride: 1 };
+    gemm(1.0, huge, MatRef::row_major(&b, 2, 2), 0.0, MatMut::row_major(&mut c, 3, 2));
+}
+
+#[test]
+#[should_panic(expected = "gemm: c is a [2, 2] view with strides (0, 1) whose elements overlap")]
+fn refuses_an_output_whose_rows_overlap() {
+    let (a, b, mut c) = ([1.0f32; 4], [1.0f32; 4], [0.0f32; 4]);
+    let c = MatMut { data: &mut c, rows: 2, cols: 2, row_stride: 0, col_stride: 1 };
+    gemm(1.0, MatRef::row_major(&a, 2, 2), MatRef::row_major(&b, 2, 2), 0.0, c);
+}
+
+#[test]
+fn accepts_outputs_in_either_order_and_vectors_with_any_stride() {
+    let (a, b) = ([1.0f32; 4], [1.0f32; 4]);
+    let mut c = [0.0f32; 8];
+    // Column-major, and a column with a gap between elements.
+    gemm(1.0, MatRef::row_major(&a, 2, 2), MatRef::row_major(&b, 2, 2), 0.0, MatMut::row_major(&mut c, 2, 2).t());
+    let column = MatMut { data: &mut c, rows: 2, cols: 1, row_stride: 3, col_stride: 0 };
+    gemm(1.0, MatRef::row_major(&a, 2, 2), MatRef::row_major(&b[..2], 2, 1), 0.0, column);
+    assert_eq!(c[0], 2.0);
 }
 
 #[test]

@@ -1,0 +1,183 @@
+//! [`Chain`]: modules applied one after another; [`Sequential`] is a chain
+//! of any modules.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::Module;
+use crate::float::Float;
+use crate::param::Param;
+use crate::tape::Var;
+use crate::tensor::Tensor;
+
+/// Modules applied in order, each to the output of the one before
+/// (PyTorch's `nn.Sequential`). Layers and activations are both modules.
+///
+/// Parameters are renamed as they are added: the module at position `i`'s
+/// `weight` becomes `i.weight`, as in PyTorch (so state dicts interchange),
+/// or `prefix.weight` with [`layer_named`](Sequential::layer_named).
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use tapegrad::nn::{Activation, Linear, Module, Sequential, loss};
+/// use tapegrad::optim::{Optimizer, Sgd};
+/// use tapegrad::{Tape, Tensor};
+///
+/// let mut rng = StdRng::seed_from_u64(0);
+/// let mut net = Sequential::new()
+///     .layer(Linear::new(2, 16, &mut rng))
+///     .layer(Activation::Tanh)
+///     .layer(Linear::new(16, 1, &mut rng));
+/// assert_eq!(net.params().nth(2).unwrap().name(), "2.weight");
+/// println!("{net}");
+///
+/// let mut opt = Sgd::new(0.1);
+/// let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], [2, 2]);
+/// let y = Tensor::from_vec(vec![1.0, 0.0], [2, 1]);
+/// let mut tape = Tape::new();
+/// let mut losses = Vec::new();
+/// for _ in 0..20 {
+///     tape.clear();
+///     let loss = loss::mse_loss(net.forward(tape.constant(x.clone())), tape.constant(y.clone()));
+///     losses.push(loss.item());
+///     let grads = loss.backward();
+///     assert_eq!(opt.step(&mut net, &grads), 4); // every parameter had a gradient
+/// }
+/// assert!(losses[19] < losses[0]);
+/// ```
+pub type Sequential<T = f32> = Chain<T, Box<dyn Module<T>>>;
+
+/// Modules of type `M` applied in order: the type behind [`Sequential`]
+/// (boxed modules of any type) and [`Mlp`](super::Mlp) (linear layers and
+/// activations, which can be cloned).
+#[derive(Clone)]
+pub struct Chain<T: Float, M> {
+    modules: Vec<M>,
+    /// Each module's prefix: the name of the tape scope its nodes are
+    /// recorded in (empty: the scope of the module before it).
+    prefixes: Vec<String>,
+    element: PhantomData<T>,
+}
+
+impl<T: Float> Sequential<T> {
+    /// An empty sequence (its forward pass is the identity).
+    pub fn new() -> Self {
+        Chain::empty()
+    }
+
+    /// Appends `module`, prefixing its parameters' names with its position.
+    pub fn layer(self, module: impl Module<T> + 'static) -> Self {
+        let position = self.modules.len().to_string();
+        self.layer_named(&position, module)
+    }
+
+    /// Appends `module`, prefixing its parameters' names with `prefix`,
+    /// which also names the tape scope of its nodes (an empty prefix leaves
+    /// the names as they are and the nodes in the previous module's scope).
+    pub fn layer_named(self, prefix: &str, module: impl Module<T> + 'static) -> Self {
+        self.push_named(prefix, Box::new(module))
+    }
+}
+
+impl<T: Float> Default for Sequential<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float, M: Module<T>> Chain<T, M> {
+    /// A chain of no module.
+    pub(crate) fn empty() -> Self {
+        Chain { modules: Vec::new(), prefixes: Vec::new(), element: PhantomData }
+    }
+
+    /// Appends `module`, prefixing its parameters' names with `prefix`
+    /// (an empty prefix leaves them, and the module's nodes, with the
+    /// module before it: an [`Mlp`](super::Mlp)'s activation).
+    pub(crate) fn push_named(mut self, prefix: &str, mut module: M) -> Self {
+        if !prefix.is_empty() {
+            module.prefix_names(prefix);
+        }
+        self.modules.push(module);
+        self.prefixes.push(prefix.to_owned());
+        self
+    }
+
+    /// The modules, in order.
+    pub fn modules(&self) -> &[M] {
+        &self.modules
+    }
+
+    /// Number of modules.
+    pub fn len(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// `true` if there is no module.
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+}
+
+impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
+    /// Each module's nodes are recorded in a tape scope named by its prefix
+    /// (`layers.0`, or `0` in a [`Sequential`]), so that listings, DOT
+    /// clusters and diagnostics group them as the parameters are named; a
+    /// module with an empty prefix stays in the scope of the one before.
+    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+        let tape = x.tape();
+        let mut scope = None;
+        let mut h = x;
+        for (module, prefix) in self.modules.iter().zip(&self.prefixes) {
+            if !prefix.is_empty() {
+                // Closed before the next opens: siblings, not nested scopes.
+                drop(scope.take());
+                scope = Some(tape.scope_str(prefix));
+            }
+            h = module.forward(h);
+        }
+        h
+    }
+
+    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
+        self.modules.iter().for_each(|m| m.visit_params(visit));
+    }
+
+    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
+        self.modules.iter_mut().for_each(|m| m.visit_params_mut(visit));
+    }
+
+    fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
+        match self.modules.split_first() {
+            None => x.clone(),
+            Some((first, rest)) => rest.iter().fold(first.predict(x), |h, module| module.predict(&h)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("Sequential({} modules)", self.modules.len())
+    }
+}
+
+impl<T: Float, M: Module<T>> fmt::Debug for Chain<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.modules.iter().map(|m| m.describe())).finish()
+    }
+}
+
+impl<T: Float> fmt::Display for Sequential<T> {
+    /// ```text
+    /// Sequential(
+    ///   (0): Linear(in=2, out=16)
+    ///   (1): Tanh
+    ///   (2): Linear(in=16, out=1)
+    /// ) 65 parameters
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Sequential(")?;
+        for (i, module) in self.modules.iter().enumerate() {
+            writeln!(f, "  ({i}): {}", module.describe())?;
+        }
+        write!(f, ") {} parameters", self.num_params())
+    }
+}
