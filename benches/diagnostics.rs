@@ -1,7 +1,9 @@
 //! What the diagnostics cost on the W1 training step (as defined in
 //! `benches/workloads.rs`: 2-16-16-1 tanh MLP, BCE with logits, batch 32
-//! of two moons, Adam at 1e-2): the step alone, and the step followed by
-//! `Diagnostics::measure` and `TrainingLog::record_step`.
+//! of two moons, Adam at 1e-2): the step alone (parameter names and the
+//! layers' scopes are always there), and the step with its input, targets,
+//! logits and loss named, followed by `Diagnostics::measure` and
+//! `TrainingLog::record_step`.
 //!
 //!     cargo bench --bench diagnostics                    # criterion, both variants
 //!     cargo bench --bench diagnostics -- --count-steps 1000 [--diagnostics]
@@ -54,8 +56,11 @@ impl W1 {
         tape.clear();
         let input = tape.constant_from_slice(x.data(), x.shape());
         let target = tape.constant_from_slice(y.data(), y.shape());
-        let loss = loss::bce_with_logits(model.forward(input), target);
-        let value = if watch { loss.item() as f64 } else { 0.0 };
+        let (input, target) = if watch { (input.named("x"), target.named("y")) } else { (input, target) };
+        let logits = model.forward(input);
+        let logits = if watch { logits.named("logits") } else { logits };
+        let loss = loss::bce_with_logits(logits, target);
+        let value = if watch { loss.named("loss").item() as f64 } else { 0.0 };
         loss.backward_into(grads);
         opt.step(&mut *model, grads);
         if watch {

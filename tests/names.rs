@@ -3,7 +3,7 @@
 //! export and the gradients show and find them.
 
 use rand::{SeedableRng, rngs::StdRng};
-use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::nn::{Activation, Linear, Mlp, Module, Sequential, loss};
 use tapegrad::{Gradients, Tape, Tensor};
 
 /// The lines of `dot` from `subgraph cluster_{c} {` to its closing brace.
@@ -160,4 +160,33 @@ fn clear_forgets_names_and_scopes() {
     let info = tape.node(v);
     assert_eq!((info.name, info.scope), (None, None));
     assert_eq!(tape.to_string().split_whitespace().collect::<Vec<_>>(), ["#0", "var", "[1]"]);
+}
+
+#[test]
+fn a_sequential_records_each_module_in_the_scope_of_its_prefix() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let net = Sequential::<f32>::new()
+        .layer(Linear::new(2, 3, &mut rng))
+        .layer(Activation::Relu)
+        .layer_named("head", Linear::new(3, 1, &mut rng));
+    let tape = Tape::new();
+    let x = tape.constant(Tensor::ones([4, 2]));
+    let y = net.forward(x);
+    let scopes: Vec<(String, Option<String>)> =
+        tape.nodes().into_iter().map(|n| (n.op, n.scope)).filter(|(op, _)| op != "constant").collect();
+    let expected = [
+        ("param", Some("0")),
+        ("param", Some("0")),
+        ("linear", Some("0")),
+        ("relu", Some("1")),
+        ("param", Some("head")),
+        ("param", Some("head")),
+        ("linear", Some("head")),
+    ];
+    let expected: Vec<(String, Option<String>)> =
+        expected.iter().map(|&(op, scope)| (op.to_string(), scope.map(str::to_string))).collect();
+    assert_eq!(scopes, expected);
+    assert_eq!(tape.node(y).label(), "head.linear");
+    assert_eq!(tape.node(x).scope, None, "the input was recorded before the chain opened a scope");
+    assert_eq!(tape.to_dot().matches("subgraph cluster_").count(), 3);
 }
