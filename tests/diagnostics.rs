@@ -247,3 +247,32 @@ fn the_log_keeps_steps_and_epochs_and_writes_them_as_csv() {
     assert!(error.to_string().starts_with(&missing.display().to_string()), "{error}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Mean and standard deviation (`1/n`), the two-pass way.
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    (mean, (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt())
+}
+
+#[test]
+fn statistics_hold_for_lengths_that_are_not_a_multiple_of_four_and_for_a_large_mean() {
+    let tape = Tape::<f64>::new();
+    // Seven outputs: tanh(±3), tanh(2.5) = 0.987 and tanh(4) are saturated, the rest are not.
+    let inputs = [3.0, -3.0, 0.1, 2.5, -0.2, 4.0, 0.0];
+    let t = tape.var(Tensor::from_vec(inputs.to_vec(), [7, 1])).tanh();
+    // Outputs about 1e6 with a spread of about 1: a one-pass formula on raw
+    // values would lose the spread to cancellation.
+    let big = [1e6 + 1.0, 1e6 - 1.0, 1e6 + 2.0, 1e6, 1e6 - 0.5];
+    let r = tape.var(Tensor::from_vec(big.to_vec(), [1, 5])).relu();
+    let grads = (t.sum() + r.sum()).backward();
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.measure(&tape, &grads, &Sequential::<f64>::new());
+    let [tanh, relu] = diagnostics.activations() else { panic!("two activations") };
+    let outputs: Vec<f64> = inputs.iter().map(|v: &f64| v.tanh()).collect();
+    let (mean, std) = mean_std(&outputs);
+    assert!(close(tanh.mean, mean) && close(tanh.std, std), "{tanh:?} against {mean} {std}");
+    assert_eq!(tanh.saturation, 4.0 / 7.0);
+    let (mean, std) = mean_std(&big);
+    assert!(close(relu.mean, mean) && (relu.std - std).abs() < 1e-9 * std, "{relu:?} against {mean} {std}");
+    assert_eq!(relu.saturation, 0.0, "no unit is dead");
+}

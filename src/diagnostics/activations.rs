@@ -1,7 +1,7 @@
 //! [`ActivationStats`]: how an activation layer's outputs are spread, and
 //! how many of its units pass almost no gradient.
 
-use super::slot;
+use super::{LANES, slot};
 use crate::float::Float;
 use crate::ops::{Op, UnaryOp};
 use crate::tape::{Labels, Node, Source, write_label};
@@ -97,13 +97,17 @@ pub(super) fn measure<T: Float>(
         entry.kind = kind;
         entry.node = index;
         let values = &node.value;
-        let (mean, std) = mean_std(values.data());
+        let (mean, std, saturated) = match kind {
+            ActivationKind::Tanh => mean_std_saturated(values.data(), f64::abs),
+            ActivationKind::Sigmoid => mean_std_saturated(values.data(), |y| (2.0 * y - 1.0).abs()),
+            // Death is counted per unit below, not per output.
+            ActivationKind::Relu | ActivationKind::Gelu => mean_std_saturated(values.data(), |_| 0.0),
+        };
         entry.mean = mean;
         entry.std = std;
         let units = values.shape().last().copied().unwrap_or(1).max(1);
         entry.saturation = match kind {
-            ActivationKind::Tanh => saturated_fraction(values.data(), |y| y.abs()),
-            ActivationKind::Sigmoid => saturated_fraction(values.data(), |y| (2.0 * y - 1.0).abs()),
+            ActivationKind::Tanh | ActivationKind::Sigmoid => saturated,
             ActivationKind::Relu | ActivationKind::Gelu => dead_fraction(values.data(), units, alive),
         };
         count += 1;
@@ -111,22 +115,38 @@ pub(super) fn measure<T: Float>(
     count
 }
 
-/// Mean and standard deviation (`1/n`), in two passes for accuracy.
-fn mean_std<T: Float>(x: &[T]) -> (f64, f64) {
-    if x.is_empty() {
-        return (f64::NAN, f64::NAN);
+/// Mean, standard deviation (`1/n`) and the fraction of outputs whose
+/// `distance` from the middle of the range exceeds
+/// [`SATURATION_THRESHOLD`], in one pass. The sums are of `x - x[0]`: the
+/// variance of shifted values is the same, and with the shift near the mean
+/// `Σd² - (Σd)²/n` does not cancel (the textbook one-pass formula on raw
+/// values loses every digit when the mean is large against the spread).
+fn mean_std_saturated<T: Float>(x: &[T], distance: impl Fn(f64) -> f64) -> (f64, f64, f64) {
+    let Some(first) = x.first() else { return (f64::NAN, f64::NAN, 0.0) };
+    let shift = first.to_f64();
+    let (mut sum, mut squares, mut saturated) = ([0.0; LANES], [0.0; LANES], [0u32; LANES]);
+    let chunks = x.chunks_exact(LANES);
+    let mut tail = [shift; LANES];
+    for (t, v) in tail.iter_mut().zip(chunks.remainder()) {
+        *t = v.to_f64();
     }
+    // The tail is padded with the shift, which adds 0 to both sums; its
+    // padding's saturation is taken off below.
+    let padding = LANES - chunks.remainder().len();
+    for chunk in chunks.map(|c| std::array::from_fn::<f64, LANES, _>(|k| c[k].to_f64())).chain([tail]) {
+        for k in 0..LANES {
+            let d = chunk[k] - shift;
+            sum[k] += d;
+            squares[k] += d * d;
+            saturated[k] += u32::from(distance(chunk[k]) > SATURATION_THRESHOLD);
+        }
+    }
+    let padding_saturated = if distance(shift) > SATURATION_THRESHOLD { padding } else { 0 };
     let n = x.len() as f64;
-    let mean = x.iter().map(|v| v.to_f64()).sum::<f64>() / n;
-    let variance = x.iter().map(|v| (v.to_f64() - mean).powi(2)).sum::<f64>() / n;
-    (mean, variance.sqrt())
-}
-
-/// The fraction of `x` whose `distance` from the middle of the range
-/// exceeds [`SATURATION_THRESHOLD`].
-fn saturated_fraction<T: Float>(x: &[T], distance: impl Fn(f64) -> f64) -> f64 {
-    let saturated = x.iter().filter(|v| distance(v.to_f64()) > SATURATION_THRESHOLD).count();
-    saturated as f64 / x.len().max(1) as f64
+    let (sum, squares) = (sum.iter().sum::<f64>(), squares.iter().sum::<f64>());
+    let saturated = saturated.iter().map(|&c| c as usize).sum::<usize>() - padding_saturated;
+    let variance = ((squares - sum * sum / n) / n).max(0.0);
+    (shift + sum / n, variance.sqrt(), saturated as f64 / n)
 }
 
 /// The fraction of the `units` columns of `x` (rows of `units` elements)

@@ -125,6 +125,12 @@ impl Diagnostics {
     }
 }
 
+/// How many running sums the statistics keep: with one `f64` accumulator
+/// every addition waits for the one before (the compiler may not reorder
+/// floating-point sums), which made the norms and activation statistics cost
+/// nearly half a W1 step; independent sums overlap and vectorise.
+const LANES: usize = 4;
+
 /// A slot of a reused buffer: the `k`-th entry, created on first use.
 fn slot<S: Default>(buffer: &mut Vec<S>, k: usize) -> &mut S {
     if buffer.len() <= k {

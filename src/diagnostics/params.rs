@@ -1,6 +1,6 @@
 //! [`ParamStats`]: a parameter's gradient norm, value norm and last update.
 
-use super::slot;
+use super::{LANES, slot};
 use crate::float::Float;
 use crate::nn::Module;
 use crate::param::{Param, ParamMap};
@@ -53,11 +53,26 @@ pub(super) fn measure<T: Float, M: Module<T> + ?Sized>(
 }
 
 /// The L2 norm, accumulated in `f64`.
-pub(crate) fn norm<T: Float>(x: &[T]) -> f64 {
-    x.iter().map(|v| v.to_f64() * v.to_f64()).sum::<f64>().sqrt()
+fn norm<T: Float>(x: &[T]) -> f64 {
+    sum_lanes(x, x, |a, _| a * a).sqrt()
 }
 
 /// `|a - b|`, accumulated in `f64`.
 fn distance<T: Float>(a: &[T], b: &[T]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x.to_f64() - y.to_f64()).powi(2)).sum::<f64>().sqrt()
+    sum_lanes(a, b, |x, y| (x - y) * (x - y)).sqrt()
+}
+
+/// `Σ term(a_i, b_i)` in `f64` over the pairs of `a` and `b`, in `LANES`
+/// running sums.
+fn sum_lanes<T: Float>(a: &[T], b: &[T], term: impl Fn(f64, f64) -> f64) -> f64 {
+    let mut sums = [0.0; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 =
+        a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| term(x.to_f64(), y.to_f64())).sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for k in 0..LANES {
+            sums[k] += term(x[k].to_f64(), y[k].to_f64());
+        }
+    }
+    sums.iter().sum::<f64>() + tail
 }
