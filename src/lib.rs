@@ -30,6 +30,36 @@
 //! println!("dy/dw = {}", grads.wrt(w));
 //! println!("{tape}");
 //! ```
+//!
+//! ## The element type
+//!
+//! Tensors, tapes, layers and data sets are generic over the float type, `f32`
+//! by default. A graph of literals infers `f64` (Rust's default for float
+//! literals); where nothing fixes the type, annotate the first binding once
+//! and the rest follows (E0282/E0283 "type annotations needed" otherwise):
+//!
+//! ```
+//! use tapegrad::prelude::*;
+//!
+//! let tape = Tape::new();
+//! let b = tape.var(Tensor::scalar(2.0)); // f64, from the literal
+//! let z = b * b;
+//! let w = z / 2.0;
+//! assert_eq!(w.backward().wrt(b).item(), 2.0);
+//!
+//! let mut rng = StdRng::seed_from_u64(0);
+//! let noise: Tensor = Tensor::randn([2, 3], &mut rng) * 0.5; // f32
+//! let model: Mlp = Mlp::new(&[3, 4, 1], Activation::Relu, &mut rng); // f32
+//! let data: Dataset = toy::moons(10, 0.1, &mut rng); // f32
+//! # let _ = (noise, model, data);
+//! ```
+//!
+//! ## rand
+//!
+//! Functions that draw random numbers take a generator of the [`rand`] this
+//! crate is built against (0.10), re-exported as `tapegrad::rand`; the
+//! [`prelude`] brings `StdRng` and `SeedableRng`. A generator from another
+//! version of rand does not fit (a trait error naming `rand_core`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -71,19 +101,41 @@ pub use tape::{
 };
 pub use tensor::Tensor;
 
-/// The names most programs need: the core types, the nn layer, the
-/// optimizers and schedules, and the toy data sets.
+/// The `rand` this crate is built against (0.10). Every function that takes
+/// a random number generator takes one of this version's `Rng`s; a program
+/// that depends on another version of rand gets a trait error it cannot
+/// read, so use this one: `tapegrad::rand::rngs::StdRng`, or the
+/// [`prelude`]'s `StdRng` and `SeedableRng`.
+pub use rand;
+
+/// The names most programs need: the core types, layers, losses and
+/// metrics, the optimizers, schedules and clipping, the toy data sets,
+/// weights and checkpoints, and a seedable generator from the [`rand`] this
+/// crate uses. Everything the README's examples use comes from here.
+///
+/// ```
+/// use tapegrad::prelude::*;
+///
+/// let mut rng = StdRng::seed_from_u64(0);
+/// let data: Dataset = toy::moons(64, 0.1, &mut rng);
+/// let model: Mlp = Mlp::new(&[2, 8, 1], Activation::Tanh, &mut rng);
+/// let accuracy = metrics::binary_accuracy(&model.predict(data.x()), data.y());
+/// assert!((0.0..=1.0).contains(&accuracy));
+/// ```
 pub mod prelude {
     pub use crate::data::{Dataset, toy};
-    pub use crate::nn::{Activation, Init, Linear, Mlp, Module, loss};
+    pub use crate::io::{load_checkpoint, load_weights, save_checkpoint, save_weights};
+    pub use crate::nn::loss::{self, Reduction};
+    pub use crate::nn::{Activation, Init, Linear, Mlp, Module, Sequential, metrics};
     pub use crate::optim::{
         Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, RmsProp, Schedule,
-        Sgd, StepDecay, Warmup,
+        Sequence, Sgd, StepDecay, Warmup, clip_grad_norm, clip_grad_value, scale_lr_for_batch,
     };
     pub use crate::{
         Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad, hessian, hessian_max_eigenvalue,
         hessian_min_eigenvalue, hvp, jacobian,
     };
+    pub use rand::{SeedableRng, rngs::StdRng};
 }
 
 // The README's examples are compiled and run as doctests.

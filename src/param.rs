@@ -89,6 +89,18 @@ pub struct Param<T: Float = f32> {
 }
 
 impl<T: Float> Param<T> {
+    /// Calls `visit` on this parameter: a `Param` field and a module field
+    /// are visited alike by [`params!`](crate::params).
+    pub fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
+        visit(self)
+    }
+
+    /// Calls `visit` on this parameter, mutably (see
+    /// [`visit_params`](Param::visit_params)).
+    pub fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
+        visit(self)
+    }
+
     /// A new parameter with a fresh id.
     pub fn new(name: impl Into<String>, value: Tensor<T>) -> Self {
         Param { id: ParamId::fresh(), name: name.into(), value }

@@ -13,6 +13,33 @@
 //! problems (`spirals`, `blobs`) have `y` of shape `[N]` holding the class
 //! index as a float.
 //!
+//! The element type: every generator is generic over it, and nothing in
+//! `toy::moons(..)` says which one is meant, so name it once where the data
+//! set is bound: `let data: Dataset = ..` is `f32` (the default), `let
+//! data: Dataset<f64> = ..` is `f64`. The model and the tape that use the
+//! data then infer theirs from it.
+//!
+//! ```
+//! use tapegrad::prelude::*;
+//!
+//! let mut rng = StdRng::seed_from_u64(0);
+//! let data: Dataset = toy::moons(100, 0.1, &mut rng);
+//! let model = Mlp::new(&[2, 8, 1], Activation::Tanh, &mut rng); // f32, from `data`
+//! let _ = model.predict(data.x());
+//! ```
+//!
+//! Without the annotation nothing fixes the type (error E0283, "type
+//! annotations needed"):
+//!
+//! ```compile_fail,E0283
+//! use tapegrad::prelude::*;
+//!
+//! let mut rng = StdRng::seed_from_u64(0);
+//! let data = toy::moons(100, 0.1, &mut rng);
+//! let model = Mlp::new(&[2, 8, 1], Activation::Tanh, &mut rng);
+//! let _ = model.predict(data.x());
+//! ```
+//!
 //! # Panics
 //! Every generator panics if its `noise` (or `std`) is negative or not
 //! finite.

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod activation;
+mod fields;
 mod init;
 mod linear;
 pub mod loss;

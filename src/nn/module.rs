@@ -11,15 +11,13 @@ use crate::tensor::Tensor;
 ///
 /// The trait is dyn-compatible: a [`Sequential`](super::Sequential) holds
 /// `Box<dyn Module>`s. A module lists its parameters, and those of the
-/// modules it holds, in two one-line methods, a shared and a mutable
-/// visitor (Rust cannot derive one from the other: the optimizer needs
-/// `&mut` access, the forward pass and `save_weights` shared access while a
-/// graph is alive):
+/// modules it holds, through two visitors, a shared and a mutable one (Rust
+/// cannot derive one from the other: the optimizer needs `&mut` access, the
+/// forward pass and `save_weights` shared access while a graph is alive).
+/// [`params!`](crate::params) writes both from the fields' names:
 ///
 /// ```
-/// use rand::{SeedableRng, rngs::StdRng};
-/// use tapegrad::nn::{Linear, Module};
-/// use tapegrad::{Param, Tape, Tensor, Var};
+/// use tapegrad::prelude::*;
 ///
 /// /// Two layers with a ReLU between them.
 /// struct TwoLayer {
@@ -31,14 +29,7 @@ use crate::tensor::Tensor;
 ///     fn forward<'t>(&'t self, x: Var<'t>) -> Var<'t> {
 ///         self.out.forward(self.hidden.forward(x).relu())
 ///     }
-///     fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param)) {
-///         self.hidden.visit_params(visit);
-///         self.out.visit_params(visit);
-///     }
-///     fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param)) {
-///         self.hidden.visit_params_mut(visit);
-///         self.out.visit_params_mut(visit);
-///     }
+///     tapegrad::params!(hidden, out);
 /// }
 ///
 /// let mut rng = StdRng::seed_from_u64(0);

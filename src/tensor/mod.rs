@@ -87,21 +87,32 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shape has more elements than fit in memory.
     pub fn full(shape: impl AsRef<[usize]>, value: T) -> Self {
-        let shape = shape_of(shape);
-        let len = Self::checked_len("Tensor::full", &shape);
-        let mut data = pages::with_capacity(len);
-        data.resize(len, value);
-        Tensor { shape, data }
+        Self::filled("Tensor::full", shape, value)
     }
 
     /// All zeros.
+    ///
+    /// # Panics
+    /// If the shape has more elements than fit in memory.
     pub fn zeros(shape: impl AsRef<[usize]>) -> Self {
-        Self::full(shape, T::ZERO)
+        Self::filled("Tensor::zeros", shape, T::ZERO)
     }
 
     /// All ones.
+    ///
+    /// # Panics
+    /// If the shape has more elements than fit in memory.
     pub fn ones(shape: impl AsRef<[usize]>) -> Self {
-        Self::full(shape, T::ONE)
+        Self::filled("Tensor::ones", shape, T::ONE)
+    }
+
+    /// [`full`](Self::full), its panic naming the constructor called.
+    fn filled(what: &str, shape: impl AsRef<[usize]>, value: T) -> Self {
+        let shape = shape_of(shape);
+        let len = Self::checked_len(what, &shape);
+        let mut data = pages::with_capacity(len);
+        data.resize(len, value);
+        Tensor { shape, data }
     }
 
     /// Samples from the normal distribution `N(mean, std²)` with the caller's RNG.
