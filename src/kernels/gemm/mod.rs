@@ -170,6 +170,7 @@ impl<'a, T> MatMut<'a, T> {
 
 /// One past the largest offset a `rows x cols` view with these strides
 /// reads, or `None` if that offset does not fit in a `usize`.
+#[inline]
 fn extent(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Option<usize> {
     if rows == 0 || cols == 0 {
         return Some(0);
@@ -178,21 +179,39 @@ fn extent(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Opt
 }
 
 /// Panics unless the view lies inside its slice, naming `which` operand.
+/// Inlined, with the message built out of line: every product of a training
+/// step passes here three times.
+#[inline]
 fn check_view(which: &str, len: usize, rows: usize, cols: usize, row_stride: usize, col_stride: usize) {
     match extent(rows, cols, row_stride, col_stride) {
+        Some(end) if end <= len => {}
+        end => view_out_of_bounds(which, len, end, [rows, cols], [row_stride, col_stride]),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn view_out_of_bounds(
+    which: &str,
+    len: usize,
+    end: Option<usize>,
+    [rows, cols]: [usize; 2],
+    [rs, cs]: [usize; 2],
+) -> ! {
+    match end {
         None => panic!(
-            "gemm: {which} is a [{rows}, {cols}] view with strides ({row_stride}, {col_stride}): its last offset overflows usize"
+            "gemm: {which} is a [{rows}, {cols}] view with strides ({rs}, {cs}): its last offset overflows usize"
         ),
-        Some(end) if end > len => panic!(
-            "gemm: {which} is a [{rows}, {cols}] view with strides ({row_stride}, {col_stride}) reaching offset {}, past its slice of {len}",
+        Some(end) => panic!(
+            "gemm: {which} is a [{rows}, {cols}] view with strides ({rs}, {cs}) reaching offset {}, past its slice of {len}",
             end - 1
         ),
-        Some(_) => {}
     }
 }
 
 /// `true` if distinct elements of the view are distinct places in memory:
 /// one stride walks a line without overlap, the other steps past it.
+#[inline]
 fn no_self_overlap(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> bool {
     let lines = |count: usize, stride: usize, line: usize| count <= 1 || stride >= line;
     let walk = |count: usize, stride: usize| if count <= 1 { 1 } else { (count - 1) * stride + 1 };
