@@ -26,7 +26,8 @@ const { chromium } = require(require.resolve('playwright-core', { paths: [module
         executablePath: '/usr/bin/chromium',
         headless: true,
         // This machine's network is closed: without these, Chromium's
-        // background connections fail at every start.
+        // background connections fail at every start. (Each launch gets a
+        // fresh temporary profile: playwright passes its own --user-data-dir.)
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });

@@ -64,7 +64,7 @@
 #![warn(missing_docs)]
 
 // Layers, each importing only from the ones above it in this list:
-// kernels; float, shape, error; tensor, param; ops; tape; nn, optim, data,
+// kernels; float, shape, error; tensor, param; ops; tape; nn, data; optim;
 // diagnostics; io; report. ARCHITECTURE.md draws the diagram.
 mod kernels;
 

@@ -173,8 +173,6 @@ impl GraphPicture {
         Ok(())
     }
 
-    /// Each scope as a labelled box around its nodes and those of the
-    /// scopes nested in it, outer boxes first and wider.
     /// How many clusters enclose one nested in `parent`.
     fn depth_of(&self, mut parent: Option<usize>) -> usize {
         let mut depth = 0;
@@ -184,6 +182,8 @@ impl GraphPicture {
         depth
     }
 
+    /// Each scope as a labelled box around its nodes and those of the
+    /// scopes nested in it, outer boxes first and wider.
     fn draw_clusters(
         &self,
         root: &DrawingArea<SVGBackend<'_>, Shift>,
