@@ -7,6 +7,8 @@ window, where drift of the machine hits every side alike.
     python3 scripts/interleave.py target/release/deps/gemm-* 'forward/512x512x512/gemm$' 5 \\
         kc256='TAPEGRAD_GEMM_BLOCKING=256,144,4080' kc512='TAPEGRAD_GEMM_BLOCKING=512,120,512'
 
+FILTER may be several regexes joined by "||": each round then alternates the
+sides filter by filter (finer-grained alternation on a drifting machine).
 ENV is a space-separated list of VAR=value (empty for the defaults). A
 binary given as LABEL@PATH=ENV runs that binary for this side instead
 (comparing builds). Extra criterion options: INTERLEAVE_ARGS (default
@@ -55,11 +57,14 @@ def main():
             env_vars[k] = v
         parsed.append((label, path or binary, env_vars))
     medians = collections.defaultdict(list)
+    # FILTER may be several filters joined by "||": each round then runs the
+    # sides one filter at a time, so that they alternate at a finer grain.
     for r in range(rounds):
-        for label, path, env in parsed:
-            for name, us in run(path, filt, env).items():
-                medians[(name, label)].append(us)
-                print(f"round {r + 1}\t{label}\t{name}\t{us:.2f} µs", flush=True)
+        for part in filt.split("||"):
+            for label, path, env in parsed:
+                for name, us in run(path, part, env).items():
+                    medians[(name, label)].append(us)
+                    print(f"round {r + 1}\t{label}\t{name}\t{us:.2f} µs", flush=True)
     print("\nmedian of the round medians (µs), [min, max]:")
     names = sorted({n for n, _ in medians})
     first = parsed[0][0]

@@ -152,7 +152,10 @@ def main():
             t = measure(fwd_bwd, min_time=0.5)
             rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
 
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    print(
+        f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+        f"ATen CPU capability {torch.backends.cpu.get_cpu_capability()}"
+    )
     width = max(len(r[0]) for r in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -62,7 +62,8 @@ fn blocking_override() -> Option<Blocking> {
     static OVERRIDE: std::sync::OnceLock<Option<Blocking>> = std::sync::OnceLock::new();
     *OVERRIDE.get_or_init(|| {
         let value = std::env::var("TAPEGRAD_GEMM_BLOCKING").ok()?;
-        let numbers: Vec<usize> = value.split(',').map(|x| x.trim().parse().ok().filter(|&x| x > 0)).collect::<Option<_>>()?;
+        let numbers: Vec<usize> =
+            value.split(',').map(|x| x.trim().parse().ok().filter(|&x| x > 0)).collect::<Option<_>>()?;
         match numbers[..] {
             [kc, mc, nc] => Some(Blocking { kc, mc, nc }),
             _ => None,
