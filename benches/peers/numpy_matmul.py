@@ -1,5 +1,6 @@
 """NumPy (its bundled OpenBLAS) on W5, the square matrix products of
-benches/gemm.rs, for the side-by-side table in BENCHMARKS.md: forward
+benches/gemm.rs, and the MNIST MLP's products (128x784x256, 128x256x128,
+128x128x10), for the side-by-side table in BENCHMARKS.md: forward
 `a @ b` and forward+backward `a @ b`, `g @ b.T`, `a.T @ g` (NumPy hands the
 transposed views to cblas with a transpose flag, no copy), f32, into
 preallocated outputs (`out=`) like tapegrad's `gemm` rows. NumPy is not a
@@ -49,12 +50,14 @@ def main():
     rows = []
     with threadpool_limits(args.threads, user_api="blas"):
         blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-        for size in (256, 512, 1024):
-            a, b, g = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(3))
-            c, da, db = (np.empty((size, size), np.float32) for _ in range(3))
-            flops = 2 * size**3
+        # W5's squares, then the MNIST MLP's products (m x k x n, as benches/gemm.rs).
+        for m, k, n in ((256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (128, 784, 256), (128, 256, 128), (128, 128, 10)):
+            a, b, g = (rng.standard_normal(shape, dtype=np.float32) for shape in ((m, k), (k, n), (m, n)))
+            c, da, db = (np.empty(shape, np.float32) for shape in ((m, n), (m, k), (k, n)))
+            flops = 2 * m * k * n
+            name = f"W5 matmul n={m}" if m == k == n else f"matmul {m}x{k}x{n}"
             t = measure(lambda: np.matmul(a, b, out=c))
-            rows.append((f"W5 matmul n={size} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
+            rows.append((f"{name} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
 
             def fwd_bwd():
                 np.matmul(a, b, out=c)
@@ -62,7 +65,7 @@ def main():
                 np.matmul(a.T, g, out=db)
 
             t = measure(fwd_bwd)
-            rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
+            rows.append((f"{name} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
     info = ", ".join(f"{i['internal_api']} {i['version']} core {i.get('architecture')} threads {i['num_threads']}" for i in blas)
     print(f"NumPy {np.__version__} ({info})")
     width = max(len(r[0]) for r in rows)

@@ -83,6 +83,12 @@ def main():
                          {"pytorch": name, "jax": name, "numpy": name}))
             rows.append((f"W5 n={n}, {peer_what}, GEMM alone", f"{what}/{shape}/gemm", f"{what}/{shape}/gemm 2 threads",
                          {"pytorch": name, "jax": name, "numpy": name}))
+    for m, k, n in ((128, 784, 256), (128, 256, 128), (128, 128, 10)):
+        for what, peer_what in (("forward", "forward"), ("backward", "forward+backward")):
+            shape = f"{m}x{k}x{n}"
+            name = f"matmul {shape} {peer_what}"
+            rows.append((f"MLP {shape}, {peer_what}", f"{what}/{shape}/tapegrad", None, {"pytorch": name, "numpy": name}))
+            rows.append((f"MLP {shape}, {peer_what}, GEMM alone", f"{what}/{shape}/gemm", None, {"pytorch": name, "numpy": name}))
     for threads in (1, 2):
         print(f"\n{threads} thread{'s' if threads > 1 else ''}:\n")
         print("| workload | tapegrad | PyTorch | JAX | NumPy | tapegrad against the best peer |")
