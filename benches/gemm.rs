@@ -106,6 +106,9 @@ const FORWARD: [(usize, usize, usize); 9] = [
 ];
 
 fn forward(c: &mut Criterion) {
+    // The level the kernels run at, so that a log shows whether
+    // TAPEGRAD_SIMD took effect.
+    eprintln!("tapegrad SIMD level: {}", tapegrad::linalg::simd_level_name());
     for (m, k, n) in FORWARD {
         let (a, b) = (fill(m * k, 1), fill(k * n, 2));
         let mut tape = Tape::<f32>::new();

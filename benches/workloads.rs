@@ -98,6 +98,83 @@ fn w4_optimizer(c: &mut Criterion) {
     group.finish();
 }
 
+/// W4's bandwidth references, over arrays of W4's size allocated as its
+/// tensors are (`Tensor`, so the same pages), on the same pool shape as the
+/// optimizers (one worker, the caller doing the last half, contiguous
+/// halves): the triad `a = b + s * c` (STREAM's), and a stream with Adam's
+/// traffic and no arithmetic to speak of (read x, g, m, v; write x, m, v).
+/// The triad's throughput counts the bytes that really move: b and c read,
+/// a read for ownership and written back, 16 bytes an element (STREAM
+/// counts 12, which would make its figure 3/4 of the real bandwidth).
+fn w4_bandwidth(c: &mut Criterion) {
+    const N: usize = 10_000_000;
+    let mut rng = StdRng::seed_from_u64(6);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("one worker");
+    let halves = |threads: usize| if threads == 1 { N } else { N.div_ceil(2).div_ceil(16) * 16 };
+    let mut a = Tensor::<f32>::zeros([N]);
+    let (b, cc) = (Tensor::<f32>::randn([N], &mut rng), Tensor::<f32>::randn([N], &mut rng));
+    let triad = |a: &mut [f32], b: &[f32], c: &[f32]| {
+        for ((a, &b), &c) in a.iter_mut().zip(b).zip(c) {
+            *a = b + 0.5 * c;
+        }
+    };
+    let mut group = c.benchmark_group("W4 bandwidth reference, 10M f32 arrays");
+    group.throughput(Throughput::BytesDecimal(16 * N as u64));
+    group.sample_size(20);
+    for threads in [1, 2] {
+        let half = halves(threads);
+        group.bench_function(format!("triad a = b + s*c, {threads} thread"), |bench| {
+            bench.iter(|| {
+                let (a0, a1) = a.data_mut().split_at_mut(half);
+                let ((b0, b1), (c0, c1)) = (b.data().split_at(half), cc.data().split_at(half));
+                pool.in_place_scope(|scope| {
+                    if !a1.is_empty() {
+                        scope.spawn(|_| triad(a0, b0, c0));
+                        triad(a1, b1, c1);
+                    } else {
+                        triad(a0, b0, c0);
+                    }
+                });
+            })
+        });
+    }
+    group.finish();
+
+    // Adam's traffic: 4 arrays read, 3 written, 28 bytes an element.
+    let (mut x, g) = (Tensor::<f32>::randn([N], &mut rng), Tensor::<f32>::randn([N], &mut rng));
+    let (mut m, mut v) = (Tensor::<f32>::zeros([N]), Tensor::<f32>::zeros([N]));
+    let adam_like = |x: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
+        for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m = 0.9 * *m + g;
+            *v = 0.5 * *v + g;
+            *x -= 1e-9 * *m;
+        }
+    };
+    let mut group = c.benchmark_group("W4 optimizer step, 10M f32 parameters");
+    group.throughput(Throughput::BytesDecimal(28 * N as u64));
+    group.sample_size(20);
+    for threads in [1, 2] {
+        let half = halves(threads);
+        group.bench_function(format!("stream of Adam's traffic (4 read, 3 written), {threads} thread"), |bench| {
+            bench.iter(|| {
+                let (x0, x1) = x.data_mut().split_at_mut(half);
+                let (m0, m1) = m.data_mut().split_at_mut(half);
+                let (v0, v1) = v.data_mut().split_at_mut(half);
+                let (g0, g1) = g.data().split_at(half);
+                pool.in_place_scope(|scope| {
+                    if !x1.is_empty() {
+                        scope.spawn(|_| adam_like(x0, g0, m0, v0));
+                        adam_like(x1, g1, m1, v1);
+                    } else {
+                        adam_like(x0, g0, m0, v0);
+                    }
+                });
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The Adam step on parameters that stay in cache (200k and 1M elements),
 /// beside W4's 10M, which streams from memory.
 fn adam_in_cache(c: &mut Criterion) {
@@ -156,5 +233,15 @@ fn inference(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, w1_tiny, w2_mnist_sized, w3_micrograd, w4_optimizer, adam_in_cache, param_binding, inference);
+criterion_group!(
+    benches,
+    w1_tiny,
+    w2_mnist_sized,
+    w3_micrograd,
+    w4_optimizer,
+    w4_bandwidth,
+    adam_in_cache,
+    param_binding,
+    inference
+);
 criterion_main!(benches);

@@ -31,3 +31,11 @@
 #![forbid(unsafe_code)]
 
 pub use crate::kernels::gemm::{GemmScalar, MatMut, MatRef, gemm};
+
+/// The SIMD level the kernels run at on this machine (`"avx512"`, `"avx2"`
+/// or `"baseline"`): the CPU's, lowered by `TAPEGRAD_SIMD` if set. For
+/// benchmark logs, which must show that a forced level took effect.
+#[doc(hidden)]
+pub fn simd_level_name() -> &'static str {
+    crate::kernels::cpu::simd_level().name()
+}

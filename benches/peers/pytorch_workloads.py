@@ -134,15 +134,17 @@ def main():
 
     if "W5" in only:
         # W5
-        for size in (256, 512, 1024):
-            a = torch.randn(size, size)
-            b = torch.randn(size, size)
-            flops = 2 * size**3
+        # W5's squares, then the MNIST MLP's products (m x k x n, as benches/gemm.rs).
+        for m, k, n in ((256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (128, 784, 256), (128, 256, 128), (128, 128, 10)):
+            a = torch.randn(m, k)
+            b = torch.randn(k, n)
+            flops = 2 * m * k * n
+            name = f"W5 matmul n={m}" if m == k == n else f"matmul {m}x{k}x{n}"
             t = measure(lambda: a @ b, min_time=0.5)
-            rows.append((f"W5 matmul n={size} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
+            rows.append((f"{name} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
             a_ = a.clone().requires_grad_(True)
             b_ = b.clone().requires_grad_(True)
-            g = torch.randn(size, size)
+            g = torch.randn(m, n)
 
             def fwd_bwd():
                 a_.grad = None
@@ -150,9 +152,12 @@ def main():
                 (a_ @ b_).backward(g)
 
             t = measure(fwd_bwd, min_time=0.5)
-            rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
+            rows.append((f"{name} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
 
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    print(
+        f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+        f"ATen CPU capability {torch.backends.cpu.get_cpu_capability()}"
+    )
     width = max(len(r[0]) for r in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -54,6 +54,29 @@ const fn plan(mc: usize, small: (usize, usize), large: (usize, usize)) -> Plan {
     }
 }
 
+/// `TAPEGRAD_GEMM_BLOCKING=kc,mc,nc`, read once: replaces the blocking of
+/// the packed path at every level and size, to tune it on a new CPU without
+/// rebuilding (BENCHMARKS.md, "Blocking"). Ignored unless it holds three
+/// positive numbers.
+fn blocking_override() -> Option<Blocking> {
+    static OVERRIDE: std::sync::OnceLock<Option<Blocking>> = std::sync::OnceLock::new();
+    *OVERRIDE.get_or_init(|| {
+        let value = std::env::var("TAPEGRAD_GEMM_BLOCKING").ok()?;
+        let numbers: Vec<usize> =
+            value.split(',').map(|x| x.trim().parse().ok().filter(|&x| x > 0)).collect::<Option<_>>()?;
+        match numbers[..] {
+            [kc, mc, nc] => Some(Blocking { kc, mc, nc }),
+            _ => None,
+        }
+    })
+}
+
+/// The blocking of the packed path: the plan's, or the override's.
+#[inline]
+fn tuned(blocking: Blocking) -> Blocking {
+    blocking_override().unwrap_or(blocking)
+}
+
 const F32_AVX512: Plan = plan(128, (256, 256), (1024, 512));
 const F32_AVX2: Plan = plan(120, (256, 256), (1024, 512));
 const F32_BASELINE: Plan = plan(128, (256, 256), (512, 512));
@@ -158,7 +181,7 @@ macro_rules! compute {
                         match path(&a, &b, &avx512) {
                             Path::Dot => $avx512::dot(s, alpha, a, b, beta, c),
                             Path::Direct => $avx512::direct(s, alpha, a, b, beta, c),
-                            Path::Packed(blocking) => $avx512::packed(s, &blocking, alpha, a, b, beta, c),
+                            Path::Packed(blocking) => $avx512::packed(s, &tuned(blocking), alpha, a, b, beta, c),
                         }
                     }
                     return;
@@ -171,7 +194,7 @@ macro_rules! compute {
                         match path(&a, &b, &avx2) {
                             Path::Dot => $avx2::dot(s, alpha, a, b, beta, c),
                             Path::Direct => $avx2::direct(s, alpha, a, b, beta, c),
-                            Path::Packed(blocking) => $avx2::packed(s, &blocking, alpha, a, b, beta, c),
+                            Path::Packed(blocking) => $avx2::packed(s, &tuned(blocking), alpha, a, b, beta, c),
                         }
                     }
                     return;
@@ -182,7 +205,7 @@ macro_rules! compute {
             match path(&a, &b, &baseline) {
                 Path::Dot => $baseline::dot(s, alpha, a, b, beta, c),
                 Path::Direct => $baseline::direct(s, alpha, a, b, beta, c),
-                Path::Packed(blocking) => $baseline::packed(s, &blocking, alpha, a, b, beta, c),
+                Path::Packed(blocking) => $baseline::packed(s, &tuned(blocking), alpha, a, b, beta, c),
             }
         }
     };
