@@ -22,34 +22,17 @@ batch waited for with block_until_ready (like pytorch_workloads.py's
 import argparse
 import math
 import os
-import statistics
-import time
 
 import jax
 import jax.numpy as jnp
 import optax
 
+from timing import measure, print_rows
 
-def measure(step, min_time=0.3, repeats=15):
-    """Median seconds per call of `step` (which returns something to wait for)."""
-    for _ in range(10):
-        jax.block_until_ready(step())
-    t0 = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t0 < 0.05:
-        jax.block_until_ready(step())
-        n += 1
-    per_call = (time.perf_counter() - t0) / n
-    calls = max(1, int(min_time / repeats / per_call))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = None
-        for _ in range(calls):
-            out = step()
-        jax.block_until_ready(out)
-        samples.append((time.perf_counter() - t0) / calls)
-    return statistics.median(samples)
+
+def measure_jax(step, **options):
+    """`measure`, waiting for JAX's asynchronous results."""
+    return measure(step, wait=jax.block_until_ready, **options)
 
 
 def make_moons(n, noise, key):
@@ -120,7 +103,7 @@ def main():
             z = mlp(params, x, jnp.tanh)
             return optax.sigmoid_binary_cross_entropy(z, y).mean()
 
-        t = measure(training_step(init_mlp([2, 16, 16, 1], key), optax.adam(1e-2), bce, x, y))
+        t = measure_jax(training_step(init_mlp([2, 16, 16, 1], key), optax.adam(1e-2), bce, x, y))
         rows.append(("W1 tiny, Adam", f"{t * 1e6:.1f} us/step"))
 
     if "W2" in only:
@@ -132,7 +115,7 @@ def main():
             logits = mlp(params, x, jax.nn.relu)
             return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
 
-        t = measure(training_step(init_mlp([784, 256, 128, 10], key), optax.adam(1e-3), ce, x, labels))
+        t = measure_jax(training_step(init_mlp([784, 256, 128, 10], key), optax.adam(1e-3), ce, x, labels))
         rows.append(("W2 mnist-sized, Adam", f"{t * 1e3:.3f} ms/step"))
 
     if "W3" in only:
@@ -144,7 +127,7 @@ def main():
             l2 = sum((w * w).sum() + (b * b).sum() for w, b in params)
             return jax.nn.relu(1 - y * scores).mean() + 1e-4 * l2
 
-        t = measure(training_step(init_mlp([2, 16, 16, 1], key), optax.sgd(0.1), svm_l2, x, y))
+        t = measure_jax(training_step(init_mlp([2, 16, 16, 1], key), optax.sgd(0.1), svm_l2, x, y))
         rows.append(("W3 micrograd demo, SGD", f"{t * 1e6:.1f} us/step"))
 
     if "W4" in only:
@@ -165,7 +148,7 @@ def main():
                 box["p"], box["state"] = update(box["p"], box["state"], grad)
                 return box["p"]
 
-            t = measure(step, min_time=1.0, repeats=10)
+            t = measure_jax(step, min_time=1.0, repeats=10)
             rows.append((f"W4 {name}, 10M params", f"{t * 1e3:.2f} ms, {28 * n / t / 1e9:.1f} GB/s"))
 
     if "W5" in only:
@@ -176,7 +159,7 @@ def main():
             g = jax.random.normal(kg, (size, size))
             flops = 2 * size**3
             matmul = jax.jit(lambda a, b: a @ b)
-            t = measure(lambda: matmul(a, b), min_time=0.5)
+            t = measure_jax(lambda: matmul(a, b), min_time=0.5)
             rows.append((f"W5 matmul n={size} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
 
             @jax.jit
@@ -184,14 +167,12 @@ def main():
                 c, vjp = jax.vjp(lambda a, b: a @ b, a, b)
                 return c, vjp(g)
 
-            t = measure(lambda: fwd_bwd(a, b, g), min_time=0.5)
+            t = measure_jax(lambda: fwd_bwd(a, b, g), min_time=0.5)
             rows.append((f"W5 matmul n={size} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
 
     cpus = sorted(os.sched_getaffinity(0))
     print(f"JAX {jax.__version__} on {jax.devices()[0].platform}, CPUs {cpus} ({args.threads} thread(s))")
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

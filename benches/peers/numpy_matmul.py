@@ -15,31 +15,11 @@ OPENBLAS_CORETYPE if given) and the threads it uses.
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-
-def measure(step, min_time=0.5, repeats=15):
-    """Median seconds per call of `step`."""
-    for _ in range(5):
-        step()
-    t0 = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t0 < 0.05:
-        step()
-        n += 1
-    per_call = (time.perf_counter() - t0) / n
-    calls = max(1, int(min_time / repeats / per_call))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            step()
-        samples.append((time.perf_counter() - t0) / calls)
-    return statistics.median(samples)
+from timing import measure, print_rows
 
 
 def main():
@@ -56,7 +36,7 @@ def main():
             c, da, db = (np.empty(shape, np.float32) for shape in ((m, n), (m, k), (k, n)))
             flops = 2 * m * k * n
             name = f"W5 matmul n={m}" if m == k == n else f"matmul {m}x{k}x{n}"
-            t = measure(lambda: np.matmul(a, b, out=c))
+            t = measure(lambda: np.matmul(a, b, out=c), min_time=0.5, warmup=5)
             rows.append((f"{name} forward", f"{t * 1e3:.3f} ms, {flops / t / 1e9:.1f} GFLOP/s"))
 
             def fwd_bwd():
@@ -64,13 +44,11 @@ def main():
                 np.matmul(g, b.T, out=da)
                 np.matmul(a.T, g, out=db)
 
-            t = measure(fwd_bwd)
+            t = measure(fwd_bwd, min_time=0.5, warmup=5)
             rows.append((f"{name} forward+backward", f"{t * 1e3:.3f} ms, {3 * flops / t / 1e9:.1f} GFLOP/s"))
     info = ", ".join(f"{i['internal_api']} {i['version']} core {i.get('architecture')} threads {i['num_threads']}" for i in blas)
     print(f"NumPy {np.__version__} ({info})")
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

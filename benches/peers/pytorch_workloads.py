@@ -12,32 +12,11 @@ iterations (after warm-up), like criterion's estimate.
 
 import argparse
 import math
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def measure(step, min_time=0.3, repeats=15):
-    """Median seconds per call of `step`."""
-    for _ in range(10):
-        step()
-    # Calls per repeat so that one repeat takes about min_time / repeats.
-    t0 = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t0 < 0.05:
-        step()
-        n += 1
-    per_call = (time.perf_counter() - t0) / n
-    calls = max(1, int(min_time / repeats / per_call))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            step()
-        samples.append((time.perf_counter() - t0) / calls)
-    return statistics.median(samples)
+from timing import measure, print_rows
 
 
 def make_moons(n, noise, gen):
@@ -158,9 +137,7 @@ def main():
         f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), "
         f"ATen CPU capability {torch.backends.cpu.get_cpu_capability()}"
     )
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":
