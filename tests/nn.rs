@@ -74,17 +74,19 @@ fn the_same_seed_builds_the_same_model() {
     assert!(a.params().zip(b.params()).all(|(p, q)| p.value() == q.value()));
 }
 
+/// Every activation, the leaky ReLU with slope 0.1.
+const ACTIVATIONS: [Activation; 6] = [
+    Activation::Relu,
+    Activation::Tanh,
+    Activation::Sigmoid,
+    Activation::LeakyRelu(0.1),
+    Activation::Gelu,
+    Activation::GeluTanh,
+];
+
 #[test]
 fn every_activation_trains_through_an_mlp_with_correct_gradients() {
-    let activations = [
-        Activation::Relu,
-        Activation::Tanh,
-        Activation::Sigmoid,
-        Activation::LeakyRelu(0.1),
-        Activation::Gelu,
-        Activation::GeluTanh,
-    ];
-    for activation in activations {
+    for activation in ACTIVATIONS {
         let mut rng = StdRng::seed_from_u64(2);
         let model = Mlp::<f64>::new(&[3, 4, 2], activation, &mut rng);
         let x = Tensor::randn([5, 3], &mut rng);
@@ -130,15 +132,7 @@ fn feeding_the_wrong_width_names_the_shapes() {
 
 #[test]
 fn predict_without_a_tape_equals_the_taped_forward_pass() {
-    let activations = [
-        Activation::Relu,
-        Activation::Tanh,
-        Activation::Sigmoid,
-        Activation::LeakyRelu(0.1),
-        Activation::Gelu,
-        Activation::GeluTanh,
-    ];
-    for activation in activations {
+    for activation in ACTIVATIONS {
         let mut rng = StdRng::seed_from_u64(4);
         let model = Mlp::<f32>::new(&[3, 8, 5, 2], activation, &mut rng);
         let x = Tensor::randn([7, 3], &mut rng);

@@ -69,9 +69,7 @@ pub fn hessian<'t, T: Float, F>(tape: &'t Tape<T>, inputs: &[Tensor<T>], f: F) -
 where
     F: FnOnce(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
 {
-    let start = tape.len();
-    let vars: Vec<Var<'t, T>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
-    let output = f(tape, &vars);
+    let (start, vars, output) = record(tape, inputs, f);
     let first = grad(checked_scalar("hessian", output), &vars, true);
     // Row k of H is the gradient of the k-th element of the gradient.
     let rows = first.iter().flat_map(|&g| (0..g.shape().iter().product()).map(move |k| (g, k)));
@@ -99,9 +97,7 @@ pub fn jacobian<'t, T: Float, F>(tape: &'t Tape<T>, inputs: &[Tensor<T>], f: F) 
 where
     F: FnOnce(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
 {
-    let start = tape.len();
-    let vars: Vec<Var<'t, T>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
-    let output = f(tape, &vars);
+    let (start, vars, output) = record(tape, inputs, f);
     let m = output.shape().iter().product();
     let n = inputs.iter().map(Tensor::len).sum();
     let j = gradient_rows((0..m).map(|k| (output, k)), &vars);
@@ -372,4 +368,16 @@ fn scale<T: Float>(v: &mut [Tensor<T>], factor: f64) {
     for t in v {
         t.data_mut().iter_mut().for_each(|x| *x = T::from_f64(x.to_f64() * factor));
     }
+}
+
+/// Records `f` on fresh variables holding `inputs`: where the tape stood
+/// before (to truncate back to), the variables, and the output.
+fn record<'t, T: Float, F>(tape: &'t Tape<T>, inputs: &[Tensor<T>], f: F) -> (usize, Vec<Var<'t, T>>, Var<'t, T>)
+where
+    F: FnOnce(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
+{
+    let start = tape.len();
+    let vars: Vec<Var<'t, T>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
+    let output = f(tape, &vars);
+    (start, vars, output)
 }
