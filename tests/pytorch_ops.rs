@@ -4,8 +4,8 @@
 mod common;
 
 use common::expressions::expression;
-use common::{assert_agrees, load_fixture, tensor};
-use tapegrad::{Tape, Var};
+use common::{assert_agrees, case_inputs, load_fixture, tensor};
+use tapegrad::Tape;
 
 #[test]
 fn every_op_agrees_with_pytorch_in_value_and_gradient() {
@@ -15,14 +15,7 @@ fn every_op_agrees_with_pytorch_in_value_and_gradient() {
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let tape = Tape::<f64>::new();
-        let constants: Vec<u64> = case["constants"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
-        let inputs: Vec<Var<'_, f64>> = case["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .map(|(i, x)| if constants.contains(&(i as u64)) { tape.constant(tensor(x)) } else { tape.var(tensor(x)) })
-            .collect();
+        let inputs = case_inputs(&tape, case);
         let out = expression(name, &inputs);
         assert_agrees(&format!("{name}: value"), &out.value(), &tensor(&case["output"]), 1e-10);
         let grads = out.backward_with(&tensor(&case["seed"]));

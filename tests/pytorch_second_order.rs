@@ -11,7 +11,7 @@
 mod common;
 
 use common::expressions::expression;
-use common::{assert_agrees, load_fixture, tensor};
+use common::{assert_agrees, case_inputs, load_fixture, tensor};
 use serde_json::Value;
 use tapegrad::{Tape, Var, grad};
 
@@ -22,13 +22,7 @@ fn check_case(case: &Value) {
     let name = case["name"].as_str().unwrap();
     let constants: Vec<u64> = case["constants"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
     let tape = Tape::<f64>::new();
-    let inputs: Vec<Var<'_, f64>> = case["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .map(|(i, x)| if constants.contains(&(i as u64)) { tape.constant(tensor(x)) } else { tape.var(tensor(x)) })
-        .collect();
+    let inputs = case_inputs(&tape, case);
     let wanted: Vec<usize> = (0..inputs.len()).filter(|i| !constants.contains(&(*i as u64))).collect();
     let vars: Vec<Var<'_, f64>> = wanted.iter().map(|&i| inputs[i]).collect();
     let weights = tape.var(tensor(&case["weights"]));

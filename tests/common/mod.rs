@@ -7,7 +7,7 @@ pub mod expressions;
 pub mod sample;
 
 use serde_json::Value;
-use tapegrad::Tensor;
+use tapegrad::{Tape, Tensor, Var};
 
 /// Parses a fixture file from `tests/fixtures/`.
 pub fn load_fixture(name: &str) -> Value {
@@ -33,4 +33,17 @@ pub fn assert_agrees(what: &str, actual: &Tensor<f64>, expected: &Tensor<f64>, r
         let tol = rel * e.abs() + 1e-13;
         assert!((a - e).abs() <= tol, "{what}: element {i}: tapegrad {a:e}, PyTorch {e:e} (diff {:e})", (a - e).abs());
     }
+}
+
+/// A fixture case's inputs on `tape`: variables, except those listed in its
+/// `constants` (data such as labels), which are constants.
+pub fn case_inputs<'t>(tape: &'t Tape<f64>, case: &Value) -> Vec<Var<'t, f64>> {
+    let constants: Vec<u64> = case["constants"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap()).collect();
+    case["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, x)| if constants.contains(&(i as u64)) { tape.constant(tensor(x)) } else { tape.var(tensor(x)) })
+        .collect()
 }
