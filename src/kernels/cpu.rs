@@ -17,10 +17,13 @@
 //! [`SimdLevel::is_supported`] holds.
 //!
 //! Detection runs on first use and is cached. The environment variable
-//! `TAPEGRAD_SIMD` (`baseline`, `avx2` or `avx512`), read at the same moment,
-//! lowers the level [`simd_level`] returns, to compare kernels or to avoid
-//! AVX-512 on CPUs that slow their clock for it; it never raises the level
-//! above what the CPU has.
+//! `TAPEGRAD_SIMD` (`scalar`, `avx2` or `avx512`; `baseline` is another name
+//! for `scalar`), read at the same moment, lowers the level [`simd_level`]
+//! returns, to compare kernels, to run the test suite at every level, or to
+//! avoid AVX-512 on CPUs that slow their clock for it; it never raises the
+//! level above what the CPU has. Any other value panics: a misspelt level
+//! that silently ran the CPU's own would make a test run at "every level"
+//! test one.
 #![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -45,8 +48,8 @@ impl SimdLevel {
     /// Every level, from the smallest.
     pub const ALL: [SimdLevel; 3] = [SimdLevel::Baseline, SimdLevel::Avx2Fma, SimdLevel::Avx512];
 
-    /// A short lowercase name (`"baseline"`, `"avx2"`, `"avx512"`), also the
-    /// value `TAPEGRAD_SIMD` takes.
+    /// A short lowercase name (`"baseline"`, `"avx2"`, `"avx512"`), also a
+    /// value `TAPEGRAD_SIMD` takes (for `Baseline` also `"scalar"`).
     pub fn name(self) -> &'static str {
         match self {
             SimdLevel::Baseline => "baseline",
@@ -112,10 +115,21 @@ pub fn simd_level() -> SimdLevel {
     }
 }
 
-/// `detected` lowered to the level named by `request`, if it names one.
+/// `detected` lowered to the level named by `request`, if there is one (an
+/// empty value counts as none, as `TAPEGRAD_SIMD= cargo test` means).
+///
+/// # Panics
+/// If `request` names no level.
 fn select(detected: SimdLevel, request: Option<&str>) -> SimdLevel {
-    let requested = SimdLevel::ALL.into_iter().find(|l| Some(l.name()) == request.map(str::trim));
-    requested.map_or(detected, |r| r.min(detected))
+    let Some(request) = request.map(str::trim).filter(|r| !r.is_empty()) else { return detected };
+    let requested = match request {
+        "scalar" => Some(SimdLevel::Baseline),
+        name => SimdLevel::ALL.into_iter().find(|l| l.name() == name),
+    };
+    match requested {
+        Some(level) => level.min(detected),
+        None => panic!("TAPEGRAD_SIMD={request:?} names no SIMD level: use scalar (or baseline), avx2 or avx512"),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -161,6 +175,13 @@ mod tests {
         assert_eq!(select(SimdLevel::Avx2Fma, Some("baseline")), SimdLevel::Baseline);
         assert_eq!(select(SimdLevel::Avx2Fma, Some("avx512")), SimdLevel::Avx2Fma);
         assert_eq!(select(SimdLevel::Avx512, Some(" avx2\n")), SimdLevel::Avx2Fma);
-        assert_eq!(select(SimdLevel::Avx512, Some("sse9")), SimdLevel::Avx512);
+        assert_eq!(select(SimdLevel::Avx512, Some("scalar")), SimdLevel::Baseline);
+        assert_eq!(select(SimdLevel::Avx512, Some("")), SimdLevel::Avx512);
+    }
+
+    #[test]
+    #[should_panic(expected = "TAPEGRAD_SIMD=\"sse9\" names no SIMD level")]
+    fn a_misspelt_level_is_refused() {
+        select(SimdLevel::Avx512, Some("sse9"));
     }
 }
