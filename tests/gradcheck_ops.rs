@@ -457,6 +457,52 @@ fn max_axis_gradient_matches_finite_differences() {
     check_reduce_axis("max_axis", 74, |x, axis, keepdim| x.max_axis(axis, keepdim));
 }
 
+#[test]
+fn min_axis_gradient_matches_finite_differences() {
+    check_reduce_axis("min_axis", 76, |x, axis, keepdim| x.min_axis(axis, keepdim));
+}
+
+/// `var_axis` (or with `std`, `std_axis`) on every case of `REDUCE_CASES`
+/// whose axis has more entries than `correction` (fewer give a division by
+/// zero, as in PyTorch).
+fn check_var_axis(correction: usize, std: bool, seed: u64) {
+    let mut rng = rng(seed);
+    for (shape, axis) in REDUCE_CASES {
+        let extent = shape[axis.rem_euclid(shape.len() as isize) as usize];
+        if extent <= correction {
+            continue;
+        }
+        for keepdim in [false, true] {
+            let x = distinct(shape, &mut rng);
+            let name = if std { "std_axis" } else { "var_axis" };
+            check(
+                &format!("{name}(axis={axis}, correction={correction}, keepdim={keepdim}) of {shape:?}"),
+                &[x],
+                move |_, v| {
+                    if std {
+                        v[0].std_axis(axis, correction, keepdim)
+                    } else {
+                        v[0].var_axis(axis, correction, keepdim)
+                    }
+                },
+            );
+        }
+    }
+}
+
+#[test]
+fn var_axis_gradient_matches_finite_differences_for_every_correction() {
+    for correction in [0, 1, 2] {
+        check_var_axis(correction, false, 77 + correction as u64);
+    }
+}
+
+#[test]
+fn std_axis_gradient_matches_finite_differences() {
+    // `distinct` values: no lane is constant, so no standard deviation is 0.
+    check_var_axis(1, true, 80);
+}
+
 /// The reduced value is used again downstream (broadcast back against the
 /// input), as in a numerically stable softmax written by hand.
 #[test]
@@ -515,6 +561,142 @@ fn softmax_and_log_softmax_large_logits_gradient_matches_finite_differences() {
     let x = uniform(&[3, 4], 50.0, 60.0, &mut rng);
     check("softmax of large logits", std::slice::from_ref(&x), |_, v| v[0].softmax(-1));
     check("log_softmax of large logits", &[x], |_, v| v[0].log_softmax(-1));
+}
+
+// ---------------------------------------------------------------------------
+// Indexing: index_select and gather (indices are constants of whole numbers)
+// ---------------------------------------------------------------------------
+
+/// A constant index tensor of `shape` holding `values`.
+fn indices(values: &[usize], shape: &[usize]) -> Tensor<f64> {
+    Tensor::from_vec(values.iter().map(|&i| i as f64).collect(), shape)
+}
+
+/// Every axis of a 3-D value, an index picked twice (its gradient is the sum
+/// of both), an index left out (its gradient is zero), and a 0-D index.
+#[test]
+fn index_select_gradient_matches_finite_differences() {
+    let mut rng = rng(110);
+    let cases: [(&[usize], isize, &[usize], &[usize]); 6] = [
+        (&[4, 3], 0, &[2, 0, 2], &[3]),
+        (&[4, 3], 1, &[1, 1, 0, 2, 1], &[5]),
+        (&[2, 3, 4], 1, &[2, 0], &[2]),
+        (&[2, 3, 4], -1, &[3, 3, 0], &[3]),
+        (&[2, 3, 4], 0, &[1], &[]),
+        (&[5], 0, &[4, 0, 4, 2], &[4]),
+    ];
+    for (shape, axis, picked, index_shape) in cases {
+        let idx = indices(picked, index_shape);
+        let x = randn(shape, &mut rng);
+        check(&format!("index_select(axis={axis}, {picked:?}) of {shape:?}"), &[x], move |tape, v| {
+            v[0].index_select(axis, tape.constant(idx.clone()))
+        });
+    }
+}
+
+#[test]
+fn gather_gradient_matches_finite_differences() {
+    let mut rng = rng(111);
+    let cases: [(&[usize], isize, &[usize], &[usize]); 5] = [
+        // Each row's element at its label, as a loss picks it.
+        (&[3, 4], 1, &[2, 0, 3], &[3, 1]),
+        (&[3, 4], 0, &[2, 0, 1, 1, 2, 2, 0, 0], &[2, 4]),
+        // Indices smaller than x along another axis, repeated indices.
+        (&[2, 3, 4], 2, &[1, 1, 0, 3, 2, 2, 3, 0, 1, 0, 0, 0], &[2, 2, 3]),
+        (&[2, 3, 4], -2, &[2, 2, 0, 1, 0, 1, 2, 2], &[2, 1, 4]),
+        (&[5], 0, &[4, 4, 0], &[3]),
+    ];
+    for (shape, axis, picked, index_shape) in cases {
+        let idx = indices(picked, index_shape);
+        let x = randn(shape, &mut rng);
+        check(&format!("gather(axis={axis}) of {shape:?} at {index_shape:?}"), &[x], move |tape, v| {
+            v[0].gather(axis, tape.constant(idx.clone()))
+        });
+    }
+}
+
+/// Indices recorded as a variable get a zero gradient, as labels do (the
+/// index is a step function of its value), and `x`'s gradient is the same.
+#[test]
+fn index_ops_give_the_indices_no_gradient() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]));
+    let idx = tape.var(Tensor::from_vec(vec![2.0, 2.0], [2]));
+    let grads = (x.index_select(0, idx) + x.gather(0, idx)).sum().backward();
+    assert_eq!(grads.wrt(x).data(), &[0.0, 0.0, 4.0]);
+    assert_eq!(grads.wrt(idx).data(), &[0.0, 0.0]);
+}
+
+// ---------------------------------------------------------------------------
+// Cutting and joining: cat, stack, narrow, slice, split, chunk
+// ---------------------------------------------------------------------------
+
+/// Two to five pieces (more than three inputs take the tape's other path)
+/// along every axis, each piece weighted differently downstream.
+#[test]
+fn cat_gradient_matches_finite_differences() {
+    let mut rng = rng(120);
+    let cases: [(&[&[usize]], isize); 5] = [
+        (&[&[2, 3], &[1, 3]], 0),
+        (&[&[2, 1], &[2, 3], &[2, 2]], 1),
+        (&[&[2, 1, 4], &[2, 3, 4], &[2, 2, 4], &[2, 1, 4], &[2, 1, 4]], -2),
+        (&[&[3], &[2], &[1], &[4]], 0),
+        (&[&[2, 3, 1], &[2, 3, 2]], 2),
+    ];
+    for (shapes, axis) in cases {
+        let inputs: Vec<Tensor<f64>> = shapes.iter().map(|s| randn(s, &mut rng)).collect();
+        check(&format!("cat(axis={axis}) of {shapes:?}"), &inputs, move |_, v| {
+            let joined = Var::cat(v, axis);
+            joined * joined.tanh()
+        });
+    }
+}
+
+#[test]
+fn stack_gradient_matches_finite_differences() {
+    let mut rng = rng(121);
+    for axis in [0isize, 1, 2, -1] {
+        let inputs: Vec<Tensor<f64>> = (0..4).map(|_| randn(&[2, 3], &mut rng)).collect();
+        check(&format!("stack(axis={axis}) of four [2, 3]"), &inputs, move |_, v| {
+            let stacked = Var::stack(v, axis);
+            stacked * stacked.exp()
+        });
+    }
+}
+
+#[test]
+fn narrow_and_slice_gradients_match_finite_differences() {
+    let mut rng = rng(122);
+    let x = randn(&[3, 4, 5], &mut rng);
+    for (axis, start, len) in [(0isize, 1, 2), (1, 0, 4), (-1, 2, 3), (2, 4, 1), (1, 2, 0)] {
+        check(&format!("narrow({axis}, {start}, {len})"), std::slice::from_ref(&x), move |_, v| {
+            v[0].narrow(axis, start, len).exp()
+        });
+    }
+    check("slice(1..3, 0..2, 1..4)", std::slice::from_ref(&x), |_, v| v[0].slice(&[1..3, 0..2, 1..4]).exp());
+    check("slice(0..2) of leading axis only", std::slice::from_ref(&x), |_, v| v[0].slice(&[0..2]).tanh());
+    check("overlapping slices", &[x], |_, v| v[0].slice(&[0..2, 1..3]) * v[0].slice(&[1..3, 2..4]));
+}
+
+/// The pieces of `split` and `chunk` joined back in another order: every
+/// element of the input reaches the output once.
+#[test]
+fn split_and_chunk_gradients_match_finite_differences() {
+    let mut rng = rng(123);
+    let x = randn(&[5, 3], &mut rng);
+    check("split(2)", std::slice::from_ref(&x), |_, v| {
+        let pieces = v[0].split(2, 0);
+        Var::cat(&[pieces[2], pieces[0], pieces[1]], 0).exp() * pieces[0].sum()
+    });
+    check("split_sizes([1, 2])", std::slice::from_ref(&x), |_, v| {
+        let pieces = v[0].split_sizes(&[1, 2], 1);
+        pieces[0] * pieces[1].sum_axis(1, true)
+    });
+    check("chunk(3)", &[x], |_, v| {
+        let pieces = v[0].chunk(3, 0);
+        assert_eq!(pieces.len(), 3);
+        Var::cat(&[pieces[1], pieces[0], pieces[2]], 0).tanh()
+    });
 }
 
 // ---------------------------------------------------------------------------

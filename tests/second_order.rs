@@ -296,6 +296,80 @@ fn sum_axis_mean_axis_max_axis_second_derivatives_match_finite_differences() {
     check_reduce_axis("sum_axis", 84, |x, axis, keepdim| x.sum_axis(axis, keepdim));
     check_reduce_axis("mean_axis", 85, |x, axis, keepdim| x.mean_axis(axis, keepdim));
     check_reduce_axis("max_axis", 86, |x, axis, keepdim| x.max_axis(axis, keepdim));
+    check_reduce_axis("min_axis", 89, |x, axis, keepdim| x.min_axis(axis, keepdim));
+}
+
+/// The variance's gradient depends on `x` through the lane's mean too: the
+/// second derivative `2 (I - 1/n) / (n - c)` is checked with and without
+/// the squaring downstream.
+#[test]
+fn var_axis_and_std_axis_second_derivatives_match_finite_differences() {
+    check_reduce_axis("var_axis(correction=1)", 91, |x, axis, keepdim| x.var_axis(axis, 1, keepdim));
+    check_reduce_axis("var_axis(correction=0)", 92, |x, axis, keepdim| x.var_axis(axis, 0, keepdim));
+    check_reduce_axis("std_axis(correction=1)", 93, |x, axis, keepdim| x.std_axis(axis, 1, keepdim));
+    let x = randn(&[3, 5], &mut rng(94));
+    check("var_axis alone", &[x], |_, v| v[0].var_axis(-1, 1, false));
+}
+
+// ---------------------------------------------------------------------------
+// Indexing: index_select, gather (and their adjoints, index_add and
+// scatter_add, which the gradient graphs record)
+// ---------------------------------------------------------------------------
+
+fn indices(values: &[f64], shape: &[usize]) -> Tensor<f64> {
+    Tensor::from_vec(values.to_vec(), shape)
+}
+
+/// Squared after the pick, so the picked elements' gradients meet a nonzero
+/// second derivative; indices repeat, so the adjoint adds.
+#[test]
+fn index_select_and_gather_second_derivatives_match_finite_differences() {
+    let mut rng = rng(87);
+    for axis in [0isize, 1, -1] {
+        let idx = indices(&[1.0, 0.0, 1.0], &[3]);
+        check(&format!("index_select(axis={axis})²"), &[randn(&[2, 3, 4], &mut rng)], move |tape, v| {
+            let y = v[0].index_select(axis, tape.constant(idx.clone()));
+            y * y
+        });
+    }
+    let idx = indices(&[2.0, 0.0, 2.0, 3.0, 1.0, 1.0], &[3, 2]);
+    check("gather(axis=1)²", &[randn(&[3, 4], &mut rng)], move |tape, v| {
+        let y = v[0].gather(1, tape.constant(idx.clone()));
+        y * y.exp()
+    });
+    let idx = indices(&[1.0, 1.0, 0.0, 2.0], &[2, 2]);
+    check("gather(axis=0) of [3, 2]", &[randn(&[3, 2], &mut rng)], move |tape, v| {
+        let y = v[0].gather(0, tape.constant(idx.clone()));
+        y * y
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Cutting and joining: cat, stack, slice (and pad, the slice's gradient)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn cat_stack_slice_second_derivatives_match_finite_differences() {
+    let mut rng = rng(88);
+    let pieces =
+        [randn(&[2, 3], &mut rng), randn(&[1, 3], &mut rng), randn(&[2, 3], &mut rng), randn(&[1, 3], &mut rng)];
+    check("cat of four", &pieces, |_, v| {
+        let y = Var::cat(v, 0);
+        y * y.tanh()
+    });
+    let same = [randn(&[2, 3], &mut rng), randn(&[2, 3], &mut rng)];
+    check("stack(axis=1)", &same, |_, v| {
+        let y = Var::stack(v, 1);
+        y * y
+    });
+    check("slice", &[randn(&[3, 4], &mut rng)], |_, v| {
+        let y = v[0].slice(&[1..3, 0..3]);
+        y * y.exp()
+    });
+    check("narrow then cat back", &[randn(&[4, 3], &mut rng)], |_, v| {
+        let y = Var::cat(&[v[0].narrow(0, 2, 2), v[0].narrow(0, 0, 2)], 0);
+        y * v[0]
+    });
 }
 
 // ---------------------------------------------------------------------------

@@ -69,6 +69,29 @@ macro_rules! unary_table {
             rsub_scalar(c: T) ScalarSub "rsub({c})" |x| c - x, |g, x, y| -g;
             /// `c / x`, for code generic over the element type.
             rdiv_scalar(c: T) ScalarDiv "rdiv({c})" |x| c / x, |g, x, y| g * (-y / x);
+            /// Sine, elementwise.
+            sin() Sin "sin" |x| x.sin(), |g, x, y| g * x.cos();
+            /// Cosine, elementwise.
+            cos() Cos "cos" |x| x.cos(), |g, x, y| g * -x.sin();
+            /// `ln(1 + e^x)`, elementwise, as PyTorch's `softplus` (beta 1,
+            /// threshold 20): `x` itself where `x > 20`, with gradient 1 there.
+            softplus() Softplus "softplus" |x| softplus(x), |g, x, y| g * softplus_slope(x);
+            /// `ln(1 + x)`, elementwise, accurate near 0.
+            log1p() Log1p "log1p" |x| x.ln_1p(), |g, x, y| g / x.add_scalar(T::ONE);
+            /// `e^x - 1`, elementwise, accurate near 0.
+            expm1() Expm1 "expm1" |x| x.exp_m1(), |g, x, y| g * y.add_scalar(T::ONE);
+            /// `x²`, elementwise.
+            square() Square "square" |x| x * x, |g, x, y| g * x.mul_scalar(T::from_f64(2.0));
+            /// `1 / √x`, elementwise.
+            rsqrt() Rsqrt "rsqrt" |x| T::ONE / x.sqrt(), |g, x, y| g * (y * y * y).mul_scalar(T::from_f64(-0.5));
+            /// `max(x, min)`, elementwise (PyTorch's `clamp_min`; NaN stays NaN);
+            /// the gradient passes where `x > min` (not at `min` itself, as in PyTorch).
+            clamp_min(min: T) ClampMin "clamp_min({min})" |x| if x < min { min } else { x },
+                |g, x, y| g * x.step(|x| if x > min { T::ONE } else { T::ZERO });
+            /// `min(x, max)`, elementwise (PyTorch's `clamp_max`; NaN stays NaN);
+            /// the gradient passes where `x < max` (not at `max` itself, as in PyTorch).
+            clamp_max(max: T) ClampMax "clamp_max({max})" |x| if x > max { max } else { x },
+                |g, x, y| g * x.step(|x| if x < max { T::ONE } else { T::ZERO });
         }
     };
 }
@@ -165,6 +188,22 @@ pub(crate) fn sigmoid<T: Float>(x: T) -> T {
     let e = (-x.abs()).fast_exp();
     let r = T::ONE / (T::ONE + e);
     if x >= T::ZERO { r } else { e * r }
+}
+
+/// Above this, `softplus(x)` is `x` (PyTorch's default `threshold`).
+const SOFTPLUS_THRESHOLD: f64 = 20.0;
+
+/// `ln(1 + e^x)`, or `x` above the threshold, as PyTorch computes it.
+fn softplus<T: Float>(x: T) -> T {
+    if x > T::from_f64(SOFTPLUS_THRESHOLD) { x } else { x.fast_exp().fast_ln_1p() }
+}
+
+/// `d softplus / dx`: the sigmoid, or 1 above the threshold, written over
+/// [`Arith`] (the threshold is a step, constant on a graph).
+#[inline(always)]
+fn softplus_slope<T: Float, A: Arith<T>>(x: A) -> A {
+    let below = x.step(|x| if x > T::from_f64(SOFTPLUS_THRESHOLD) { T::ZERO } else { T::ONE });
+    x.sigmoid() * below + below.rsub_scalar(T::ONE)
 }
 
 const GELU_K: f64 = 0.044_715;
