@@ -186,6 +186,29 @@ CASES = {
     "var_axis_population_keepdim": ([randn(2, 3, 4)], lambda x: x.var(dim=1, correction=0, keepdim=True)),
     "var_axis_correction2": ([randn(4, 3)], lambda x: x.var(dim=0, correction=2)),
     "std_axis": ([randn(3, 6)], lambda x: x.std(dim=-1, keepdim=True)),
+    "sin": ([randn(3, 4) * 2.0], torch.sin),
+    "cos": ([randn(3, 4) * 2.0], torch.cos),
+    # Both sides of the threshold (20), where PyTorch's softplus turns linear.
+    "softplus": ([torch.tensor([-30.0, -2.0, 0.0, 1.5, 19.5, 20.5, 40.0], dtype=DT)], F.softplus),
+    "log1p": ([positive(2, 3, low=-0.5, high=3.0)], torch.log1p),
+    "expm1": ([randn(2, 3)], torch.expm1),
+    "square": ([randn(2, 3)], torch.square),
+    "rsqrt": ([positive(2, 3)], torch.rsqrt),
+    "clamp": ([away_from_zero(3, 4) * 1.5], lambda x: x.clamp(-1.0, 1.0)),
+    "clamp_min": ([away_from_zero(3, 4)], lambda x: x.clamp_min(0.0)),
+    "clamp_max": ([away_from_zero(3, 4)], lambda x: x.clamp_max(0.0)),
+    # Exactly at the bounds: PyTorch passes no gradient there.
+    "clamp_at_bounds": ([torch.tensor([-2.0, -1.0, 0.5, 1.0, 3.0], dtype=DT)], lambda x: x.clamp(-1.0, 1.0)),
+    "maximum_broadcast": ([randn(3, 4), randn(4)], torch.maximum),
+    "minimum_broadcast": ([randn(3, 1), randn(1, 4)], torch.minimum),
+    # Ties: PyTorch gives each operand half the gradient.
+    "maximum_ties": ([idx([1.0, 2.0, 3.0, 2.0]), idx([2.0, 2.0, 2.0, 2.0])], torch.maximum),
+    "minimum_ties": ([idx([1.0, 2.0, 3.0, 2.0]), idx([2.0, 2.0, 2.0, 2.0])], torch.minimum),
+    "where_broadcast": (
+        [idx([[1.0], [0.0], [1.0]]), randn(3, 4), randn(4)],
+        lambda c, a, b: torch.where(c != 0, a, b),
+    ),
+    "masked_fill": ([randn(2, 3), idx([[0.0, 1.0, 0.0], [1.0, 1.0, 0.0]])], lambda x, m: x.masked_fill(m != 0, -2.5)),
 }
 
 # Inputs (by position) that are data, not variables: no gradient is recorded.
@@ -200,6 +223,8 @@ CONSTANTS = {
     "index_select_last_axis": [1],
     "gather_labels": [1],
     "gather_axis0_smaller": [1],
+    "where_broadcast": [0],
+    "masked_fill": [1],
 }
 
 

@@ -123,6 +123,44 @@ fn div_gradient_matches_finite_differences() {
     check_binary("div", 4, |_, v| v[0] / v[1]);
 }
 
+/// Random operands never tie; ties are checked against PyTorch's
+/// convention (half each) in `pytorch_ops.rs` and below.
+#[test]
+fn maximum_gradient_matches_finite_differences() {
+    check_binary("maximum", 6, |_, v| v[0].maximum(v[1]));
+}
+
+#[test]
+fn minimum_gradient_matches_finite_differences() {
+    check_binary("minimum", 7, |_, v| v[0].minimum(v[1]));
+}
+
+#[test]
+fn maximum_and_minimum_split_the_gradient_at_a_tie() {
+    let tape = Tape::<f64>::new();
+    let a = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]));
+    let b = tape.var(Tensor::scalar(2.0));
+    let grads = (a.maximum(b) + a.minimum(b) * 3.0).sum().backward();
+    assert_eq!(grads.wrt(a).data(), &[3.0, 2.0, 1.0]);
+    assert_eq!(grads.wrt(b).item(), 1.0 + 2.0 + 3.0);
+}
+
+/// The condition broadcasts against both operands, which broadcast against
+/// each other; each operand's gradient is summed back to its shape.
+#[test]
+fn where_cond_gradient_matches_finite_differences() {
+    let mut rng = rng(8);
+    let cond = Tensor::from_vec(vec![1.0, 0.0, 1.0], [3, 1]);
+    let inputs = [randn(&[3, 4], &mut rng), randn(&[4], &mut rng)];
+    check("where_cond([3, 1], [3, 4], [4])", &inputs, |tape, v| {
+        Var::where_cond(tape.constant(cond.clone()), v[0], v[1]).tanh()
+    });
+    let mask = Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0, 1.0, 1.0], [2, 3]);
+    check("masked_fill", &[randn(&[2, 3], &mut rng)], |tape, v| {
+        v[0].masked_fill(tape.constant(mask.clone()), -1.0).exp()
+    });
+}
+
 /// Broadcasting an operand against a var that is itself the result of a
 /// broadcast, with a constant in the graph: the constant gets no gradient and
 /// the vars get theirs with their own shapes.
@@ -276,6 +314,35 @@ fn gelu_gradient_matches_finite_differences() {
 fn erf_and_sign_gradients_match_finite_differences() {
     check_unary("erf", 50, |s, r| uniform(s, -3.0, 3.0, r), |_, v| v[0].erf());
     check_unary("sign", 51, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].sign() * v[0]);
+}
+
+#[test]
+fn sin_cos_gradients_match_finite_differences() {
+    check_unary("sin", 52, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].sin());
+    check_unary("cos", 53, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].cos());
+}
+
+/// Both sides of softplus's threshold (20), away from it.
+#[test]
+fn softplus_gradient_matches_finite_differences() {
+    check_unary("softplus", 54, |s, r| uniform(s, -8.0, 8.0, r), |_, v| v[0].softplus());
+    check_unary("softplus above the threshold", 55, |s, r| uniform(s, 20.5, 30.0, r), |_, v| v[0].softplus());
+}
+
+#[test]
+fn log1p_expm1_square_rsqrt_gradients_match_finite_differences() {
+    check_unary("log1p", 56, |s, r| uniform(s, -0.7, 3.0, r), |_, v| v[0].log1p());
+    check_unary("expm1", 57, randn, |_, v| v[0].expm1());
+    check_unary("square", 58, randn, |_, v| v[0].square());
+    check_unary("rsqrt", 59, |s, r| uniform(s, 0.2, 3.0, r), |_, v| v[0].rsqrt());
+}
+
+/// Inputs on both sides of each bound, none within a step of it.
+#[test]
+fn clamp_gradients_match_finite_differences() {
+    check_unary("clamp_min(0)", 60, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].clamp_min(0.0));
+    check_unary("clamp_max(0)", 61, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].clamp_max(0.0));
+    check_unary("clamp(-1, 1)", 62, |s, r| away_from_zero(s, 0.1, 3.0, r), |_, v| v[0].clamp(-1.0, 1.0));
 }
 
 // ---------------------------------------------------------------------------

@@ -136,6 +136,26 @@ fn neg_abs_sign_relu_leaky_relu_second_derivatives_match_finite_differences() {
 }
 
 #[test]
+fn sin_cos_softplus_log1p_expm1_square_rsqrt_second_derivatives_match_finite_differences() {
+    check_unary("sin", 25, randn, |_, v| v[0].sin());
+    check_unary("cos", 26, randn, |_, v| v[0].cos());
+    check_unary("softplus", 27, |s, r| uniform(s, -6.0, 6.0, r), |_, v| v[0].softplus());
+    check_unary("softplus above the threshold", 28, |s, r| uniform(s, 21.0, 25.0, r), |_, v| v[0].softplus() * v[0]);
+    check_unary("log1p", 29, positive, |_, v| v[0].log1p());
+    check_unary("expm1", 37, randn, |_, v| v[0].expm1());
+    check_unary("square", 38, randn, |_, v| v[0].square());
+    check_unary("rsqrt", 39, positive, |_, v| v[0].rsqrt());
+}
+
+/// Piecewise linear: multiplied by `x` so that the mask shows in the Hessian.
+#[test]
+fn clamp_second_derivatives_match_finite_differences() {
+    check_unary("clamp_min(0) x", 46, signed, |_, v| v[0].clamp_min(0.0) * v[0]);
+    check_unary("clamp_max(0) x", 47, signed, |_, v| v[0].clamp_max(0.0) * v[0]);
+    check_unary("clamp(-1, 1) x", 48, signed, |_, v| v[0].clamp(-1.0, 1.0) * v[0]);
+}
+
+#[test]
 fn scalar_forms_second_derivatives_match_finite_differences() {
     check_unary("x + 2", 40, randn, |_, v| (v[0] + 2.0) * v[0]);
     check_unary("3 x", 41, randn, |_, v| (v[0] * 3.0) * v[0]);
@@ -180,6 +200,19 @@ fn add_sub_mul_div_second_derivatives_match_finite_differences() {
     check_binary("sub", 51, |a, b| a - b);
     check_binary("mul", 52, |a, b| a * b);
     check_binary("div", 53, |a, b| a / b);
+}
+
+/// Squared, so the winner's mask meets a nonzero second derivative.
+#[test]
+fn maximum_minimum_where_second_derivatives_match_finite_differences() {
+    check_binary("maximum²", 55, |a, b| a.maximum(b) * a.maximum(b));
+    check_binary("minimum * a", 56, |a, b| a.minimum(b) * a);
+    let mut rng = rng(57);
+    let cond = Tensor::from_vec(vec![0.0, 1.0, 1.0], [3, 1]);
+    check("where_cond", &[randn(&[3, 4], &mut rng), randn(&[4], &mut rng)], |tape, v| {
+        let y = Var::where_cond(tape.constant(cond.clone()), v[0], v[1]);
+        y * y
+    });
 }
 
 /// The same variable on both sides, and a product that feeds a quotient.

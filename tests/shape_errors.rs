@@ -670,3 +670,65 @@ fn chunk_rejects_zero_chunks() {
     let tape = Tape::new();
     let _ = tape.var(t(&[4, 2])).chunk(0, -1);
 }
+
+// ---------------------------------------------------------------------------
+// maximum, minimum, where_cond, constructors
+// ---------------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "maximum: shapes [3] and [4] do not broadcast")]
+fn maximum_rejects_shapes_that_do_not_broadcast() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3])).maximum(tape.var(t(&[4])));
+}
+
+#[test]
+#[should_panic(expected = "minimum: shapes [2, 3] and [3, 2] do not broadcast")]
+fn minimum_rejects_shapes_that_do_not_broadcast() {
+    let _ = t(&[2, 3]).minimum(&t(&[3, 2]));
+}
+
+#[test]
+#[should_panic(expected = "where_cond: shapes [3, 1] (condition), [3, 4] and [5] do not broadcast")]
+fn where_cond_rejects_operands_that_do_not_broadcast() {
+    let _ = Tensor::where_cond(&t(&[3, 1]), &t(&[3, 4]), &t(&[5]));
+}
+
+#[test]
+#[should_panic(expected = "masked_fill: a mask of shape [2] does not broadcast to [3]")]
+fn masked_fill_rejects_a_mask_that_does_not_broadcast() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3])).masked_fill(tape.constant(t(&[2])), 0.0);
+}
+
+/// The mask may not enlarge the value (the result has the value's shape).
+#[test]
+#[should_panic(expected = "masked_fill: a mask of shape [2, 3] does not broadcast to [3]")]
+fn masked_fill_rejects_a_mask_larger_than_the_value() {
+    let _ = t(&[3]).masked_fill(&t(&[2, 3]), 0.0);
+}
+
+#[test]
+#[should_panic(expected = "arange: step -1 points away from 5 (start 0)")]
+fn arange_rejects_a_step_away_from_the_end() {
+    let _ = Tensor::<f32>::arange(0.0, 5.0, -1.0);
+}
+
+#[test]
+#[should_panic(expected = "arange: step 0 must be finite and nonzero")]
+fn arange_rejects_a_zero_step() {
+    let _ = Tensor::<f32>::arange(0.0, 5.0, 0.0);
+}
+
+#[test]
+#[should_panic(expected = "argmax: axis 1 of shape [2, 0] is empty")]
+fn argmax_rejects_an_empty_axis() {
+    let _ = t(&[2, 0]).argmax(1, false);
+}
+
+#[test]
+#[should_panic(expected = "var_axis: axis 2 is out of range for shape [2, 3]")]
+fn var_axis_rejects_an_axis_out_of_range() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[2, 3])).var_axis(2, 1, false);
+}

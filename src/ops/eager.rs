@@ -11,7 +11,7 @@ use std::ops::{Add, Div, Mul, Neg, Range, Sub};
 
 use super::{
     BinaryOp, Cat, Extremum, ExtremumAxis, Gather, IndexSelect, Kernel, LogSoftmax, MatMul, Op, Slice, Softmax, Sum,
-    SumAxis, SwapAxes, UnaryOp, VarAxis, Where, unary_table, with_shapes,
+    SumAxis, SwapAxes, UnaryOp, VarAxis, Where, check_mask, unary_table, with_shapes,
 };
 use crate::float::Float;
 use crate::shape::{numel, resolve_axis};
@@ -467,6 +467,7 @@ impl<T: Float> Tensor<T> {
     /// If the shapes do not broadcast.
     #[track_caller]
     pub fn masked_fill(&self, mask: &Tensor<T>, value: T) -> Tensor<T> {
+        check_mask(mask.shape(), self.shape());
         Tensor::where_cond(mask, &Tensor::scalar(value), self)
     }
 }
@@ -479,9 +480,11 @@ fn join<T: Float>(pieces: &[impl Borrow<Tensor<T>>], axis: isize, stack: bool) -
     eager(Op::Cat(cat), &pieces)
 }
 
-/// One method per line of the elementwise table (`ops/unary.rs`).
+/// One method per line of the elementwise table (`ops/unary.rs`, whose lines
+/// read `fn sin() ...`; its module documentation lists them): `Tensor::sin`,
+/// `Tensor::clamp_min` and the rest.
 macro_rules! tensor_methods {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         impl<T: Float> Tensor<T> {
             $(

@@ -46,7 +46,7 @@ pub use loss::Reduction;
 pub(crate) use loss::{BceWithLogits, MseLoss, SoftmaxCrossEntropy, SvmMaxMargin};
 pub(crate) use matmul::MatMul;
 pub(crate) use reduce::{Extremum, ExtremumAxis, Sum, SumAxis, VarAxis};
-pub(crate) use select::Where;
+pub(crate) use select::{Where, check_mask};
 pub(crate) use slicing::{Cat, Pad, Slice};
 pub(crate) use softmax::{LogSoftmax, Softmax};
 pub(crate) use unary::{UnaryOp, apply_in_place, unary_table};
@@ -57,15 +57,22 @@ use crate::tensor::Tensor;
 
 /// `f` applied to the shapes of `values`, gathered in an array when there
 /// are at most three (no allocation).
+#[inline]
 pub(crate) fn with_shapes<T: Float, R>(values: &[&Tensor<T>], f: impl FnOnce(&[&[usize]]) -> R) -> R {
     if values.len() > 3 {
-        return f(&values.iter().map(|v| v.shape()).collect::<Vec<_>>());
+        return f(&shapes_of_many(values));
     }
     let mut shapes: [&[usize]; 3] = [&[]; 3];
     for (s, v) in shapes.iter_mut().zip(values) {
         *s = v.shape();
     }
     f(&shapes[..values.len()])
+}
+
+#[cold]
+#[inline(never)]
+fn shapes_of_many<'a, T: Float>(values: &[&'a Tensor<T>]) -> Vec<&'a [usize]> {
+    values.iter().map(|v| v.shape()).collect()
 }
 
 /// One op's shape rule, forward kernel and two backward rules (see the

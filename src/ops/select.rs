@@ -9,6 +9,18 @@ use crate::float::Float;
 use crate::shape::{Shape, broadcast_shapes, broadcast_strides, contiguous_strides, for_each_row};
 use crate::tensor::Tensor;
 
+/// Checks that a `masked_fill` mask broadcasts to the filled value's shape.
+///
+/// # Panics
+/// If it does not, naming both shapes.
+#[track_caller]
+pub(crate) fn check_mask(mask: &[usize], shape: &[usize]) {
+    assert!(
+        broadcast_shapes(mask, shape).is_some_and(|s| s.as_slice() == shape),
+        "masked_fill: a mask of shape {mask:?} does not broadcast to {shape:?}"
+    );
+}
+
 /// `a` where `cond` is nonzero, `b` elsewhere; inputs `[cond, a, b]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Where;

@@ -73,18 +73,26 @@ pub(crate) enum Inputs {
 }
 
 impl Inputs {
+    #[inline]
     fn new(ids: &[NodeId]) -> Self {
         if ids.len() > 3 {
-            return Inputs::Many(ids.into());
+            return Self::many(ids);
         }
         let mut inline = [0; 3];
         inline[..ids.len()].copy_from_slice(ids);
         Inputs::Few { ids: inline, len: ids.len() as u8 }
     }
+
+    #[cold]
+    #[inline(never)]
+    fn many(ids: &[NodeId]) -> Self {
+        Inputs::Many(ids.into())
+    }
 }
 
 impl std::ops::Deref for Inputs {
     type Target = [NodeId];
+    #[inline]
     fn deref(&self) -> &[NodeId] {
         match self {
             Inputs::Few { ids, len } => &ids[..*len as usize],
@@ -102,6 +110,7 @@ pub(crate) enum InputValues<'a, T: Float> {
 
 impl<'a, T: Float> std::ops::Deref for InputValues<'a, T> {
     type Target = [&'a Tensor<T>];
+    #[inline]
     fn deref(&self) -> &[&'a Tensor<T>] {
         match self {
             InputValues::Few(values, n) => &values[..*n],
@@ -111,15 +120,22 @@ impl<'a, T: Float> std::ops::Deref for InputValues<'a, T> {
 }
 
 /// The values of the nodes `ids`.
+#[inline]
 pub(crate) fn values_of<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> InputValues<'a, T> {
     if ids.len() > 3 {
-        return InputValues::Many(ids.iter().map(|&i| &nodes[i as usize].value).collect());
+        return many_values(nodes, ids);
     }
     let mut values = [&nodes[ids[0] as usize].value; 3];
     for (v, &i) in values.iter_mut().zip(ids) {
         *v = &nodes[i as usize].value;
     }
     InputValues::Few(values, ids.len())
+}
+
+#[cold]
+#[inline(never)]
+fn many_values<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> InputValues<'a, T> {
+    InputValues::Many(ids.iter().map(|&i| &nodes[i as usize].value).collect())
 }
 
 /// One recorded operation: where it came from, its inputs, its value,
@@ -325,7 +341,7 @@ impl<T: Float> Tape<T> {
             }
             Inputs::new(&ids[..inputs.len()])
         } else {
-            Inputs::new(&inputs.iter().map(|v| v.id).collect::<Vec<_>>())
+            Inputs::many(&inputs.iter().map(|v| v.id).collect::<Vec<_>>())
         };
         let values = values_of(nodes, &ids);
         let shape = with_shapes(&values, |shapes| op.output_shape(shapes));

@@ -2,13 +2,13 @@
 //! Each method resolves its arguments (negative axes, shapes) and records
 //! an op of `ops/`; the elementwise ones are generated from the op table.
 
-use super::{Anomaly, Gradients, NodeId, Source, Tape, backward};
-use crate::float::Float;
 use std::ops::Range;
 
+use super::{Anomaly, Gradients, NodeId, Source, Tape, backward};
+use crate::float::Float;
 use crate::ops::{
     BinaryOp, BroadcastTo, Cat, Extremum, ExtremumAxis, Kernel, Linear, MatMul, Op, Reshape, Slice, Sum, SumTo,
-    UnaryOp, Where, unary_table,
+    UnaryOp, Where, check_mask, unary_table,
 };
 use crate::shape::{Shape, numel, resolve_axis, shape_of};
 use crate::tensor::Tensor;
@@ -638,17 +638,19 @@ impl<'t, T: Float> Var<'t, T> {
     /// together: PyTorch's `torch.where(cond, a, b)` (`where` is a Rust
     /// keyword). The condition (1 for true, 0 for false, usually a constant)
     /// gets no gradient; `a` and `b` each receive the gradient where they
-    /// were picked. Unlike `cond * a + (1 - cond) * b`, an infinite or NaN
-    /// element that is not picked does not leak into the result.
+    /// were picked, zero elsewhere. Unlike `cond * a + (1 - cond) * b`, an
+    /// infinite or NaN element that is not picked does not leak into the
+    /// value. (Into the gradient it does, as in PyTorch: a branch such as
+    /// `x.sqrt()` at `x < 0` passes `0 * NaN` back; mask its input instead.)
     ///
     /// ```
     /// use tapegrad::{Tape, Tensor, Var};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::from_vec(vec![-1.0, 4.0], [2]));
     /// let positive = tape.constant(x.value().map(|v| if v > 0.0 { 1.0 } else { 0.0 }));
-    /// let y = Var::where_cond(positive, x.sqrt(), x * 0.5);
-    /// assert_eq!(y.value().data(), &[-0.5, 2.0]); // no NaN from sqrt(-1)
-    /// assert_eq!(y.sum().backward().wrt(x).data(), &[0.5, 0.25]);
+    /// let y = Var::where_cond(positive, x * x, x * 0.5);
+    /// assert_eq!(y.value().data(), &[-0.5, 16.0]);
+    /// assert_eq!(y.sum().backward().wrt(x).data(), &[0.5, 8.0]);
     /// ```
     ///
     /// # Panics
@@ -674,6 +676,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the shapes do not broadcast.
     #[track_caller]
     pub fn masked_fill(self, mask: Var<'t, T>, value: T) -> Self {
+        check_mask(&mask.shape(), &self.shape());
         Var::where_cond(mask, self.tape.constant(Tensor::scalar(value)), self)
     }
 
@@ -688,9 +691,11 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// One method per line of the elementwise table (`ops/unary.rs`).
+/// One method per line of the elementwise table (`ops/unary.rs`, whose lines
+/// read `fn sin() ...`; its module documentation lists them): `Var::sin`,
+/// `Var::clamp_min` and the rest.
 macro_rules! var_methods {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         impl<'t, T: Float> Var<'t, T> {
             $(

@@ -44,7 +44,7 @@ impl<T: Float> Tensor<T> {
         // As PyTorch: the first half counted from `start`, the second from `end`.
         let half = steps / 2;
         Tensor::from_fn([steps], |i| {
-            T::from_f64(if i < half { s + step * i as f64 } else { e - step * (steps - 1 - i) as f64 })
+            T::from_f64(if i < half || steps == 1 { s + step * i as f64 } else { e - step * (steps - 1 - i) as f64 })
         })
     }
 
