@@ -25,6 +25,7 @@
 mod arith;
 mod binary;
 mod eager;
+mod eager_pieces;
 mod index;
 mod layout;
 mod linear;

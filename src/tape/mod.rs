@@ -14,6 +14,8 @@ mod inspect;
 mod labels;
 mod operators;
 mod var;
+mod var_choices;
+mod var_pieces;
 
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
