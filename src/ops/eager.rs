@@ -142,6 +142,13 @@ impl<T: Float> Tensor<T> {
 
     /// Minimum along `axis`; with `keepdim` the axis stays with extent 1.
     ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_vec(vec![3.0, 1.0, 2.0, 0.5, 4.0, 0.5], [2, 3]);
+    /// assert_eq!(x.min_axis(1, false).data(), &[1.0, 0.5]);
+    /// assert_eq!(x.min_axis(0, true).shape(), &[1, 3]);
+    /// ```
+    ///
     /// # Panics
     /// If the axis is out of range or empty.
     #[track_caller]

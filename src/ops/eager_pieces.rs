@@ -110,7 +110,9 @@ impl<T: Float> Tensor<T> {
     /// The block `ranges[d]` of each leading axis `d`, the following axes
     /// whole, as a copy: `x.slice(&[0..2, 1..3])` is PyTorch's `x[0:2, 1:3]`.
     /// (Ranges are `start..end` with `end` past the last entry; a range per
-    /// axis up to the last one sliced.)
+    /// axis up to the last one sliced. For one axis, [`narrow`](Self::narrow)
+    /// says it without a one-range array, which clippy's
+    /// `single_range_in_vec_init` questions.)
     ///
     /// ```
     /// use tapegrad::Tensor;
@@ -146,6 +148,13 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Pieces of the given sizes along `axis`: PyTorch's `split` with a list.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let pieces = Tensor::from_fn([2, 5], |i| i as f32).split_sizes(&[1, 4], 1);
+    /// assert_eq!(pieces[0].data(), &[0.0, 5.0]);
+    /// assert_eq!(pieces[1].shape(), &[2, 4]);
+    /// ```
     ///
     /// # Panics
     /// If the axis is out of range or the sizes do not add up to its extent.

@@ -374,6 +374,13 @@ impl<'t, T: Float> Var<'t, T> {
     /// nodes), with PyTorch's `correction`. Its gradient is infinite where
     /// the variance is 0, as in PyTorch.
     ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 3.0, 5.0, 7.0], [2, 2]));
+    /// assert_eq!(x.std_axis(-1, 0, false).value().data(), &[1.0, 1.0]);
+    /// ```
+    ///
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]

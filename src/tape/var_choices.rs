@@ -36,6 +36,16 @@ impl<'t, T: Float> Var<'t, T> {
     /// is): PyTorch's `minimum`, with its gradient convention (half each
     /// at a tie).
     ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::from_vec(vec![1.0, 5.0, 2.0], [3]));
+    /// let b = tape.var(Tensor::scalar(2.0));
+    /// let grads = a.minimum(b).sum().backward();
+    /// assert_eq!(grads.wrt(a).data(), &[1.0, 0.0, 0.5]);
+    /// assert_eq!(grads.wrt(b).item(), 1.5);
+    /// ```
+    ///
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
@@ -107,7 +117,17 @@ impl<'t, T: Float> Var<'t, T> {
         Var::where_cond(mask, self.tape.constant(Tensor::scalar(value)), self)
     }
 
-    /// A constant of zeros shaped like this variable, on its tape.
+    /// A constant of zeros shaped like this variable, on its tape
+    /// (PyTorch's `zeros_like`, which does not require a gradient).
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 2.0], [2, 1]));
+    /// let (z, o) = (x.zeros_like(), x.ones_like());
+    /// assert_eq!((z.value(), o.value()), (Tensor::zeros([2, 1]), Tensor::ones([2, 1])));
+    /// assert!(!z.requires_grad());
+    /// ```
     pub fn zeros_like(self) -> Self {
         self.tape.constant(Tensor::zeros(self.shape()))
     }

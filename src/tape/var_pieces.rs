@@ -136,8 +136,9 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// The block `ranges[d]` of each leading axis `d`, the following axes
     /// whole: `x.slice(&[0..2, 1..3])` is PyTorch's `x[0:2, 1:3]` (ranges
-    /// `start..end`, `end` past the last entry). One node; its gradient is
-    /// zero outside the block.
+    /// `start..end`, `end` past the last entry; for one axis,
+    /// [`narrow`](Var::narrow)). One node; its gradient is zero outside the
+    /// block.
     ///
     /// ```
     /// use tapegrad::{Tape, Tensor};
@@ -157,6 +158,14 @@ impl<'t, T: Float> Var<'t, T> {
     /// Pieces of `size` entries along `axis`, the last one shorter if `size`
     /// does not divide the extent (PyTorch's `split` with an integer): one
     /// slice node each.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_fn([5, 2], |i| i as f64));
+    /// let lens: Vec<usize> = x.split(2, 0).iter().map(|p| p.shape()[0]).collect();
+    /// assert_eq!(lens, [2, 2, 1]);
+    /// ```
     ///
     /// # Panics
     /// If the axis is out of range, or `size` is 0 along a non-empty axis.
@@ -188,6 +197,14 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// At most `chunks` pieces along `axis`, each `ceil(extent / chunks)`
     /// long but the last (PyTorch's `chunk`, which can give fewer pieces).
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let qkv = tape.var(Tensor::zeros([4, 6]));
+    /// let [q, k, v] = qkv.chunk(3, -1)[..] else { unreachable!() };
+    /// assert_eq!((q.shape()[1], k.shape()[1], v.shape()[1]), (2, 2, 2));
+    /// ```
     ///
     /// # Panics
     /// If the axis is out of range or `chunks` is 0.
