@@ -1,15 +1,46 @@
-//! The number of threads kernels may use: 1 by default, raised with
-//! [`set_num_threads`](crate::set_num_threads). Work is split only where it
-//! pays (the optimizer step over large parameters, the larger matrix
-//! products), on a rayon pool: its threads live as long as the process, so
-//! a split costs a wake-up (microseconds), not a thread start, and the GEMM's
-//! thread-local packing buffers survive from one product to the next.
-#![forbid(unsafe_code)]
+//! The number of threads kernels may use (1 by default, raised with
+//! [`set_num_threads`](crate::set_num_threads)), the pool that runs their
+//! parts, and the decision whether splitting a piece of work pays.
+//!
+//! # The pool
+//!
+//! [`run_split`] runs `parts` parts of a job: the last on the calling thread,
+//! the others on workers that live as long as the process (so the GEMM's
+//! thread-local packing buffers survive from one product to the next). A
+//! worker that has finished a part keeps polling for the next one for
+//! [`SPIN`], then sleeps until woken: inside a training step the next
+//! product comes within microseconds, and a hand-off to a polling worker
+//! costs about a microsecond where waking a sleeping one costs tens
+//! (BENCHMARKS.md, "Threads"). Posting a part allocates nothing, so a step
+//! on two threads allocates nothing either, once the workers exist.
+//!
+//! # Whether to split
+//!
+//! [`parts_for`] compares the time a piece of work takes on one thread with
+//! the time split across threads plus what a split costs: the hand-off
+//! (measured once, awake and asleep, the first time a split is considered)
+//! and what the caller says each extra part repeats or must fetch from the
+//! calling thread's cache. It splits only when that saves a tenth or more,
+//! so that an estimate a little off never makes two threads slower than
+//! one.
+//!
+//! # unsafe
+//!
+//! A part borrows the caller's data, but a worker thread outlives any
+//! borrow. The job is therefore handed over as a pointer whose lifetime is
+//! erased (`Job`); that is sound because [`run_split`] does not return, or
+//! unwind, before every worker it posted to has finished its part (`Posted`
+//! waits in its `Drop`).
+#![allow(unsafe_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, TryLockError};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
 
-use rayon::{ThreadPool, ThreadPoolBuilder};
+use smallvec::SmallVec;
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
@@ -41,47 +72,412 @@ thread_local! {
     pub(crate) static TEST_THREADS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
-/// How many threads to use for `len` units of work when each thread should
-/// get at least `min_per_thread`.
-pub(crate) fn threads_for(len: usize, min_per_thread: usize) -> usize {
-    num_threads().min(len / min_per_thread.max(1)).max(1)
+/// How long a worker that has finished its part polls for the next one
+/// before it sleeps. Longer than the gaps between the products of a
+/// training step (a few microseconds to tens), so that within a step the
+/// workers stay awake; short enough that a program that stops using the
+/// threads gives the core back within a fraction of a millisecond.
+pub(crate) const SPIN: Duration = Duration::from_micros(200);
+
+/// The work of a split: called once with each part's index.
+type Work<'a> = dyn Fn(usize) + Sync + 'a;
+
+/// Runs `work(i)` for every `i < parts`: part `parts - 1` on the calling
+/// thread, the others on the pool's workers (started the first time they
+/// are needed); returns when all are done. A panic in any part is
+/// resumed on the calling thread once every part has finished.
+///
+/// If the pool is busy (another thread is running a split, or `work` itself
+/// splits again) the parts run one after another on the calling thread.
+pub(crate) fn run_split(parts: usize, work: &Work<'_>) {
+    if parts <= 1 {
+        return (0..parts).for_each(work);
+    }
+    let mut workers = match POOL.try_lock() {
+        Ok(workers) => workers,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => return (0..parts).for_each(work),
+    };
+    while workers.len() < parts - 1 {
+        let worker = Worker::start(workers.len());
+        workers.push(worker);
+    }
+    let posted = Posted { workers: &workers[..parts - 1] };
+    for (part, worker) in posted.workers.iter().enumerate() {
+        worker.post(Job::new(work, part));
+    }
+    work(parts - 1);
+    // Waits for the workers; then a worker's panic is the caller's.
+    drop(posted);
+    for worker in &workers[..parts - 1] {
+        let panic = worker.panic.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(payload) = panic {
+            resume_unwind(payload);
+        }
+    }
 }
 
-/// Runs `work` on each of `parts`: the last on the calling thread, the
-/// others on the pool's threads; returns when all are done.
-pub(crate) fn run_parts<P: Send>(parts: Vec<P>, work: impl Fn(P) + Sync) {
-    let work = &work;
-    pool().in_place_scope(|scope| {
-        let mut parts = parts.into_iter();
-        let last = parts.next_back();
-        for part in parts {
-            scope.spawn(move |_| work(part));
-        }
-        if let Some(part) = last {
+/// Runs `work` on each of `parts`, one part a thread, as [`run_split`]
+/// does; up to 8 parts without allocating.
+pub(crate) fn run_parts<P: Send>(parts: impl IntoIterator<Item = P>, work: impl Fn(P) + Sync) {
+    let slots: SmallVec<[Mutex<Option<P>>; 8]> = parts.into_iter().map(|part| Mutex::new(Some(part))).collect();
+    run_split(slots.len(), &|i| {
+        let part = slots[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(part) = part {
             work(part);
         }
     });
 }
 
-/// A pool of `num_threads() - 1` workers: with the calling thread, that many
-/// threads are busy. (Rayon's global pool has one per core, and an idle
-/// worker spins for a while before sleeping, taking the core the calling
-/// thread needs next.) Rebuilt when the setting changes.
-fn pool() -> Arc<ThreadPool> {
-    static POOL: Mutex<Option<Arc<ThreadPool>>> = Mutex::new(None);
-    let workers = num_threads().saturating_sub(1).max(1);
-    let mut pool = POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    match &*pool {
-        Some(existing) if existing.current_num_threads() == workers => existing.clone(),
-        _ => {
-            let built = ThreadPoolBuilder::new()
-                .num_threads(workers)
-                .thread_name(|i| format!("tapegrad-{i}"))
-                .build()
-                .expect("tapegrad: cannot start worker threads");
-            let built = Arc::new(built);
-            *pool = Some(built.clone());
-            built
+/// The workers, in the order parts are posted to them. Locked for the
+/// whole of a split: one split at a time.
+static POOL: Mutex<Vec<Arc<Worker>>> = Mutex::new(Vec::new());
+
+/// Workers sleeping (or about to): a split now pays a wake-up.
+static ASLEEP: AtomicUsize = AtomicUsize::new(0);
+
+/// One part handed to a worker: the work, with its lifetime erased, and the
+/// part's index.
+#[derive(Clone, Copy)]
+struct Job {
+    work: *const Work<'static>,
+    part: usize,
+}
+
+// SAFETY: `work` points to a `Sync` closure, so using it from another thread
+// is sound; it stays alive while the worker uses it (see `Job::new`).
+unsafe impl Send for Job {}
+
+impl Job {
+    fn new(work: &Work<'_>, part: usize) -> Job {
+        let work: *const Work<'_> = work;
+        // SAFETY: only the lifetime changes (the pointer's layout is the
+        // same). The pointer is dereferenced only by a worker running this
+        // job, and `run_split`, which borrows `work` for its whole length,
+        // waits for that worker to finish before it returns or unwinds
+        // (`Posted`). So the closure outlives every use of the pointer.
+        let work: *const Work<'static> = unsafe { std::mem::transmute(work) };
+        Job { work, part }
+    }
+}
+
+/// A worker thread and what the calling thread shares with it.
+struct Worker {
+    /// Parts posted so far; incremented (after `job` is written) to hand one
+    /// over.
+    posted: AtomicU64,
+    /// Parts finished so far.
+    done: AtomicU64,
+    job: Mutex<Option<Job>>,
+    /// A panic of the last part, for the caller to resume.
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+    /// Set before the worker sleeps: whoever posts must wake it.
+    asleep: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+impl Worker {
+    fn start(index: usize) -> Arc<Worker> {
+        let worker = Arc::new(Worker {
+            posted: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            job: Mutex::new(None),
+            panic: Mutex::new(None),
+            asleep: AtomicBool::new(false),
+            thread: OnceLock::new(),
+        });
+        let shared = worker.clone();
+        let handle = thread::Builder::new()
+            .name(format!("tapegrad-{index}"))
+            .spawn(move || shared.serve())
+            .expect("tapegrad: cannot start a worker thread");
+        let _ = worker.thread.set(handle.thread().clone());
+        worker
+    }
+
+    fn post(&self, job: Job) {
+        *self.job.lock().unwrap_or_else(|p| p.into_inner()) = Some(job);
+        self.posted.fetch_add(1, Ordering::SeqCst);
+        // Paired with `serve`: either the worker sees the new count before
+        // it sleeps, or this sees it asleep (both sequentially consistent).
+        if self.asleep.load(Ordering::SeqCst)
+            && let Some(thread) = self.thread.get()
+        {
+            thread.unpark();
         }
+    }
+
+    /// The worker's loop: wait for a part (polling, then asleep), run it,
+    /// say so.
+    fn serve(&self) {
+        let mut seen = 0;
+        loop {
+            let mut since = Instant::now();
+            let mut polls = 0u32;
+            while self.posted.load(Ordering::Acquire) == seen {
+                polls = polls.wrapping_add(1);
+                if !polls.is_multiple_of(64) || since.elapsed() < SPIN {
+                    std::hint::spin_loop();
+                    continue;
+                }
+                self.asleep.store(true, Ordering::SeqCst);
+                ASLEEP.fetch_add(1, Ordering::SeqCst);
+                if self.posted.load(Ordering::SeqCst) == seen {
+                    // Returns at once if `post` unparked us already.
+                    thread::park();
+                }
+                ASLEEP.fetch_sub(1, Ordering::SeqCst);
+                self.asleep.store(false, Ordering::SeqCst);
+                since = Instant::now();
+            }
+            seen += 1;
+            let job = self.job.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(Job { work, part }) = job {
+                // SAFETY: the caller that posted this job is waiting for
+                // `done` to reach `seen` before its borrow of the work ends
+                // (`Job::new`, `Posted`).
+                let work = unsafe { &*work };
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| work(part))) {
+                    *self.panic.lock().unwrap_or_else(|p| p.into_inner()) = Some(payload);
+                }
+            }
+            self.done.store(seen, Ordering::Release);
+        }
+    }
+
+    /// Waits until every part posted to this worker is done.
+    fn wait(&self) {
+        let target = self.posted.load(Ordering::Relaxed);
+        let since = Instant::now();
+        while self.done.load(Ordering::Acquire) < target {
+            if since.elapsed() < SPIN {
+                std::hint::spin_loop();
+            } else {
+                thread::yield_now();
+            }
+        }
+    }
+}
+
+/// The workers a split posted to; dropping it waits for all of them, also
+/// when the caller's own part unwinds.
+struct Posted<'a> {
+    workers: &'a [Arc<Worker>],
+}
+
+impl Drop for Posted<'_> {
+    fn drop(&mut self) {
+        for worker in self.workers {
+            worker.wait();
+        }
+    }
+}
+
+/// What a split costs on this machine, measured once.
+#[derive(Clone, Copy, Debug)]
+pub struct SplitCosts {
+    /// Handing an empty part to a polling worker and waiting for it, ns.
+    pub awake_ns: f64,
+    /// The same with the worker asleep: a wake-up, ns.
+    pub asleep_ns: f64,
+    /// A worker reading one `f32` (4 bytes) that the calling thread has just
+    /// written, ns, beyond what reading it on the calling thread costs: the
+    /// price of data moving between the cores' caches.
+    pub transfer_ns: f64,
+    /// Reading one `f32` from the calling thread's own cache, ns.
+    pub read_ns: f64,
+}
+
+/// The costs, measured the first time a split is considered (about a
+/// millisecond, once per process).
+pub fn split_costs() -> SplitCosts {
+    static COSTS: OnceLock<SplitCosts> = OnceLock::new();
+    *COSTS.get_or_init(measure_split_costs)
+}
+
+fn measure_split_costs() -> SplitCosts {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let time = |f: &dyn Fn()| {
+        let t0 = Instant::now();
+        f();
+        t0.elapsed().as_secs_f64() * 1e9
+    };
+    let empty = |_: usize| {};
+    // Asleep: wait until the worker has given up polling.
+    let asleep = median(
+        (0..3)
+            .map(|_| {
+                thread::sleep(SPIN * 2);
+                time(&|| run_split(2, &empty))
+            })
+            .collect(),
+    );
+    let awake = median((0..15).map(|_| time(&|| run_split(2, &empty))).collect());
+    // A buffer written here, then read by the worker; less the same read
+    // here, where the data already is.
+    const LEN: usize = 1 << 16;
+    let mut data = vec![0.0f32; LEN];
+    let sink = AtomicU64::new(0);
+    let mut read = |remote: bool| {
+        median(
+            (0..5)
+                .map(|round| {
+                    data.fill(round as f32);
+                    let data = &data;
+                    let part_work = |part: usize| {
+                        if (part == 0) == remote {
+                            sink.store(read_all(data).to_bits() as u64, Ordering::Relaxed);
+                        }
+                    };
+                    time(&|| run_split(2, &part_work))
+                })
+                .collect(),
+        )
+    };
+    let (remote, local) = (read(true), read(false));
+    SplitCosts {
+        awake_ns: awake,
+        asleep_ns: asleep,
+        transfer_ns: ((remote - local) / LEN as f64).max(0.0),
+        read_ns: ((local - awake) / LEN as f64).max(0.0),
+    }
+}
+
+/// The sum of `data` in 16 independent lanes: a read at the speed of the
+/// cache it comes from, not of the adder's latency.
+fn read_all(data: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 16];
+    for chunk in data.chunks_exact(16) {
+        for (lane, x) in lanes.iter_mut().zip(chunk) {
+            *lane += x;
+        }
+    }
+    lanes.iter().sum()
+}
+
+/// A split must be predicted to save at least this share of the one-thread
+/// time, so that an estimate a little off never makes it slower.
+const MIN_GAIN: f64 = 0.1;
+
+/// Into how many parts (1 to `num_threads()`) to split work that takes
+/// `serial_ns` on one thread, when each part handed to a worker also costs
+/// `extra_ns` (data it must fetch from the calling thread, work it repeats).
+/// 1 without measuring anything when one thread is set.
+pub(crate) fn parts_for(serial_ns: f64, extra_ns: f64) -> usize {
+    let threads = num_threads();
+    if threads == 1 {
+        return 1;
+    }
+    #[cfg(test)]
+    if let Some(parts) = TEST_PARTS.get() {
+        return parts.min(threads);
+    }
+    let costs = split_costs();
+    let handoff = if ASLEEP.load(Ordering::Relaxed) > 0 { costs.asleep_ns } else { costs.awake_ns };
+    best_parts(serial_ns, handoff + extra_ns, threads)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests force a number of parts (still at most the thread count).
+    pub(crate) static TEST_PARTS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The cost model: `p` parts take `serial / p + (p - 1) overhead` (each
+/// worker is posted to in turn); the fastest `p` up to `threads` if it saves
+/// at least `MIN_GAIN` of `serial`, else 1.
+pub(crate) fn best_parts(serial_ns: f64, overhead_ns: f64, threads: usize) -> usize {
+    let time = |p: usize| serial_ns / p as f64 + (p - 1) as f64 * overhead_ns;
+    let best = (1..=threads.max(1)).min_by(|&p, &q| time(p).total_cmp(&time(q))).unwrap_or(1);
+    if time(best) <= (1.0 - MIN_GAIN) * serial_ns { best } else { 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_work_stays_on_one_thread_and_large_work_splits() {
+        // 1 µs to hand a part over.
+        assert_eq!(best_parts(0.5e3, 1e3, 2), 1);
+        assert_eq!(best_parts(2e3, 1e3, 2), 1, "2 µs on two threads would take 2 µs");
+        assert_eq!(best_parts(10e3, 1e3, 2), 2);
+        assert_eq!(best_parts(1e9, 1e3, 2), 2);
+        assert_eq!(best_parts(1e9, 1e3, 1), 1, "never more parts than threads");
+    }
+
+    #[test]
+    fn a_split_must_save_a_tenth() {
+        // Two parts take serial / 2 + overhead: break-even at overhead =
+        // serial / 2, a tenth saved at overhead = 0.4 serial.
+        assert_eq!(best_parts(100.0, 39.0, 2), 2);
+        assert_eq!(best_parts(100.0, 41.0, 2), 1);
+        assert_eq!(best_parts(100.0, 50.0, 2), 1);
+    }
+
+    #[test]
+    fn more_threads_only_while_each_gains() {
+        // 100 µs of work, 10 µs a part: 3 parts (33 + 20) beat 2 (50 + 10)
+        // and 4 (25 + 30).
+        let parts = best_parts(100e3, 10e3, 8);
+        let time = |p: usize| 100e3 / p as f64 + (p - 1) as f64 * 10e3;
+        assert!((2..=8).all(|p| time(parts) <= time(p)));
+        assert_eq!(parts, 3);
+        // The number of parts never falls as the work grows.
+        let mut last = 1;
+        for serial in [1e3, 5e3, 2e4, 1e5, 1e6, 1e7] {
+            let p = best_parts(serial, 2e3, 8);
+            assert!(p >= last, "{serial} ns: {p} parts after {last}");
+            last = p;
+        }
+    }
+
+    #[test]
+    fn one_thread_never_measures_or_splits() {
+        TEST_THREADS.set(Some(1));
+        assert_eq!(parts_for(1e12, 0.0), 1);
+        TEST_THREADS.set(None);
+    }
+
+    #[test]
+    fn every_part_runs_once_and_a_panic_reaches_the_caller() {
+        let counts: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
+        for parts in [0, 1, 2, 5] {
+            counts.iter().for_each(|c| c.store(0, Ordering::Relaxed));
+            run_split(parts, &|i| {
+                counts[i].fetch_add(1, Ordering::Relaxed);
+            });
+            let runs: Vec<usize> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+            assert_eq!(&runs[..parts], &vec![1; parts][..], "{parts} parts");
+            assert!(runs[parts..].iter().all(|&r| r == 0));
+        }
+        for bad in [0, 2] {
+            let result = catch_unwind(|| run_split(3, &|i| assert_ne!(i, bad, "part {i} fails")));
+            assert!(result.is_err(), "the panic of part {bad} is resumed");
+        }
+        // The pool still works afterwards.
+        let sum = AtomicUsize::new(0);
+        run_split(3, &|i| {
+            sum.fetch_add(i + 1, Ordering::Relaxed);
+        });
+        assert_eq!(sum.load(Ordering::Relaxed), 6);
+    }
+
+    #[test]
+    fn the_measured_costs_are_plausible() {
+        let costs = split_costs();
+        let all = [
+            ("awake", costs.awake_ns),
+            ("asleep", costs.asleep_ns),
+            ("transfer", costs.transfer_ns),
+            ("read", costs.read_ns),
+        ];
+        for (what, ns) in all {
+            assert!(ns.is_finite() && ns >= 0.0, "{what}: {ns} ns");
+        }
+        assert!(costs.awake_ns > 0.0);
     }
 }
