@@ -209,6 +209,7 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// If `data.len()` does not fit `shape`.
+    #[track_caller]
     pub fn constant_from_slice(&self, data: &[T], shape: impl AsRef<[usize]>) -> Var<'_, T> {
         let shape = shape_of(shape);
         assert!(data.len() == numel(&shape), "constant_from_slice: {} values do not fit shape {shape:?}", data.len());
@@ -286,7 +287,9 @@ impl<T: Float> Tape<T> {
     /// value into a pool buffer and appends the node.
     ///
     /// # Panics
-    /// If an input belongs to another tape, or the shapes do not fit the op.
+    /// If an input belongs to another tape, the shapes do not fit the op, or
+    /// the output does not fit in memory.
+    #[track_caller]
     pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
         if inputs.iter().any(|v| !std::ptr::eq(self, v.tape)) {
             panic!("{}: the operands belong to different tapes", op.name());
@@ -303,6 +306,9 @@ impl<T: Float> Tape<T> {
         let shape = op.output_shape(&shapes[..n]);
         let mut data = pool.pop().unwrap_or_default();
         data.clear();
+        // A reused buffer has the room already; a new one gets it here, so
+        // that an output too large for memory is a panic naming the op.
+        Tensor::reserve(&mut data, &shape, || op.name());
         op.forward(&values[..n], &mut data);
         debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op.name());
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].requires_grad);
@@ -406,6 +412,7 @@ impl<T: Float> Tape<T> {
         self.len() == 0
     }
 
+    #[track_caller]
     fn check_owns(&self, var: Var<'_, T>, what: &str) {
         assert!(std::ptr::eq(self, var.tape), "{what}: the Var belongs to another tape");
     }
