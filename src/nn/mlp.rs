@@ -77,7 +77,7 @@ impl<T: Float> Mlp<T> {
             );
         }
         let last = layers.len() - 1;
-        let mut chain = Chain::empty();
+        let mut chain = Chain::empty("Mlp");
         for (i, layer) in layers.into_iter().enumerate() {
             chain = chain.push_named(&format!("layers.{i}"), MlpLayer::Linear(layer));
             if i < last {
