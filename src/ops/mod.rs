@@ -59,12 +59,20 @@ pub(crate) trait Kernel<T: Float> {
     /// input's (elementwise ops).
     ///
     /// # Panics
-    /// If the shapes do not fit, with the op's name and the shapes.
+    /// If the shapes do not fit, with the op's name and the shapes. Like
+    /// every method of the chain from a public function to a panic on its
+    /// arguments, it is `#[track_caller]`, so that the panic is reported at
+    /// the user's line.
+    #[track_caller]
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         Shape::from_slice(inputs[0])
     }
 
     /// Appends the output's elements to the empty `out`.
+    ///
+    /// # Panics
+    /// If the values cannot be right for the op (class labels out of range).
+    #[track_caller]
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>);
 
     /// Adds input `input`'s share of the output gradient `g` into `target`
@@ -135,7 +143,10 @@ pub(crate) trait Graph<T: Float>: Arith<T> {
 }
 
 /// Declares [`Op`], the list of every op, and its dispatch to each
-/// variant's [`Kernel`]: adding an op is one line here.
+/// variant's [`Kernel`]: an op's line here joins its `Kernel` (in its
+/// family's file) to the list; its `Var` method (`tape/var.rs`) and, if
+/// tensors get it too, its `Tensor` method (`eager.rs`) are written apart.
+/// ARCHITECTURE.md, "Adding an op", lists the files.
 macro_rules! op_table {
     ($($(#[$doc:meta])* $variant:ident($kernel:ty),)*) => {
         /// How a node's value is computed from its inputs'.
