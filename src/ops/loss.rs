@@ -247,7 +247,7 @@ impl<T: Float> Kernel<T> for SoftmaxCrossEntropy {
             let term = shift + log_sum - logits[class_of(label, row, classes)];
             match self.0 {
                 Reduction::None => out.push(term),
-                Reduction::Sum | Reduction::Mean => total = total + term,
+                Reduction::Sum | Reduction::Mean => total += term,
             }
         }
         match self.0 {
