@@ -182,7 +182,7 @@ pub enum Stores {
 /// really move (16 an element with `Cached` stores, 12 with `Streaming`),
 /// the best of the repetitions.
 pub fn triad(len: usize, threads: usize, stores: Stores, reps: usize) -> f64 {
-    let mut a = super::pages::with_capacity::<f32>(len);
+    let mut a = super::pages::try_with_capacity::<f32>(len).expect("triad: cannot allocate its arrays");
     a.resize(len, 0.0);
     let b: Vec<f32> = (0..len).map(|i| i as f32).collect();
     let c: Vec<f32> = (0..len).map(|i| (len - i) as f32).collect();

@@ -11,20 +11,22 @@
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::{
-    BinaryOp, Extremum, ExtremumAxis, Gather, IndexSelect, Kernel, LogSoftmax, MatMul, Op, Softmax, Sum, SumAxis,
-    SwapAxes, UnaryOp, VarAxis, Where, check_mask, unary_table, with_shapes,
+    BinaryOp, Extremum, ExtremumAxis, Gather, IndexSelect, Kernel, LogSoftmax, MatMul, Op, Shapes, Softmax, Sum,
+    SumAxis, SwapAxes, UnaryOp, VarAxis, Where, check_mask, unary_table,
 };
 use crate::float::Float;
-use crate::shape::{numel, resolve_axis};
+use crate::shape::resolve_axis;
 use crate::tensor::Tensor;
 
 /// `op` applied to `inputs`, into a new tensor.
 ///
 /// # Panics
-/// If the shapes do not fit the op.
+/// If the shapes do not fit the op, or the output does not fit in memory.
+#[track_caller]
 pub(super) fn eager<T: Float>(op: Op<T>, inputs: &[&Tensor<T>]) -> Tensor<T> {
-    let shape = with_shapes(inputs, |shapes| op.output_shape(shapes));
-    let mut out = Vec::with_capacity(numel(&shape));
+    let shape = op.output_shape(Shapes::of(inputs).as_slice());
+    let mut out = Vec::new();
+    Tensor::reserve(&mut out, &shape, || op.name());
     op.forward(inputs, &mut out);
     Tensor::new(out, shape).expect("the kernel wrote the output shape's elements")
 }
@@ -32,6 +34,7 @@ pub(super) fn eager<T: Float>(op: Op<T>, inputs: &[&Tensor<T>]) -> Tensor<T> {
 /// The ops whose arguments need resolving against the input's shape
 /// (negative axes), for `Tensor` and `Var` alike.
 impl<T: Float> Op<T> {
+    #[track_caller]
     pub(crate) fn swap_axes(shape: &[usize], axis0: isize, axis1: isize) -> Self {
         Op::SwapAxes(SwapAxes(resolve_axis("swap_axes", axis0, shape), resolve_axis("swap_axes", axis1, shape)))
     }
@@ -40,11 +43,13 @@ impl<T: Float> Op<T> {
     ///
     /// # Panics
     /// If there are fewer than two axes.
+    #[track_caller]
     pub(crate) fn transpose(shape: &[usize]) -> Self {
         assert!(shape.len() >= 2, "transpose: needs at least 2 axes, got shape {shape:?}");
         Op::swap_axes(shape, -2, -1)
     }
 
+    #[track_caller]
     pub(crate) fn sum_axis(shape: &[usize], axis: isize, keepdim: bool, mean: bool) -> Self {
         let name = if mean { "mean_axis" } else { "sum_axis" };
         Op::SumAxis(SumAxis { axis: resolve_axis(name, axis, shape), keepdim, mean })
@@ -65,10 +70,12 @@ impl<T: Float> Op<T> {
         Op::VarAxis(VarAxis { axis: resolve_axis("var_axis", axis, shape), keepdim, correction })
     }
 
+    #[track_caller]
     pub(crate) fn softmax(shape: &[usize], axis: isize) -> Self {
         Op::Softmax(Softmax(resolve_axis("softmax", axis, shape)))
     }
 
+    #[track_caller]
     pub(crate) fn log_softmax(shape: &[usize], axis: isize) -> Self {
         Op::LogSoftmax(LogSoftmax(resolve_axis("log_softmax", axis, shape)))
     }
@@ -96,6 +103,7 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Panics
     /// If the shapes do not fit, naming them.
+    #[track_caller]
     pub fn matmul(&self, other: &Tensor<T>) -> Tensor<T> {
         eager(Op::MatMul(MatMul), &[self, other])
     }
@@ -104,11 +112,13 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Panics
     /// If there are fewer than two axes.
+    #[track_caller]
     pub fn transpose(&self) -> Tensor<T> {
         eager(Op::transpose(self.shape()), &[self])
     }
 
     /// Two axes swapped (negative axes count from the end), as a copy.
+    #[track_caller]
     pub fn swap_axes(&self, axis0: isize, axis1: isize) -> Tensor<T> {
         eager(Op::swap_axes(self.shape(), axis0, axis1), &[self])
     }
@@ -125,11 +135,13 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Sum along `axis`; with `keepdim` the axis stays with extent 1.
+    #[track_caller]
     pub fn sum_axis(&self, axis: isize, keepdim: bool) -> Tensor<T> {
         eager(Op::sum_axis(self.shape(), axis, keepdim, false), &[self])
     }
 
     /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
+    #[track_caller]
     pub fn mean_axis(&self, axis: isize, keepdim: bool) -> Tensor<T> {
         eager(Op::sum_axis(self.shape(), axis, keepdim, true), &[self])
     }
@@ -230,11 +242,13 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Softmax along `axis`, computed stably.
+    #[track_caller]
     pub fn softmax(&self, axis: isize) -> Tensor<T> {
         eager(Op::softmax(self.shape(), axis), &[self])
     }
 
     /// Log-softmax along `axis`, finite for any finite input.
+    #[track_caller]
     pub fn log_softmax(&self, axis: isize) -> Tensor<T> {
         eager(Op::log_softmax(self.shape(), axis), &[self])
     }
@@ -348,24 +362,28 @@ macro_rules! tensor_operators {
     ($($trait:ident $method:ident: $binary:expr, |$c:ident| $with_scalar:expr;)*) => {$(
         impl<T: Float> $trait<&Tensor<T>> for &Tensor<T> {
             type Output = Tensor<T>;
+            #[track_caller]
             fn $method(self, rhs: &Tensor<T>) -> Tensor<T> {
                 eager(Op::Binary($binary), &[self, rhs])
             }
         }
         impl<T: Float> $trait<Tensor<T>> for Tensor<T> {
             type Output = Tensor<T>;
+            #[track_caller]
             fn $method(self, rhs: Tensor<T>) -> Tensor<T> {
                 eager(Op::Binary($binary), &[&self, &rhs])
             }
         }
         impl<T: Float> $trait<&Tensor<T>> for Tensor<T> {
             type Output = Tensor<T>;
+            #[track_caller]
             fn $method(self, rhs: &Tensor<T>) -> Tensor<T> {
                 eager(Op::Binary($binary), &[&self, rhs])
             }
         }
         impl<T: Float> $trait<Tensor<T>> for &Tensor<T> {
             type Output = Tensor<T>;
+            #[track_caller]
             fn $method(self, rhs: Tensor<T>) -> Tensor<T> {
                 eager(Op::Binary($binary), &[self, &rhs])
             }

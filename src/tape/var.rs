@@ -48,8 +48,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has more than one element.
+    #[track_caller]
     pub fn item(self) -> T {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.item())
+        let one = self.tape.with_nodes(|nodes| {
+            let value = &nodes[self.id as usize].value;
+            if value.len() == 1 { Ok(value.data()[0]) } else { Err(Shape::from_slice(value.shape())) }
+        });
+        match one {
+            Ok(x) => x,
+            Err(shape) => panic!("item: tensor of shape {shape:?} has {} elements, not 1", numel(&shape)),
+        }
     }
 
     /// Whether a gradient flows to this node (it is a `var` or parameter, or
@@ -100,6 +108,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the value has more than one element (use
     /// [`backward_with`](Var::backward_with)), or if anomaly detection is on
     /// and found a NaN or an infinity (see [`try_backward`](Var::try_backward)).
+    #[track_caller]
     pub fn backward(self) -> Gradients<T> {
         let mut grads = Gradients::new();
         self.backward_into(&mut grads);
@@ -124,9 +133,12 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// As [`backward`](Var::backward).
+    #[track_caller]
     pub fn backward_into(self, grads: &mut Gradients<T>) {
         self.check_scalar("backward");
-        backward::sweep(self, None, grads).unwrap_or_else(|anomaly| panic!("backward: {anomaly}"))
+        if let Err(anomaly) = backward::sweep(self, None, grads) {
+            panic!("backward: {anomaly}")
+        }
     }
 
     /// Like [`backward`](Var::backward), but with anomaly detection on it
@@ -135,6 +147,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has more than one element.
+    #[track_caller]
     pub fn try_backward(self) -> Result<Gradients<T>, Anomaly> {
         self.check_scalar("try_backward");
         let mut grads = Gradients::new();
@@ -147,6 +160,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the seed's shape differs from the value's.
+    #[track_caller]
     pub fn backward_with(self, seed: &Tensor<T>) -> Gradients<T> {
         let shape = self.shape();
         assert!(
@@ -155,10 +169,13 @@ impl<'t, T: Float> Var<'t, T> {
             seed.shape()
         );
         let mut grads = Gradients::new();
-        backward::sweep(self, Some(seed), &mut grads).unwrap_or_else(|anomaly| panic!("backward_with: {anomaly}"));
+        if let Err(anomaly) = backward::sweep(self, Some(seed), &mut grads) {
+            panic!("backward_with: {anomaly}")
+        }
         grads
     }
 
+    #[track_caller]
     fn check_scalar(self, what: &str) {
         let shape = self.shape();
         assert!(
@@ -168,6 +185,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Records `op` on `self` followed by `rest`.
+    #[track_caller]
     pub(crate) fn apply(self, op: Op<T>, rest: &[Var<'t, T>]) -> Var<'t, T> {
         match *rest {
             [] => self.tape.apply(op, &[self]),
@@ -177,10 +195,12 @@ impl<'t, T: Float> Var<'t, T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn unary(self, op: UnaryOp<T>) -> Var<'t, T> {
         self.apply(Op::Unary(op), &[])
     }
 
+    #[track_caller]
     pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
         self.apply(Op::Binary(op), &[other])
     }
@@ -195,6 +215,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the inner dimensions or batch sizes differ, e.g.
     /// `matmul: cannot multiply [32, 3] by [4, 16]`.
+    #[track_caller]
     pub fn matmul(self, other: Var<'t, T>) -> Var<'t, T> {
         self.apply(Op::MatMul(MatMul), &[other])
     }
@@ -206,6 +227,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not fit, e.g.
     /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
+    #[track_caller]
     pub fn linear(self, weight: Var<'t, T>, bias: Option<Var<'t, T>>) -> Var<'t, T> {
         match bias {
             Some(b) => self.apply(Op::Linear(Linear), &[weight, b]),
@@ -217,6 +239,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has fewer than two axes.
+    #[track_caller]
     pub fn transpose(self) -> Self {
         self.apply(Op::transpose(&self.shape()), &[])
     }
@@ -226,6 +249,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range.
+    #[track_caller]
     pub fn swap_axes(self, axis0: isize, axis1: isize) -> Self {
         self.apply(Op::swap_axes(&self.shape(), axis0, axis1), &[])
     }
@@ -234,6 +258,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the element counts differ, e.g. `reshape: cannot reshape [2, 3] into [4, 2]`.
+    #[track_caller]
     pub fn reshape(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::Reshape(Reshape(shape_of(shape))), &[])
     }
@@ -244,6 +269,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the value does not broadcast to `shape`, e.g.
     /// `broadcast_to: cannot broadcast [3] to [2, 4]`.
+    #[track_caller]
     pub fn broadcast_to(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::BroadcastTo(BroadcastTo(shape_of(shape))), &[])
     }
@@ -254,27 +280,32 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If `shape` does not broadcast to the value's shape.
+    #[track_caller]
     pub fn sum_to(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::SumTo(SumTo(shape_of(shape))), &[])
     }
 
     /// Sum of all elements, as a scalar (shape `[]`).
+    #[track_caller]
     pub fn sum(self) -> Self {
         self.apply(Op::Sum(Sum { mean: false }), &[])
     }
 
     /// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
+    #[track_caller]
     pub fn mean(self) -> Self {
         self.apply(Op::Sum(Sum { mean: true }), &[])
     }
 
     /// Sum along `axis` (negative counts from the end); with `keepdim` the
     /// axis stays with extent 1.
+    #[track_caller]
     pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::sum_axis(&self.shape(), axis, keepdim, false), &[])
     }
 
     /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
+    #[track_caller]
     pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::sum_axis(&self.shape(), axis, keepdim, true), &[])
     }
@@ -390,12 +421,14 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// Softmax along `axis` (negative counts from the end): each lane is
     /// mapped to `e^x / Σ e^x`, computed stably.
+    #[track_caller]
     pub fn softmax(self, axis: isize) -> Self {
         self.apply(Op::softmax(&self.shape(), axis), &[])
     }
 
     /// Log-softmax along `axis`: `x - ln Σ e^x` per lane, finite for any
     /// finite logits.
+    #[track_caller]
     pub fn log_softmax(self, axis: isize) -> Self {
         self.apply(Op::log_softmax(&self.shape(), axis), &[])
     }
