@@ -19,7 +19,8 @@
 //! one the scheduler did not interrupt, a usable figure for comparing two
 //! versions of a kernel while other jobs run (not for the tables).
 //!
-//! `W` is `w1` or `w2` (the steps of `benches/workloads.rs`), or a product
+//! `W` is `w1` or `w2` (the steps of `benches/workloads.rs`), `w4adam` or
+//! `w4adamw` (one update of 10M `f32` parameters, as W4 there), or a product
 //! `gemm:MxKxN` (`linalg::gemm` into a reused `C`), `matmul:MxKxN` (the
 //! engine's matmul on a cleared tape, as `benches/gemm.rs`'s `tapegrad`
 //! rows), `gemm3:MxKxN` or `matmul3:MxKxN` (forward and backward: the three
@@ -32,7 +33,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::linalg::{MatMut, MatRef, gemm};
 use tapegrad::nn::{Activation, Mlp, Module, loss};
-use tapegrad::optim::{Adam, Optimizer};
+use tapegrad::optim::{Adam, AdamW, Optimizer};
 use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
 
 /// A training step to repeat.
@@ -72,6 +73,22 @@ fn w2() -> Step {
         opt.step(&mut model, &grads);
         black_box(&grads);
     })
+}
+
+/// W4: one Adam (`decoupled: false`) or AdamW step over 10M `f32`
+/// parameters, as in `benches/workloads.rs`.
+fn w4(decoupled: bool) -> Step {
+    const N: usize = 10_000_000;
+    let mut rng = StdRng::seed_from_u64(2);
+    let grad = Tensor::<f32>::randn([N], &mut rng);
+    let mut param = Param::new("w", Tensor::<f32>::randn([N], &mut rng));
+    if decoupled {
+        let mut adamw = AdamW::new(1e-3).weight_decay(1e-2);
+        Box::new(move || adamw.update(&mut param, &grad))
+    } else {
+        let mut adam = Adam::new(1e-3);
+        Box::new(move || adam.update(&mut param, &grad))
+    }
 }
 
 /// Deterministic values in [-1, 1).
@@ -133,6 +150,8 @@ fn workload(name: &str) -> Step {
         Some((kind, dims)) => product(kind, dims),
         None if name == "w1" => w1(),
         None if name == "w2" => w2(),
+        None if name == "w4adam" => w4(false),
+        None if name == "w4adamw" => w4(true),
         None => panic!("steps: unknown workload {name:?} (w1, w2, gemm:MxKxN, ...)"),
     }
 }

@@ -84,6 +84,7 @@ pub fn max_num_threads() -> usize {
 }
 
 /// The number of threads kernels may use.
+#[inline]
 pub fn num_threads() -> usize {
     #[cfg(test)]
     if let Some(n) = TEST_THREADS.get() {
@@ -389,10 +390,11 @@ fn read_all(data: &[f32]) -> f32 {
 /// time, so that an estimate a little off never makes it slower.
 const MIN_GAIN: f64 = 0.1;
 
-/// Into how many parts (1 to `num_threads()`) to split work that takes
-/// `serial_ns` on one thread, when each part handed to a worker also costs
-/// `extra_ns` (data it must fetch from the calling thread, work it repeats).
-/// 1 without measuring anything when one thread is set.
+/// Into how many parts (1 to `num_threads()`, and no more than the CPUs
+/// this process may run on) to split work that takes `serial_ns` on one
+/// thread, when each part handed to a worker also costs `extra_ns` (data it
+/// must fetch from the calling thread, work it repeats). 1 without
+/// measuring anything when one thread is set.
 pub(crate) fn parts_for(serial_ns: f64, extra_ns: f64) -> usize {
     let threads = num_threads();
     if threads == 1 {
@@ -402,9 +404,21 @@ pub(crate) fn parts_for(serial_ns: f64, extra_ns: f64) -> usize {
     if let Some(parts) = TEST_PARTS.get() {
         return parts.min(threads);
     }
+    // The model assumes each part has a core: more parts than cores would
+    // take turns on them, slower than one part a core.
+    let threads = threads.min(cpus());
+    if threads == 1 {
+        return 1;
+    }
     let costs = split_costs();
     let handoff = if ASLEEP.load(Ordering::Relaxed) > 0 { costs.asleep_ns } else { costs.awake_ns };
     best_parts(serial_ns, handoff + extra_ns, threads)
+}
+
+/// The CPUs this process may run on (1 if it cannot tell).
+fn cpus() -> usize {
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]
@@ -466,6 +480,15 @@ mod tests {
     fn one_thread_never_measures_or_splits() {
         TEST_THREADS.set(Some(1));
         assert_eq!(parts_for(1e12, 0.0), 1);
+        TEST_THREADS.set(None);
+    }
+
+    #[test]
+    fn never_more_parts_than_cpus() {
+        // A second of work would pay for any number of parts, but parts
+        // beyond the CPUs only take turns on them.
+        TEST_THREADS.set(Some(max_num_threads()));
+        assert_eq!(parts_for(1e9, 0.0), cpus().min(max_num_threads()));
         TEST_THREADS.set(None);
     }
 

@@ -82,7 +82,9 @@ pub(super) fn run<T: Elem>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: MatR
     // the same order, and a split product is bit-identical to the unsplit
     // one, whatever the number of threads.
     let size = a.rows.saturating_mul(a.cols).saturating_mul(b.cols);
-    let parts = row_blocks::<T>(level, &a, &b, &c);
+    // One thread (the common case, a W1 step's dozen products) decides
+    // without a call.
+    let parts = if num_threads() == 1 { 1 } else { row_blocks::<T>(level, &a, &b, &c) };
     if parts == 1 {
         return T::compute(level, size, alpha, a, b, beta, c);
     }
@@ -101,10 +103,11 @@ const ROW_ALIGN: usize = 16;
 /// its rows of `A` and `C` from there. Only a `C` whose rows are contiguous
 /// and do not overlap can be split into disjoint slices, which is every `C`
 /// the ops pass after orientation.
+#[inline(never)]
 fn row_blocks<T: Elem>(level: SimdLevel, a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_, T>) -> usize {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let splittable = c.col_stride == 1 && c.cols <= c.row_stride;
-    if num_threads() == 1 || !splittable || m < 2 * ROW_ALIGN {
+    if !splittable || m < 2 * ROW_ALIGN {
         return 1;
     }
     let costs = split_costs();
