@@ -547,3 +547,69 @@ fn eigenvalue_search_panics_on_a_negative_tolerance() {
     let x = tape.var(Tensor::zeros([2]));
     hessian_min_eigenvalue((x * x).sum(), &[x], 10, -1.0);
 }
+
+/// Where a call panicked: the file of the location the panic reports,
+/// caught on this thread.
+fn panic_file(call: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    use std::cell::RefCell;
+    thread_local!(static FILE: RefCell<String> = const { RefCell::new(String::new()) });
+    std::panic::set_hook(Box::new(|info| {
+        let file = info.location().map_or_else(String::new, |l| l.file().to_string());
+        FILE.with(|f| *f.borrow_mut() = file);
+    }));
+    let result = std::panic::catch_unwind(call);
+    drop(std::panic::take_hook());
+    assert!(result.is_err(), "the call did not panic");
+    FILE.with(|f| f.borrow().clone())
+}
+
+/// A panic on bad arguments points at the caller's line, not into the
+/// library (`#[track_caller]` down to the check).
+#[test]
+fn panics_point_at_the_caller() {
+    let here = file!();
+    let calls: [(&str, Box<dyn FnOnce() + std::panic::UnwindSafe>); 5] = [
+        (
+            "no inputs",
+            Box::new(|| {
+                let tape = Tape::<f64>::new();
+                let x = tape.var(Tensor::ones([2]));
+                hessian_min_eigenvalue((x * x).sum(), &[], 100, 1e-6);
+            }),
+        ),
+        (
+            "budget",
+            Box::new(|| {
+                let tape = Tape::<f64>::new();
+                let x = tape.var(Tensor::ones([2]));
+                hessian_max_eigenvalue((x * x).sum(), &[x], 1, 1e-6);
+            }),
+        ),
+        (
+            "hessian_of output",
+            Box::new(|| {
+                let tape = Tape::<f64>::new();
+                let x = tape.var(Tensor::ones([2]));
+                hessian_of(x * x, &[x]);
+            }),
+        ),
+        (
+            "hvp vector",
+            Box::new(|| {
+                let tape = Tape::<f64>::new();
+                let x = tape.var(Tensor::ones([2]));
+                hvp((x * x).sum(), &[x], &[Tensor::ones([3])]);
+            }),
+        ),
+        (
+            "jacobian_of tape",
+            Box::new(|| {
+                let (tape, other) = (Tape::<f64>::new(), Tape::<f64>::new());
+                jacobian_of(tape.var(Tensor::ones([2])), &[other.var(Tensor::ones([2]))]);
+            }),
+        ),
+    ];
+    for (what, call) in calls {
+        assert_eq!(panic_file(call), here, "{what}");
+    }
+}
