@@ -315,9 +315,9 @@ fn one_budget_and_an_honest_bound_at_every_budget() {
         }
         converged_at = converged_at.or(bottom.converged.then_some(budget));
     }
-    // At least 20 Lanczos steps before a search may settle, then one to measure.
+    // At least 10 Lanczos steps before a search may settle, then one to measure.
     let converged_at = converged_at.expect("converged within 41 products");
-    assert!((21..=41).contains(&converged_at), "the smallest settled at budget {converged_at}");
+    assert!((11..=41).contains(&converged_at), "the smallest settled at budget {converged_at}");
 }
 
 /// Too few products: the result says so. Two Lanczos steps have not seen
@@ -568,48 +568,33 @@ fn panic_file(call: impl FnOnce() + std::panic::UnwindSafe) -> String {
 #[test]
 fn panics_point_at_the_caller() {
     let here = file!();
-    let calls: [(&str, Box<dyn FnOnce() + std::panic::UnwindSafe>); 5] = [
-        (
-            "no inputs",
-            Box::new(|| {
-                let tape = Tape::<f64>::new();
-                let x = tape.var(Tensor::ones([2]));
-                hessian_min_eigenvalue((x * x).sum(), &[], 100, 1e-6);
-            }),
-        ),
-        (
-            "budget",
-            Box::new(|| {
-                let tape = Tape::<f64>::new();
-                let x = tape.var(Tensor::ones([2]));
-                hessian_max_eigenvalue((x * x).sum(), &[x], 1, 1e-6);
-            }),
-        ),
-        (
-            "hessian_of output",
-            Box::new(|| {
-                let tape = Tape::<f64>::new();
-                let x = tape.var(Tensor::ones([2]));
-                hessian_of(x * x, &[x]);
-            }),
-        ),
-        (
-            "hvp vector",
-            Box::new(|| {
-                let tape = Tape::<f64>::new();
-                let x = tape.var(Tensor::ones([2]));
-                hvp((x * x).sum(), &[x], &[Tensor::ones([3])]);
-            }),
-        ),
-        (
-            "jacobian_of tape",
-            Box::new(|| {
-                let (tape, other) = (Tape::<f64>::new(), Tape::<f64>::new());
-                jacobian_of(tape.var(Tensor::ones([2])), &[other.var(Tensor::ones([2]))]);
-            }),
-        ),
-    ];
-    for (what, call) in calls {
-        assert_eq!(panic_file(call), here, "{what}");
-    }
+    let no_inputs = panic_file(|| {
+        let tape = Tape::<f64>::new();
+        let x = tape.var(Tensor::ones([2]));
+        hessian_min_eigenvalue((x * x).sum(), &[], 100, 1e-6);
+    });
+    assert_eq!(no_inputs, here, "no inputs");
+    let budget = panic_file(|| {
+        let tape = Tape::<f64>::new();
+        let x = tape.var(Tensor::ones([2]));
+        hessian_max_eigenvalue((x * x).sum(), &[x], 1, 1e-6);
+    });
+    assert_eq!(budget, here, "a budget of 1");
+    let several = panic_file(|| {
+        let tape = Tape::<f64>::new();
+        let x = tape.var(Tensor::ones([2]));
+        hessian_of(x * x, &[x]);
+    });
+    assert_eq!(several, here, "hessian_of of an output of two elements");
+    let shape = panic_file(|| {
+        let tape = Tape::<f64>::new();
+        let x = tape.var(Tensor::ones([2]));
+        hvp((x * x).sum(), &[x], &[Tensor::ones([3])]);
+    });
+    assert_eq!(shape, here, "hvp with a vector of the wrong shape");
+    let stranger = panic_file(|| {
+        let (tape, other) = (Tape::<f64>::new(), Tape::<f64>::new());
+        jacobian_of(tape.var(Tensor::ones([2])), &[other.var(Tensor::ones([2]))]);
+    });
+    assert_eq!(stranger, here, "jacobian_of with an input of another tape");
 }

@@ -1,7 +1,8 @@
 //! The extreme eigenvalues of a Hessian, by the Lanczos process on
 //! Hessian-vector products, each answer measured with one last product.
 
-use super::lanczos::{End, Lanczos, RitzEstimate, dot, error_bound};
+use super::lanczos::End;
+use super::search::{Operator, search};
 use super::{HessianProducts, total_len};
 use crate::float::Float;
 use crate::tape::gradcheck::{direction_seed, fixed_weights};
@@ -67,7 +68,7 @@ pub struct Eigenpair<T: Float = f32> {
     /// How many Hessian-vector products the whole call took, the last one
     /// (which measured `residual`) included.
     pub products: usize,
-    /// Whether `error_bound <= tolerance · |value|` after at least 20
+    /// Whether `error_bound <= tolerance · |value|` after at least 10
     /// Lanczos steps, or all of them (see [`hessian_max_eigenvalue`]).
     pub converged: bool,
 }
@@ -81,15 +82,15 @@ pub struct Eigenpair<T: Float = f32> {
 /// pseudo-random start: after `k` Hessian-vector products it has the best
 /// approximation to the end of the spectrum that any polynomial of degree
 /// `k` in `H` gives, where power iteration has only `H^k`. After at least
-/// 20 steps (or `n`, the inputs' number of elements, if fewer: an
+/// 10 steps (or `n`, the inputs' number of elements, if fewer: an
 /// eigenvalue the start vector barely touches needs a few steps to show),
 /// it stops when the Ritz value's error bound, which the process gives
 /// without a product, reaches the tolerance; then one last product of the
 /// eigenvector measures the residual and sets the fields of [`Eigenpair`].
 ///
 /// * `max_products` is the budget of Hessian-vector products for the whole
-///   call, the last (measuring) one included: at least 2, and at least 21
-///   for a result that can be `converged` when `n > 20`. The search never
+///   call, the last (measuring) one included: at least 2, and at least 11
+///   for a result that can be `converged` when `n > 10`. The search never
 ///   needs more than `n + 1`, since `n` Lanczos vectors span the space.
 /// * `tolerance` is relative, on the eigenvalue: the search stops, with
 ///   `converged`, when `error_bound <= tolerance · |value|`. It also stops
@@ -182,95 +183,25 @@ fn extreme_eigenvalue<'t, T: Float>(
         inputs.len()
     );
     let products = HessianProducts::record(name, output, inputs);
-    let pair = Search::new(&products, shapes).run(end, max_products, tolerance);
+    let mut hessian = Hessian { products: &products, shapes, scratch: Gradients::new() };
+    let start = hessian.shapes.iter().enumerate().map(|(i, shape)| fixed_weights::<f64>(shape, direction_seed(i)));
+    let start: Vec<f64> = start.flat_map(|t| t.data().to_vec()).collect();
+    let found = search(&mut hessian, start, end, max_products, tolerance);
+    let vector = hessian.pieces(&found.vector);
     products.roll_back();
-    pair
+    let (value, residual, gap, error_bound) = (found.value, found.residual, found.gap, found.error_bound);
+    Eigenpair { value, vector, residual, gap, error_bound, products: found.products, converged: found.converged }
 }
 
-/// Lanczos steps before a search may stop (or fewer, if the inputs have
-/// fewer elements): the Krylov dimension ARPACK starts with in SciPy's
-/// `eigsh`. An eigenvalue whose eigenvector the start vector barely touches
-/// takes a few steps to show; until it does, a Ritz value next to it can
-/// look converged while being the wrong one. On the moons MLP during
-/// training, 3 or 4 steps sometimes settled on 0.59 where the largest
-/// eigenvalue was 0.92, which the fifth step found.
-const MIN_STEPS: usize = 20;
-
-/// One eigenvalue search: the products, their count, the steps it takes
-/// at least, and the rounding term of the error bound per unit of `|H|`.
-struct Search<'p, 't, T: Float> {
+/// The Hessian as the search sees it: products of flat `f64` vectors,
+/// through tensors of the inputs' element type and shapes.
+struct Hessian<'p, 't, T: Float> {
     products: &'p HessianProducts<'t, T>,
     shapes: Vec<Vec<usize>>,
     scratch: Gradients<T>,
-    count: usize,
-    min_steps: usize,
-    rounding: f64,
 }
 
-/// An error bound in its two parts.
-struct Bound {
-    /// From the residual and the gap, for the products as computed.
-    exact: f64,
-    /// The products' own rounding.
-    rounding: f64,
-}
-
-impl Bound {
-    fn total(&self) -> f64 {
-        self.exact + self.rounding
-    }
-
-    /// `true` if the bound meets the tolerance, or if rounding dominates it
-    /// and more products cannot help.
-    fn settles(&self, value: f64, tolerance: f64) -> bool {
-        self.total() <= tolerance * value.abs() || self.exact <= self.rounding
-    }
-}
-
-impl<T: Float> Search<'_, '_, T> {
-    fn new<'p, 't>(products: &'p HessianProducts<'t, T>, shapes: Vec<Vec<usize>>) -> Search<'p, 't, T> {
-        let n: usize = shapes.iter().map(|shape| shape.iter().product::<usize>()).sum();
-        let rounding = (n as f64).sqrt() * epsilon::<T>();
-        Search { products, shapes, scratch: Gradients::new(), count: 0, min_steps: n.min(MIN_STEPS), rounding }
-    }
-
-    fn bound(&self, residual: f64, gap: Option<f64>, radius: f64) -> Bound {
-        Bound { exact: error_bound(residual, gap), rounding: self.rounding * radius }
-    }
-
-    fn run(mut self, end: End, max_products: usize, tolerance: f64) -> Eigenpair<T> {
-        let start = self.shapes.iter().enumerate().map(|(i, shape)| fixed_weights::<f64>(shape, direction_seed(i)));
-        let mut lanczos = Lanczos::new(start.flat_map(|t| t.data().to_vec()).collect());
-        // Once a measurement disagrees with the recurrence's estimate, only
-        // the end of the budget or of the space measures again.
-        let mut trust_estimate = true;
-        loop {
-            lanczos.step(|q| self.times(q));
-            if !lanczos.is_finite() {
-                return self.not_finite(&lanczos);
-            }
-            let estimate = lanczos.estimate(end);
-            let last_chance = self.count + 1 == max_products || lanczos.is_complete();
-            let explored = lanczos.steps() >= self.min_steps || lanczos.is_complete();
-            let bound = self.bound(estimate.residual, estimate.gap_from(estimate.value), estimate.radius);
-            if last_chance || (explored && trust_estimate && bound.settles(estimate.value, tolerance)) {
-                let (mut pair, settled) = self.measure(&lanczos.vector(end), &estimate, tolerance);
-                pair.converged &= explored;
-                if (explored && settled) || last_chance {
-                    return pair;
-                }
-                trust_estimate = false;
-            }
-        }
-    }
-
-    /// `H v` for a flat vector, through the inputs' element type.
-    fn times(&mut self, v: &[f64]) -> Vec<f64> {
-        self.count += 1;
-        let hv = self.products.times(&self.pieces(v), &mut self.scratch);
-        hv.iter().flat_map(|t| t.data().iter().map(|x| x.to_f64())).collect()
-    }
-
+impl<T: Float> Hessian<'_, '_, T> {
     /// A flat vector cut into tensors shaped like the inputs.
     fn pieces(&self, v: &[f64]) -> Vec<Tensor<T>> {
         let mut rest = v;
@@ -281,46 +212,23 @@ impl<T: Float> Search<'_, '_, T> {
         });
         pieces.collect()
     }
-
-    /// The eigenpair at the Ritz vector `y`: one product of `v`, `y` as `T`
-    /// holds it, gives the Rayleigh quotient and the residual of `v` itself.
-    /// Also whether its bound settles the search.
-    fn measure(&mut self, y: &[f64], estimate: &RitzEstimate, tolerance: f64) -> (Eigenpair<T>, bool) {
-        let vector = self.pieces(y);
-        let v: Vec<f64> = vector.iter().flat_map(|t| t.data().iter().map(|x| x.to_f64())).collect();
-        let hv = self.times(&v);
-        let length2 = dot(&v, &v);
-        let value = dot(&hv, &v) / length2;
-        let residual = (hv.iter().zip(&v).map(|(hv, v)| (hv - value * v).powi(2)).sum::<f64>() / length2).sqrt();
-        let gap = estimate.gap_from(value);
-        let bound = self.bound(residual, gap, estimate.radius.max(value.abs()));
-        let error_bound = bound.total();
-        let converged = error_bound <= tolerance * value.abs();
-        let pair = Eigenpair { value, vector, residual, gap, error_bound, products: self.count, converged };
-        (pair, bound.settles(value, tolerance))
-    }
-
-    /// The answer when a product was NaN or infinite.
-    fn not_finite(&self, lanczos: &Lanczos) -> Eigenpair<T> {
-        let vector = self.pieces(lanczos.last_vector());
-        let nan = f64::NAN;
-        Eigenpair {
-            value: nan,
-            vector,
-            residual: nan,
-            gap: None,
-            error_bound: nan,
-            products: self.count,
-            converged: false,
-        }
-    }
 }
 
-/// The machine epsilon of `T`: the gap between 1 and the next number.
-fn epsilon<T: Float>() -> f64 {
-    let mut epsilon = 1.0;
-    while T::from_f64(1.0 + epsilon / 2.0) != T::ONE {
-        epsilon /= 2.0;
+impl<T: Float> Operator for Hessian<'_, '_, T> {
+    fn times(&mut self, v: &[f64]) -> Vec<f64> {
+        let hv = self.products.times(&self.pieces(v), &mut self.scratch);
+        hv.iter().flat_map(|t| t.data().iter().map(|x| x.to_f64())).collect()
     }
-    epsilon
+
+    fn round(&self, v: &[f64]) -> Vec<f64> {
+        v.iter().map(|&x| T::from_f64(x).to_f64()).collect()
+    }
+
+    fn epsilon(&self) -> f64 {
+        let mut epsilon = 1.0;
+        while T::from_f64(1.0 + epsilon / 2.0) != T::ONE {
+            epsilon /= 2.0;
+        }
+        epsilon
+    }
 }

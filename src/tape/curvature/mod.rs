@@ -9,12 +9,14 @@
 //! training loop without the tape growing.
 //!
 //! `mod.rs` holds the products, Hessians and Jacobians; `eigen.rs` the
-//! eigenvalue searches, which run `lanczos.rs` (the Krylov process, on
-//! plain `f64` vectors) and `tridiagonal.rs` (the eigenvalues of the small
-//! matrix Lanczos reduces the Hessian to).
+//! eigenvalue searches' public side, which runs `search.rs` (when to stop,
+//! the budget, the error bound) on `lanczos.rs` (the Krylov process) and
+//! `tridiagonal.rs` (the eigenvalues of the small matrix Lanczos reduces
+//! the Hessian to). The last three work on `f64` vectors and know no tape.
 
 mod eigen;
 mod lanczos;
+mod search;
 mod tridiagonal;
 
 pub use eigen::{Eigenpair, hessian_max_eigenvalue, hessian_min_eigenvalue};
