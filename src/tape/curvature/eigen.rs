@@ -25,7 +25,8 @@ use crate::tensor::Tensor;
 /// * If the next eigenvalue lies at least `gap` beyond `value`, the end
 ///   eigenvalue lies within `|r|² / gap` of it (Kato-Temple): for the
 ///   smallest, with `α <= λ_2` and `gap = α - λ`, every term of
-///   `vᵀ (H - λ_min)(H - α) v = |r|² - (λ - λ_min)(α - λ)` is `>= 0`, so
+///   `vᵀ (H - λ_min)(H - α) v = Σ c_i² (λ_i - λ_min)(λ_i - α)` is `>= 0`,
+///   and the sum is `|r|² - (λ - λ_min)(α - λ)`, so
 ///   `λ - λ_min <= |r|² / gap`. This is the sharper bound: the value's
 ///   error is of the order of the residual squared, while the vector's
 ///   angle to the eigenvector is only `<= |r| / gap`.

@@ -48,16 +48,6 @@ impl RitzEstimate {
     }
 }
 
-/// The error bound of a Rayleigh quotient with residual `residual`:
-/// `residual` (some eigenvalue lies that close), or `residual² / gap` when
-/// that is smaller (Kato-Temple, if no other eigenvalue lies within `gap`).
-pub(super) fn error_bound(residual: f64, gap: Option<f64>) -> f64 {
-    match gap {
-        Some(gap) if residual < gap => residual * residual / gap,
-        _ => residual,
-    }
-}
-
 /// A Lanczos process in progress.
 pub(super) struct Lanczos {
     n: usize,

@@ -3,7 +3,7 @@
 //! the floor of steps, and the last product that measures the residual.
 //! The operator is a trait on `f64` vectors, so this knows no tape.
 
-use super::lanczos::{End, Lanczos, RitzEstimate, dot, error_bound};
+use super::lanczos::{End, Lanczos, RitzEstimate, dot};
 
 /// A symmetric operator as the search uses it.
 pub(super) trait Operator {
@@ -50,8 +50,8 @@ pub(super) fn search(
     tolerance: f64,
 ) -> Found {
     let n = start.len();
-    let mut search = Search { operator, count: 0, min_steps: n.min(MIN_STEPS), rounding: (n as f64).sqrt(), tolerance };
-    search.rounding *= search.operator.epsilon();
+    let rounding = (n as f64).sqrt() * operator.epsilon();
+    let search = Search { operator, count: 0, min_steps: n.min(MIN_STEPS), rounding, tolerance };
     search.run(Lanczos::new(start), end, max_products)
 }
 
@@ -63,6 +63,16 @@ struct Search<'o, O: Operator> {
     min_steps: usize,
     rounding: f64,
     tolerance: f64,
+}
+
+/// The error bound of a Rayleigh quotient with residual `residual`:
+/// `residual` (some eigenvalue lies that close), or `residual² / gap` when
+/// that is smaller (Kato-Temple, if no other eigenvalue lies within `gap`).
+fn error_bound(residual: f64, gap: Option<f64>) -> f64 {
+    match gap {
+        Some(gap) if residual < gap => residual * residual / gap,
+        _ => residual,
+    }
 }
 
 /// An error bound in its two parts.
