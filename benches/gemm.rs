@@ -23,6 +23,8 @@
 //! reads as FLOP/s. Both sides are checked against each other before timing.
 //! `TAPEGRAD_SIMD=avx2` (or `baseline`) runs tapegrad's lower SIMD levels.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -30,18 +32,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use tapegrad::linalg::{MatMut, MatRef, gemm};
 use tapegrad::{Param, Tape, Tensor, set_num_threads};
 
-/// Deterministic values in [-1, 1) (xorshift).
-fn fill(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+use common::fill;
 
 /// A strided `f32` operand for `sgemm`: data, row stride, column stride.
 type Operand<'a> = (&'a [f32], isize, isize);

@@ -26,89 +26,22 @@
 //! rows), `gemm3:MxKxN` or `matmul3:MxKxN` (forward and backward: the three
 //! products).
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Instant;
 
-use rand::{SeedableRng, rngs::StdRng};
-use tapegrad::data::toy;
 use tapegrad::linalg::{MatMut, MatRef, gemm};
-use tapegrad::nn::{Activation, Mlp, Module, loss};
-use tapegrad::optim::{Adam, AdamW, Optimizer};
-use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
+use tapegrad::{Param, Tape, Tensor, set_num_threads};
 
 /// A training step to repeat.
 type Step = Box<dyn FnMut()>;
-
-/// W1: MLP 2-16-16-1, tanh, mean BCE with logits, batch 32 of two moons,
-/// Adam at 1e-2.
-fn w1() -> Step {
-    let mut rng = StdRng::seed_from_u64(0);
-    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
-    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
-    let mut opt = Adam::new(1e-2);
-    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
-    Box::new(move || {
-        tape.clear();
-        let x = tape.constant_from_slice(data.x().data(), data.x().shape());
-        let y = tape.constant_from_slice(data.y().data(), data.y().shape());
-        loss::bce_with_logits(model.forward(x), y).backward_into(&mut grads);
-        opt.step(&mut model, &grads);
-    })
-}
-
-/// W2: MLP 784-256-128-10, ReLU, mean softmax cross-entropy, batch 128,
-/// Adam at 1e-3.
-fn w2() -> Step {
-    let mut rng = StdRng::seed_from_u64(1);
-    let x = Tensor::<f32>::randn([128, 784], &mut rng);
-    let labels = Tensor::from_fn([128], |_| (rand::RngExt::random_range(&mut rng, 0..10)) as f32);
-    let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
-    let mut opt = Adam::new(1e-3);
-    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
-    Box::new(move || {
-        tape.clear();
-        let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
-        let y = tape.constant_from_slice(labels.data(), labels.shape());
-        loss::softmax_cross_entropy(out, y).backward_into(&mut grads);
-        opt.step(&mut model, &grads);
-        black_box(&grads);
-    })
-}
-
-/// W4: one Adam (`decoupled: false`) or AdamW step over 10M `f32`
-/// parameters, as in `benches/workloads.rs`.
-fn w4(decoupled: bool) -> Step {
-    const N: usize = 10_000_000;
-    let mut rng = StdRng::seed_from_u64(2);
-    let grad = Tensor::<f32>::randn([N], &mut rng);
-    let mut param = Param::new("w", Tensor::<f32>::randn([N], &mut rng));
-    if decoupled {
-        let mut adamw = AdamW::new(1e-3).weight_decay(1e-2);
-        Box::new(move || adamw.update(&mut param, &grad))
-    } else {
-        let mut adam = Adam::new(1e-3);
-        Box::new(move || adam.update(&mut param, &grad))
-    }
-}
-
-/// Deterministic values in [-1, 1).
-fn fill(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
 
 /// A product `kind:MxKxN`.
 fn product(kind: &str, dims: &str) -> Step {
     let dims: Vec<usize> = dims.split('x').map(|d| d.parse().expect("steps: dimensions MxKxN")).collect();
     let [m, k, n] = dims[..] else { panic!("steps: dimensions MxKxN") };
-    let (a, b, g) = (fill(m * k, 1), fill(k * n, 2), fill(m * n, 3));
+    let (a, b, g) = (common::fill(m * k, 1), common::fill(k * n, 2), common::fill(m * n, 3));
     match kind {
         "gemm" | "gemm3" => {
             let (mut c, mut da, mut db) = (vec![0.0; m * n], vec![0.0; m * k], vec![0.0; k * n]);
@@ -148,10 +81,10 @@ fn product(kind: &str, dims: &str) -> Step {
 fn workload(name: &str) -> Step {
     match name.split_once(':') {
         Some((kind, dims)) => product(kind, dims),
-        None if name == "w1" => w1(),
-        None if name == "w2" => w2(),
-        None if name == "w4adam" => w4(false),
-        None if name == "w4adamw" => w4(true),
+        None if name == "w1" => Box::new(common::w1_step()),
+        None if name == "w2" => Box::new(common::w2_step()),
+        None if name == "w4adam" => Box::new(common::w4_step(false)),
+        None if name == "w4adamw" => Box::new(common::w4_step(true)),
         None => panic!("steps: unknown workload {name:?} (w1, w2, gemm:MxKxN, ...)"),
     }
 }
