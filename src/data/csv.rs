@@ -22,7 +22,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::data::{Classification, Dataset, Regression};
+use crate::data::{Classification, Dataset, Regression, Table};
 use crate::float::Float;
 use crate::tensor::Tensor;
 
@@ -150,7 +150,9 @@ impl<R: Read> Csv<R> {
         let (names, rank) = if fixed { (names.clone(), (0..names.len()).collect()) } else { sorted_classes(names) };
         let y = ids.iter().map(|&id| T::from_usize(rank[id])).collect();
         let data = read.dataset(Tensor::from_vec(y, [read.rows]));
-        Ok(Classification::new(data, read.features, names).expect("the classes were counted from these labels"))
+        let table =
+            Classification::new(data, read.features, names).expect("the classes were counted from these labels");
+        Ok(table.with_target_name(target))
     }
 
     /// Reads the table with `targets` as the values to predict: `y` is
@@ -186,23 +188,28 @@ impl<R: Read> Csv<R> {
         targets: &[&str],
         mut target: impl FnMut(usize, &[u8], &Place<'_>) -> Result<(), CsvError>,
     ) -> Result<Parsed<T>, CsvError> {
-        let Csv { file, reader, delimiter, ignore, .. } = self;
+        let Csv { file, mut reader, delimiter, ignore, .. } = self;
+        // The whole text in memory (these are small tables): the line of a
+        // record is counted from its bytes, because the parser reports
+        // where it started looking, before the blank lines it skips.
+        let mut text = Vec::new();
+        if let Err(error) = reader.read_to_end(&mut text) {
+            return Err(CsvError::Io { file, error });
+        }
+        // Spreadsheets often start a UTF-8 file with a byte-order mark.
+        let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&text);
         let mut csv = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .trim(::csv::Trim::All)
-            .from_reader(reader);
+            .from_reader(text);
         let io = |error: ::csv::Error| CsvError::Io { file: file.clone(), error: error.into() };
         let mut record = ::csv::ByteRecord::new();
         if !csv.read_byte_record(&mut record).map_err(io)? {
             return Err(CsvError::Empty { file: file.clone() });
         }
-        let mut header: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-        // Spreadsheets often start a UTF-8 file with a byte-order mark.
-        if let Some(first) = header.first_mut().filter(|f| f.starts_with('\u{feff}')) {
-            *first = first.trim_start_matches('\u{feff}').trim().to_string();
-        }
+        let header: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
 
         let mut roles = vec![Role::Feature; header.len()];
         for name in &ignore {
@@ -220,7 +227,7 @@ impl<R: Read> Csv<R> {
         let mut x = Vec::new();
         let mut rows = 0;
         while csv.read_byte_record(&mut record).map_err(io)? {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| start_line(text, p));
             if record.len() != header.len() {
                 let (expected, found) = (header.len(), record.len());
                 let column = expected.min(found) + 1;
@@ -240,6 +247,48 @@ impl<R: Read> Csv<R> {
             return Err(CsvError::NoRows { file: file.clone() });
         }
         Ok(Parsed { features, x, rows })
+    }
+}
+
+impl<T: Float, Task> Table<T, Task> {
+    /// Writes the table to `path` as CSV that [`Csv`] reads back: a header
+    /// (the features, then the targets), then one row per example, each
+    /// number in the shortest form that reads back as the same value. A
+    /// classification's label column holds the class names; read it back
+    /// with [`Csv::classes`]`(table.class_names())` to get the same class
+    /// indices even where sorting the names would order them differently.
+    ///
+    /// ```
+    /// use tapegrad::data::{Classification, csv::Csv};
+    ///
+    /// let text = "x,label\n0.1,b\n2.5,a\n";
+    /// let table: Classification = Csv::from_reader("t.csv", text.as_bytes()).classification("label")?;
+    /// let path = std::env::temp_dir().join("tapegrad-write-csv-doc.csv");
+    /// table.write_csv(&path)?;
+    /// assert_eq!(std::fs::read_to_string(&path).unwrap(), "x,label\n0.1,b\n2.5,a\n");
+    /// let back: Classification = Csv::open(&path)?.classes(table.class_names()).classification("label")?;
+    /// assert_eq!(back, table);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), tapegrad::data::csv::CsvError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`CsvError::Io`] naming the path if it cannot be written.
+    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), CsvError> {
+        let path = path.as_ref();
+        let io = |error: std::io::Error| CsvError::Io { file: path.display().to_string(), error };
+        let mut out = ::csv::Writer::from_writer(File::create(path).map_err(io)?);
+        let header = self.feature_names().iter().chain(self.target_names());
+        out.write_record(header).map_err(|e| io(e.into()))?;
+        let d = self.feature_names().len();
+        let mut fields = Vec::with_capacity(d + self.target_names().len());
+        for i in 0..self.len() {
+            fields.clear();
+            fields.extend(self.x().data()[i * d..(i + 1) * d].iter().map(|v| v.to_string()));
+            fields.extend((0..self.target_names().len()).map(|k| self.target_text(i, k)));
+            out.write_record(&fields).map_err(|e| io(e.into()))?;
+        }
+        out.flush().map_err(io)
     }
 }
 
@@ -288,6 +337,13 @@ impl Place<'_> {
             expected,
         }
     }
+}
+
+/// The line a record starts on, from where the parser began to look for
+/// it: past the empty lines it skipped.
+fn start_line(text: &[u8], looked_from: &::csv::Position) -> u64 {
+    let skipped = text[looked_from.byte() as usize..].iter().take_while(|b| matches!(b, b'\n' | b'\r'));
+    looked_from.line() + skipped.filter(|&&b| b == b'\n').count() as u64
 }
 
 /// The field as a finite number of type `T`.

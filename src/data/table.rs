@@ -42,8 +42,10 @@ use crate::tensor::Tensor;
 pub struct Table<T: Float, Task> {
     data: Dataset<T>,
     features: Vec<String>,
-    /// The classes' names for a classification, the target columns' for a regression.
+    /// The target columns' names (a classification's one column: `target` unless read from a file).
     targets: Vec<String>,
+    /// A classification's class names, class `c` at `c`; empty for a regression.
+    classes: Vec<String>,
     about: Option<&'static About>,
     task: PhantomData<Task>,
 }
@@ -126,6 +128,13 @@ impl<T: Float, Task> Table<T, Task> {
         &self.features
     }
 
+    /// The target columns' names: one per column of `y` for a regression;
+    /// for a classification, the one column of labels (`target` in the
+    /// bundled sets, as in scikit-learn's data frames).
+    pub fn target_names(&self) -> &[String] {
+        &self.targets
+    }
+
     /// For a bundled data set, what it is and where it comes from.
     pub fn about(&self) -> Option<&'static About> {
         self.about
@@ -162,14 +171,25 @@ impl<T: Float, Task> Table<T, Task> {
         folds::kfold(self.len(), k, rng)
     }
 
-    /// The same names around other examples.
-    fn with_data(&self, data: Dataset<T>) -> Self {
+    /// The same names around other examples (or the same ones in another element type).
+    fn with_data<U: Float>(&self, data: Dataset<U>) -> Table<U, Task> {
         Table {
             data,
             features: self.features.clone(),
             targets: self.targets.clone(),
+            classes: self.classes.clone(),
             about: self.about,
             task: PhantomData,
+        }
+    }
+
+    /// Example `i`'s value of target column `k` as text: the class name in
+    /// a classification, the number in a regression.
+    pub(crate) fn target_text(&self, i: usize, k: usize) -> String {
+        if self.classes.is_empty() {
+            self.y().data()[i * self.targets.len() + k].to_string()
+        } else {
+            self.classes[self.y().data()[i].to_f64() as usize].clone()
         }
     }
 
@@ -180,23 +200,21 @@ impl<T: Float, Task> Table<T, Task> {
 
     /// The same table in another element type (each value rounded once).
     pub(crate) fn cast<U: Float>(&self) -> Table<U, Task> {
-        let data = Dataset { x: self.x().cast(), y: self.y().cast() };
-        Table {
-            data,
-            features: self.features.clone(),
-            targets: self.targets.clone(),
-            about: self.about,
-            task: PhantomData,
-        }
+        self.with_data(Dataset { x: self.x().cast(), y: self.y().cast() })
     }
 
     /// Checks the names against the data; the tasks' constructors check `y`.
-    fn named(data: Dataset<T>, features: Vec<String>, targets: Vec<String>) -> Result<Self, DataError> {
+    fn named(
+        data: Dataset<T>,
+        features: Vec<String>,
+        targets: Vec<String>,
+        classes: Vec<String>,
+    ) -> Result<Self, DataError> {
         let d = data.input_dim();
         if features.len() != d {
             return Err(DataError::NameCount { what: "feature", names: features.len(), columns: d });
         }
-        Ok(Table { data, features, targets, about: None, task: PhantomData })
+        Ok(Table { data, features, targets, classes, about: None, task: PhantomData })
     }
 }
 
@@ -223,17 +241,17 @@ impl<T: Float> Table<T, Classes> {
             let value = data.y().data()[index].to_string();
             return Err(DataError::NotAClass { index, value, classes: classes.len() });
         }
-        Self::named(data, feature_names.into_iter().map(Into::into).collect(), classes)
+        Self::named(data, feature_names.into_iter().map(Into::into).collect(), vec!["target".into()], classes)
     }
 
     /// The classes' names: class `c` is `class_names()[c]`.
     pub fn class_names(&self) -> &[String] {
-        &self.targets
+        &self.classes
     }
 
     /// Number of classes, `C`.
     pub fn num_classes(&self) -> usize {
-        self.targets.len()
+        self.classes.len()
     }
 
     /// Each example's class index.
@@ -274,8 +292,14 @@ impl<T: Float> Table<T, Classes> {
     /// The same table with other names for its classes (the bundled sets'
     /// files hold class indices).
     pub(crate) fn rename_classes(mut self, names: &[&str]) -> Self {
-        assert_eq!(names.len(), self.targets.len(), "rename_classes: {names:?} for {:?}", self.targets);
-        self.targets = names.iter().map(|n| n.to_string()).collect();
+        assert_eq!(names.len(), self.classes.len(), "rename_classes: {names:?} for {:?}", self.classes);
+        self.classes = names.iter().map(|n| n.to_string()).collect();
+        self
+    }
+
+    /// The same table with its label column called `name` (as in the file it came from).
+    pub(crate) fn with_target_name(mut self, name: &str) -> Self {
+        self.targets = vec![name.to_string()];
         self
     }
 }
@@ -300,12 +324,7 @@ impl<T: Float> Table<T, Values> {
         if targets.len() != y[1] {
             return Err(DataError::NameCount { what: "target", names: targets.len(), columns: y[1] });
         }
-        Self::named(data, feature_names.into_iter().map(Into::into).collect(), targets)
-    }
-
-    /// The targets' names, one per column of `y`.
-    pub fn target_names(&self) -> &[String] {
-        &self.targets
+        Self::named(data, feature_names.into_iter().map(Into::into).collect(), targets, Vec::new())
     }
 }
 
