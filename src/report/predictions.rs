@@ -1,0 +1,112 @@
+//! The report's "Predictions" section: what a model predicts on held-out
+//! data when its inputs have more than two dimensions and no decision
+//! boundary can be drawn. A classifier gets a [`ConfusionMatrix`] and its
+//! [`Misclassified`] examples (drawn as images when they are images), a
+//! regression a [`PredictedVsTrue`] scatter.
+
+use std::fmt::Write;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::confusion::ConfusionMatrix;
+use super::page::escape;
+use super::samples::Misclassified;
+use super::scatter::PredictedVsTrue;
+use crate::float::Float;
+
+/// One panel of the section, in the order added.
+#[derive(Clone, Debug)]
+pub(super) enum Panel {
+    Confusion(ConfusionMatrix),
+    Misclassified(Misclassified),
+    Scatter(PredictedVsTrue),
+}
+
+/// The section's body.
+pub(super) fn render(html: &mut String, panels: &[Panel]) {
+    html.push_str(
+        "<p>The trained model on held-out data: for a classifier, which classes it confuses and the examples it \
+         gets wrong; for a regression, its predictions against the true values.</p>\n",
+    );
+    for panel in panels {
+        match panel {
+            Panel::Confusion(m) => {
+                let _ = writeln!(
+                    html,
+                    "<figure class=\"chart\" data-kind=\"confusion\" data-classes=\"{}\">\n{}<figcaption><p>{}</p></figcaption>\n</figure>",
+                    m.num_classes(),
+                    m.to_svg(),
+                    escape(&m.caption())
+                );
+            }
+            Panel::Misclassified(m) => m.render(html),
+            Panel::Scatter(s) => {
+                let _ = writeln!(
+                    html,
+                    "<figure class=\"chart\" data-kind=\"scatter\" data-points=\"{}\">\n{}<figcaption><p>{}</p></figcaption>\n</figure>",
+                    s.len(),
+                    s.to_svg(),
+                    escape(&s.caption())
+                );
+            }
+        }
+    }
+}
+
+/// An SVG element of `size` pixels, drawn by `draw` on a white page.
+///
+/// # Panics
+/// If plotters fails to draw into its in-memory SVG (a bug in the layout);
+/// the message names `what`.
+pub(super) fn svg(
+    what: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), Box<dyn std::error::Error>>,
+) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let drawn = root.fill(&WHITE).map_err(Into::into).and_then(|()| draw(&root));
+        drawn
+            .and_then(|()| root.present().map_err(Into::into))
+            .unwrap_or_else(|e| panic!("report: drawing {what} failed: {e}"));
+    }
+    svg
+}
+
+/// The class a row of logits predicts and the probability of each class:
+/// one logit is a binary classifier (class 1 where it is positive, through
+/// the sigmoid), several a softmax over classes (the first largest wins).
+pub(super) fn class_probabilities<T: Float>(logits: &[T]) -> (usize, Vec<f64>) {
+    if let [z] = logits {
+        let p = 1.0 / (1.0 + (-z.to_f64()).exp());
+        return (usize::from(p > 0.5), vec![1.0 - p, p]);
+    }
+    let best = crate::nn::metrics::argmax(logits);
+    let top = logits[best].to_f64();
+    let exps: Vec<f64> = logits.iter().map(|z| (z.to_f64() - top).exp()).collect();
+    let total: f64 = exps.iter().sum();
+    (best, exps.iter().map(|e| e / total).collect())
+}
+
+/// Each example's class, `[N]` or `[N, 1]` class indices, checked.
+///
+/// # Panics
+/// If a label is not a class index below `classes`; the message names
+/// `what` and the example.
+#[track_caller]
+pub(super) fn class_labels<T: Float>(what: &str, labels: &[T], classes: usize) -> Vec<usize> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let c = v.to_f64();
+            assert!(
+                c >= 0.0 && c.fract() == 0.0 && c < classes as f64,
+                "{what}: example {i} has label {c}, not a class index below {classes}"
+            );
+            c as usize
+        })
+        .collect()
+}
