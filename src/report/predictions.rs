@@ -29,7 +29,14 @@ pub(super) fn render(html: &mut String, panels: &[Panel]) {
         "<p>The trained model on held-out data: for a classifier, which classes it confuses and the examples it \
          gets wrong; for a regression, its predictions against the true values.</p>\n",
     );
-    for panel in panels {
+    // Pictures of one kind that follow each other sit side by side (the
+    // mistakes bring their own heading, and stay apart).
+    let row_kind = |p: &Panel| (!matches!(p, Panel::Misclassified(_))).then(|| std::mem::discriminant(p));
+    for (k, panel) in panels.iter().enumerate() {
+        let kind = row_kind(panel);
+        if kind.is_some() && (k == 0 || row_kind(&panels[k - 1]) != kind) {
+            html.push_str("<div class=\"row\">\n");
+        }
         match panel {
             Panel::Confusion(m) => {
                 let _ = writeln!(
@@ -50,6 +57,9 @@ pub(super) fn render(html: &mut String, panels: &[Panel]) {
                     escape(&s.caption())
                 );
             }
+        }
+        if kind.is_some() && panels.get(k + 1).map(row_kind) != Some(kind) {
+            html.push_str("</div>\n");
         }
     }
 }

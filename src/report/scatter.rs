@@ -79,11 +79,10 @@ impl PredictedVsTrue {
 
     pub(super) fn caption(&self) -> String {
         format!(
-            "{}: predicted against true {} for {} examples, R² = {:.3}. Points on the dashed diagonal are exact; \
-             above it the model predicts too much, below too little.",
+            "{}: the predicted {} of each example against the true one (R² = {:.3}). Points on the dashed \
+             diagonal are exact; above it the model predicts too much, below too little.",
             self.label,
             self.target,
-            self.points.len(),
             self.r2()
         )
     }
