@@ -6,7 +6,7 @@
 //! Real data: a [`Table`] is a data set with names, typed by its task
 //! ([`Classification`] or [`Regression`]); [`folds`] makes stratified
 //! splits and cross-validation folds. With the feature `csv`,
-//! [`csv::Csv`] reads your own tables; with `datasets`, [`sklearn`] holds
+//! `csv::Csv` reads your own tables; with `datasets`, `sklearn` holds
 //! scikit-learn's six toy data sets (iris, wine, breast cancer, digits,
 //! diabetes, Linnerud), checked value by value against scikit-learn's files.
 //!

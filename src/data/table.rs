@@ -16,9 +16,9 @@ use crate::tensor::Tensor;
 /// A data set with what its columns mean: the features' names and, by
 /// task, the classes' names ([`Classification`]) or the target columns'
 /// names ([`Regression`]). Tables come from CSV files
-/// ([`Csv`](crate::data::csv::Csv), feature `csv`), from the bundled
-/// scikit-learn sets ([`sklearn`](crate::data::sklearn), feature
-/// `datasets`), or from [`Table::new`] with your own tensors.
+/// (`data::csv::Csv`, feature `csv`), from the bundled scikit-learn sets
+/// (`data::sklearn`, feature `datasets`), or from `Table::new` with your
+/// own tensors.
 ///
 /// Splits and folds keep the names, so a test set still knows its classes.
 /// To train, take the [`Dataset`] out with [`data`](Self::data) or
@@ -185,6 +185,7 @@ impl<T: Float, Task> Table<T, Task> {
 
     /// Example `i`'s value of target column `k` as text: the class name in
     /// a classification, the number in a regression.
+    #[cfg(feature = "csv")]
     pub(crate) fn target_text(&self, i: usize, k: usize) -> String {
         if self.classes.is_empty() {
             self.y().data()[i * self.targets.len() + k].to_string()
@@ -193,13 +194,15 @@ impl<T: Float, Task> Table<T, Task> {
         }
     }
 
+    #[cfg(feature = "datasets")]
     pub(crate) fn with_about(mut self, about: &'static About) -> Self {
         self.about = Some(about);
         self
     }
 
-    /// The same table in another element type (each value rounded once).
-    pub(crate) fn cast<U: Float>(&self) -> Table<U, Task> {
+    /// The same table in another element type, each value rounded once
+    /// (`f64` to `f32`) or exactly (`f32` to `f64`).
+    pub fn cast<U: Float>(&self) -> Table<U, Task> {
         self.with_data(Dataset { x: self.x().cast(), y: self.y().cast() })
     }
 
@@ -291,6 +294,7 @@ impl<T: Float> Table<T, Classes> {
 
     /// The same table with other names for its classes (the bundled sets'
     /// files hold class indices).
+    #[cfg(feature = "datasets")]
     pub(crate) fn rename_classes(mut self, names: &[&str]) -> Self {
         assert_eq!(names.len(), self.classes.len(), "rename_classes: {names:?} for {:?}", self.classes);
         self.classes = names.iter().map(|n| n.to_string()).collect();
@@ -298,6 +302,7 @@ impl<T: Float> Table<T, Classes> {
     }
 
     /// The same table with its label column called `name` (as in the file it came from).
+    #[cfg(feature = "csv")]
     pub(crate) fn with_target_name(mut self, name: &str) -> Self {
         self.targets = vec![name.to_string()];
         self
