@@ -11,14 +11,14 @@
 mod common;
 
 use common::cli::{self, Flag};
-use common::fit::Trainer;
+use common::fit::{Trainer, mean_loss};
 use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::Tensor;
 use tapegrad::data::{Dataset, Regression, sklearn};
 use tapegrad::diagnostics::{EpochMetrics, TrainingLog};
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{AdamW, Cosine};
 use tapegrad::report::{PredictedVsTrue, Report};
-use tapegrad::{Tape, Tensor};
 
 const ABOUT: &str = "Fits a linear model and a 10-16-1 MLP to the diabetes data; R² against scikit-learn's OLS.";
 
@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     for (name, r2) in [("linear model", &linear_r2), ("10-16-1 MLP", &mlp_r2)] {
-        let (mean, std) = mean_std(r2);
+        let (mean, std) = common::baseline::mean_std(r2);
         println!("tapegrad {name:13} R² {mean:.3} ± {std:.3} over {} splits", r2.len());
     }
     common::baseline::print("diabetes", false);
@@ -92,9 +92,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .note(format!(
                 "The first of {splits} random 80/20 splits (seed 0). Over all of them: linear R² {:.3}, MLP R² {:.3}; \
                  scikit-learn's LinearRegression {}.",
-                mean_std(&linear_r2).0,
-                mean_std(&mlp_r2).0,
-                baseline_text()
+                common::baseline::mean_std(&linear_r2).0,
+                common::baseline::mean_std(&mlp_r2).0,
+                common::baseline::summary("diabetes", false)
             ))
             .note(format!(
                 "The curves are the MLP's (10-{HIDDEN}-1 tanh, AdamW, weight decay {}), in standardized units.",
@@ -150,7 +150,7 @@ impl Split {
                     }
                 });
             if let Some(log) = log.as_deref_mut() {
-                let test_loss = Some(mse(&model, &self.test));
+                let test_loss = Some(mean_loss(&model, &self.test, loss::mse_loss));
                 log.record_epoch(EpochMetrics { train_loss, train_accuracy: None, test_loss, test_accuracy: None });
             }
         }
@@ -167,21 +167,4 @@ impl Split {
             &predicted,
         )
     }
-}
-
-fn mse(model: &Mlp, data: &Dataset) -> f64 {
-    let tape = Tape::new();
-    loss::mse_loss(tape.constant(model.predict(data.x())), tape.constant(data.y().clone())).item() as f64
-}
-
-fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    (mean, (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt())
-}
-
-fn baseline_text() -> String {
-    let (_, baselines) = common::baseline::sklearn("diabetes");
-    let b = &baselines[0];
-    format!("R² {:.3} ± {:.3}", b.mean, b.std)
 }

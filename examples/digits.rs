@@ -13,15 +13,15 @@ mod common;
 use std::time::Instant;
 
 use common::cli::{self, Flag};
-use common::fit::Trainer;
+use common::fit::{Trainer, mean_loss};
 use rand::{SeedableRng, rngs::StdRng};
+use tapegrad::Tensor;
 use tapegrad::data::{Classification, Dataset, sklearn};
 use tapegrad::diagnostics::{EpochMetrics, TrainingLog};
 use tapegrad::nn::metrics::{argmax, multiclass_accuracy};
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{AdamW, Cosine, Warmup};
 use tapegrad::report::{ConfusionMatrix, GraphPicture, Misclassified, Report};
-use tapegrad::{Tape, Tensor};
 
 const ABOUT: &str = "Trains a 64-128-10 MLP on the 8x8 digits and writes digits-report.html.";
 
@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         runs.push(run);
     }
     let accuracies: Vec<f64> = runs.iter().map(|r| r.accuracy).collect();
-    let (mean, std) = mean_std(&accuracies);
+    let (mean, std) = common::baseline::mean_std(&accuracies);
     println!(
         "\ntapegrad MLP: {:.2}% ± {:.2} over {} split(s) (min {:.2}%), {:.2} s of training a run on average",
         100.0 * mean,
@@ -109,7 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             run.model.num_params(),
             run.seconds
         ))
-        .note(format!("test accuracy {:.2}%; scikit-learn baselines on the same protocol: {}", 100.0 * run.accuracy, baselines_text()))
+        .note(format!("test accuracy {:.2}%; scikit-learn baselines on the same protocol: {}", 100.0 * run.accuracy, common::baseline::summary("digits", true)))
         .add_confusion_matrix(confusion)
         .add_misclassified(wrong)
         .set_graph(run.graph.clone());
@@ -152,7 +152,7 @@ fn train(digits: &Classification, seed: u64, epochs: usize, hidden: usize, lr: f
             log.record_epoch(EpochMetrics {
                 train_loss,
                 train_accuracy: Some(accuracy(&train)),
-                test_loss: Some(mean_cross_entropy(&model, &test)),
+                test_loss: Some(mean_loss(&model, &test, loss::softmax_cross_entropy)),
                 test_accuracy: Some(accuracy(&test)),
             });
         }
@@ -178,22 +178,4 @@ fn with_shifted_copies(data: &Dataset) -> Dataset {
     });
     let y = Tensor::from_fn([moves.len() * n], |k| data.y().data()[k % n]);
     Dataset::new(x, y).expect("five copies of each example")
-}
-
-fn mean_cross_entropy(model: &Mlp, data: &Dataset) -> f64 {
-    let tape = Tape::new();
-    loss::softmax_cross_entropy(tape.constant(model.predict(data.x())), tape.constant(data.y().clone())).item() as f64
-}
-
-fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    (mean, (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt())
-}
-
-fn baselines_text() -> String {
-    let (_, baselines) = common::baseline::sklearn("digits");
-    let parts: Vec<String> =
-        baselines.iter().map(|b| format!("{} {:.1}% ± {:.1}", b.model, 100.0 * b.mean, 100.0 * b.std)).collect();
-    parts.join(", ")
 }

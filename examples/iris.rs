@@ -75,9 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         accuracies.extend(scores);
         first_repeat.get_or_insert((out_of_fold, log));
     }
-    let n = accuracies.len() as f64;
-    let mean = accuracies.iter().sum::<f64>() / n;
-    let std = (accuracies.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let (mean, std) = common::baseline::mean_std(&accuracies);
     println!(
         "\ntapegrad 4-{HIDDEN}-3 MLP: {:.1}% ± {:.1} over {} test folds",
         100.0 * mean,
@@ -98,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 100.0 * mean,
                 100.0 * std,
                 accuracies.len(),
-                baseline_text()
+                common::baseline::summary("iris", true)
             ))
             .note("The curves: the first fold of the first repetition. The predictions: every flower once, from the fold of the first repetition that tested it.")
             .add_confusion_matrix(ConfusionMatrix::capture(names, iris.y(), &logits))
@@ -147,10 +145,4 @@ fn train_fold(
 
 fn percents(values: &[f64]) -> String {
     values.iter().map(|v| format!("{:5.1}%", 100.0 * v)).collect::<Vec<_>>().join(" ")
-}
-
-fn baseline_text() -> String {
-    let (_, baselines) = common::baseline::sklearn("iris");
-    let b = &baselines[0];
-    format!("{:.1}% ± {:.1}", 100.0 * b.mean, 100.0 * b.std)
 }

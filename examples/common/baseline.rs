@@ -34,6 +34,27 @@ pub fn sklearn(set: &str) -> (String, Vec<Baseline>) {
     (protocol, baselines)
 }
 
+/// The baselines of `set` in one line for a report: `LinearRegression R² 0.484 ± 0.073`,
+/// or percentages when `percent`.
+pub fn summary(set: &str, percent: bool) -> String {
+    let (_, baselines) = sklearn(set);
+    let parts: Vec<String> = baselines
+        .iter()
+        .map(|b| match percent {
+            true => format!("{} {:.1}% ± {:.1}", b.model, 100.0 * b.mean, 100.0 * b.std),
+            false => format!("{} R² {:.3} ± {:.3}", b.model, b.mean, b.std),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// The mean and the (population) standard deviation of `values`.
+pub fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    (mean, (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt())
+}
+
 /// A line per baseline: `scikit-learn LogisticRegression   95.5% ± 3.6 (50 runs)`,
 /// as a percentage when `percent`.
 pub fn print(set: &str, percent: bool) {

@@ -12,6 +12,12 @@ use tapegrad::{Gradients, Tape, Var};
 /// A loss of a batch's outputs against its targets (`loss::softmax_cross_entropy`).
 pub type Loss = for<'t> fn(Var<'t, f32>, Var<'t, f32>) -> Var<'t, f32>;
 
+/// The loss of `model` on all of `data`, on a tape of its own.
+pub fn mean_loss(model: &Mlp, data: &Dataset, loss: Loss) -> f64 {
+    let tape = Tape::new();
+    loss(tape.constant(model.predict(data.x())), tape.constant(data.y().clone())).item() as f64
+}
+
 /// The tape and gradients, reused from step to step, and the step count.
 #[derive(Default)]
 pub struct Trainer {

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::predictions::{class_labels, class_probabilities, svg};
+use super::predictions::{Scored, svg};
 use crate::float::Float;
 use crate::tensor::Tensor;
 
@@ -49,21 +49,13 @@ impl ConfusionMatrix {
         labels: &Tensor<T>,
         logits: &Tensor<T>,
     ) -> Self {
-        let classes: Vec<String> = class_names.into_iter().map(|s| s.to_string()).collect();
-        let c = classes.len();
-        let (n, width) = (labels.len(), logits.shape().last().copied().unwrap_or(0));
-        assert!(
-            logits.ndim() == 2 && logits.shape()[0] == n && (width == c || (width == 1 && c == 2)) && n > 0,
-            "ConfusionMatrix::capture: labels {:?} and logits {:?} do not fit {c} classes; expected [N] and [N, {c}]",
-            labels.shape(),
-            logits.shape()
-        );
-        let truth = class_labels("ConfusionMatrix::capture", labels.data(), c);
+        let scored = Scored::new("ConfusionMatrix::capture", class_names, labels, logits);
+        let c = scored.classes.len();
         let mut counts = vec![0; c * c];
-        for (row, t) in logits.data().chunks_exact(width).zip(truth) {
-            counts[t * c + class_probabilities(row).0] += 1;
+        for (t, p) in scored.truth.iter().zip(&scored.predicted) {
+            counts[t * c + p] += 1;
         }
-        ConfusionMatrix { classes, counts }
+        ConfusionMatrix { classes: scored.classes, counts }
     }
 
     /// How many examples of class `truth` were predicted as `predicted`.

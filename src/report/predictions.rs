@@ -14,6 +14,7 @@ use super::page::escape;
 use super::samples::Misclassified;
 use super::scatter::PredictedVsTrue;
 use crate::float::Float;
+use crate::tensor::Tensor;
 
 /// One panel of the section, in the order added.
 #[derive(Clone, Debug)]
@@ -38,30 +39,24 @@ pub(super) fn render(html: &mut String, panels: &[Panel]) {
             html.push_str("<div class=\"row\">\n");
         }
         match panel {
-            Panel::Confusion(m) => {
-                let _ = writeln!(
-                    html,
-                    "<figure class=\"chart\" data-kind=\"confusion\" data-classes=\"{}\">\n{}<figcaption><p>{}</p></figcaption>\n</figure>",
-                    m.num_classes(),
-                    m.to_svg(),
-                    escape(&m.caption())
-                );
-            }
+            Panel::Confusion(m) => figure(html, ("confusion", "classes", m.num_classes()), &m.to_svg(), &m.caption()),
             Panel::Misclassified(m) => m.render(html),
-            Panel::Scatter(s) => {
-                let _ = writeln!(
-                    html,
-                    "<figure class=\"chart\" data-kind=\"scatter\" data-points=\"{}\">\n{}<figcaption><p>{}</p></figcaption>\n</figure>",
-                    s.len(),
-                    s.to_svg(),
-                    escape(&s.caption())
-                );
-            }
+            Panel::Scatter(s) => figure(html, ("scatter", "points", s.len()), &s.to_svg(), &s.caption()),
         }
         if kind.is_some() && panels.get(k + 1).map(row_kind) != Some(kind) {
             html.push_str("</div>\n");
         }
     }
+}
+
+/// A picture with its caption, marked for the browser check with its kind
+/// and a count (`data-classes="10"`).
+pub(super) fn figure(html: &mut String, (kind, counted, count): (&str, &str, usize), svg: &str, caption: &str) {
+    let _ = writeln!(
+        html,
+        "<figure class=\"chart\" data-kind=\"{kind}\" data-{counted}=\"{count}\">\n{svg}<figcaption><p>{}</p></figcaption>\n</figure>",
+        escape(caption)
+    );
 }
 
 /// An SVG element of `size` pixels, drawn by `draw` on a white page.
@@ -85,10 +80,61 @@ pub(super) fn svg(
     svg
 }
 
+/// A classifier's outputs on `N` labelled examples, read: each example's
+/// true class, predicted class and probability of every class.
+pub(super) struct Scored {
+    pub classes: Vec<String>,
+    pub truth: Vec<usize>,
+    pub predicted: Vec<usize>,
+    pub probabilities: Vec<Vec<f64>>,
+}
+
+impl Scored {
+    /// Reads `logits` (`[N, C]`, or `[N, 1]` for a binary classifier)
+    /// against `labels` (`[N]` or `[N, 1]` class indices) of the classes
+    /// named `class_names`.
+    ///
+    /// # Panics
+    /// If the shapes do not fit or a label is not a class index; the message
+    /// starts with `who`.
+    #[track_caller]
+    pub fn new<T: Float, S: ToString>(
+        who: &str,
+        class_names: impl IntoIterator<Item = S>,
+        labels: &Tensor<T>,
+        logits: &Tensor<T>,
+    ) -> Self {
+        let classes: Vec<String> = class_names.into_iter().map(|s| s.to_string()).collect();
+        let (c, n) = (classes.len(), labels.len());
+        let width = logits.shape().last().copied().unwrap_or(0);
+        assert!(
+            n > 0 && logits.ndim() == 2 && logits.shape()[0] == n && (width == c || (width == 1 && c == 2)),
+            "{who}: labels {:?} and logits {:?} do not fit {c} classes; expected [N] and [N, {c}]",
+            labels.shape(),
+            logits.shape()
+        );
+        let truth = labels
+            .data()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let class = v.to_f64();
+                assert!(
+                    class >= 0.0 && class.fract() == 0.0 && class < c as f64,
+                    "{who}: example {i} has label {class}, not a class index below {c}"
+                );
+                class as usize
+            })
+            .collect();
+        let (predicted, probabilities) = logits.data().chunks_exact(width).map(class_probabilities).unzip();
+        Scored { classes, truth, predicted, probabilities }
+    }
+}
+
 /// The class a row of logits predicts and the probability of each class:
 /// one logit is a binary classifier (class 1 where it is positive, through
 /// the sigmoid), several a softmax over classes (the first largest wins).
-pub(super) fn class_probabilities<T: Float>(logits: &[T]) -> (usize, Vec<f64>) {
+fn class_probabilities<T: Float>(logits: &[T]) -> (usize, Vec<f64>) {
     if let [z] = logits {
         let p = 1.0 / (1.0 + (-z.to_f64()).exp());
         return (usize::from(p > 0.5), vec![1.0 - p, p]);
@@ -98,25 +144,4 @@ pub(super) fn class_probabilities<T: Float>(logits: &[T]) -> (usize, Vec<f64>) {
     let exps: Vec<f64> = logits.iter().map(|z| (z.to_f64() - top).exp()).collect();
     let total: f64 = exps.iter().sum();
     (best, exps.iter().map(|e| e / total).collect())
-}
-
-/// Each example's class, `[N]` or `[N, 1]` class indices, checked.
-///
-/// # Panics
-/// If a label is not a class index below `classes`; the message names
-/// `what` and the example.
-#[track_caller]
-pub(super) fn class_labels<T: Float>(what: &str, labels: &[T], classes: usize) -> Vec<usize> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let c = v.to_f64();
-            assert!(
-                c >= 0.0 && c.fract() == 0.0 && c < classes as f64,
-                "{what}: example {i} has label {c}, not a class index below {classes}"
-            );
-            c as usize
-        })
-        .collect()
 }

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::tick;
 use super::page::escape;
-use super::predictions::{class_labels, class_probabilities, svg};
+use super::predictions::{Scored, figure, svg};
 use crate::float::Float;
 use crate::tensor::Tensor;
 
@@ -77,46 +77,34 @@ impl Misclassified {
         labels: &Tensor<T>,
         logits: &Tensor<T>,
     ) -> Self {
-        let classes: Vec<String> = class_names.into_iter().map(|s| s.to_string()).collect();
-        let c = classes.len();
-        let n = labels.len();
-        let width = logits.shape().last().copied().unwrap_or(0);
+        let scored = Scored::new("Misclassified::capture", class_names, labels, logits);
+        let n = scored.truth.len();
         assert!(
-            inputs.ndim() == 2
-                && inputs.shape()[0] == n
-                && logits.ndim() == 2
-                && logits.shape()[0] == n
-                && (width == c || (width == 1 && c == 2)),
-            "Misclassified::capture: inputs {:?}, labels {:?} and logits {:?} do not fit {c} classes; \
-             expected [N, D], [N] and [N, {c}]",
-            inputs.shape(),
-            labels.shape(),
-            logits.shape()
+            inputs.ndim() == 2 && inputs.shape()[0] == n,
+            "Misclassified::capture: inputs {:?} do not fit {n} labels; expected [{n}, D]",
+            inputs.shape()
         );
         let d = inputs.shape()[1];
-        let truth = class_labels("Misclassified::capture", labels.data(), c);
-        let mut mistakes: Vec<Mistake> = logits
-            .data()
-            .chunks_exact(width)
-            .zip(truth)
-            .enumerate()
-            .filter_map(|(index, (row, truth))| {
-                let (predicted, p) = class_probabilities(row);
-                (predicted != truth).then(|| Mistake {
+        let mut mistakes: Vec<Mistake> = (0..n)
+            .filter(|&i| scored.predicted[i] != scored.truth[i])
+            .map(|index| {
+                let (truth, predicted, p) =
+                    (scored.truth[index], scored.predicted[index], &scored.probabilities[index]);
+                Mistake {
                     index,
                     values: inputs.data()[index * d..(index + 1) * d].iter().map(|v| v.to_f64()).collect(),
                     truth,
                     predicted,
                     p_predicted: p[predicted],
                     p_truth: p[truth],
-                })
+                }
             })
             .collect();
         let wrong = mistakes.len();
         mistakes.sort_by(|a, b| b.p_predicted.total_cmp(&a.p_predicted).then(a.index.cmp(&b.index)));
         mistakes.truncate(MAX_SHOWN);
         let features = (0..d).map(|j| format!("x{j}")).collect();
-        Misclassified { classes, features, mistakes, wrong, total: n, image: None }
+        Misclassified { classes: scored.classes, features, mistakes, wrong, total: n, image: None }
     }
 
     /// Draws each example as a grayscale image of `height` rows and `width`
@@ -185,18 +173,15 @@ impl Misclassified {
             return;
         }
         match self.image {
-            Some(_) => {
-                let _ = writeln!(
-                    html,
-                    "<figure class=\"chart\" data-kind=\"images\" data-images=\"{}\">\n{}<figcaption><p>{}</p></figcaption>\n</figure>",
-                    self.mistakes.len(),
-                    self.to_svg(),
-                    escape(&format!(
-                        "Shown: {shown}, the model's most confident first. Under each image: the true class → the \
-                         predicted one, and the probabilities the model gave them."
-                    ))
-                );
-            }
+            Some(_) => figure(
+                html,
+                ("images", "images", self.mistakes.len()),
+                &self.to_svg(),
+                &format!(
+                    "Shown: {shown}, the model's most confident first. Under each image: the true class → the \
+                     predicted one, and the probabilities the model gave them."
+                ),
+            ),
             None => self.table(html, &shown),
         }
     }
