@@ -227,6 +227,27 @@ fn a_file_that_is_not_text_is_refused_at_its_first_bad_value() {
     assert_eq!(err.to_string(), "blob.bin:3:1: column \"a\" holds \"\u{fffd}\u{fffd}\", which is not a finite number");
 }
 
+proptest::proptest! {
+    /// Whatever the bytes, reading them returns a table or an error that
+    /// names the file; nothing panics.
+    #[test]
+    fn any_bytes_read_to_a_table_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+        let mut text = b"a,b,y\n".to_vec();
+        text.extend(&bytes);
+        let classes = Csv::from_reader("any.csv", &text[..]).classification::<f32>("y");
+        let values = Csv::from_reader("any.csv", &text[..]).regression::<f64>(&["y"]);
+        for message in [classes.err().map(|e| e.to_string()), values.err().map(|e| e.to_string())].into_iter().flatten() {
+            proptest::prop_assert!(message.starts_with("any.csv"), "{}", message);
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "Csv::classes: the class \"b\" is listed twice")]
+fn a_class_listed_twice_is_a_programming_error() {
+    let _ = Csv::from_reader("t.csv", "x,y\n1,a\n".as_bytes()).classes(["a", "b", "b"]);
+}
+
 #[test]
 #[should_panic(expected = "Csv::regression: the target column \"a\" is listed twice")]
 fn a_target_listed_twice_is_a_programming_error() {

@@ -43,7 +43,9 @@ pub use crate::error::CsvError;
 /// numeric order when every label is a number (`2` before `10`), else in
 /// text order, as scikit-learn's `LabelEncoder` sorts them.
 ///
-/// Errors name the file, the line and the column ([`CsvError`]).
+/// Errors name the file, the line and the column ([`CsvError`]). The whole
+/// file is read into memory first: these are small tables, and a record's
+/// line is counted from the text.
 ///
 /// ```no_run
 /// use tapegrad::data::csv::Csv;
@@ -100,8 +102,16 @@ impl<R: Read> Csv<R> {
     /// [`classification`](Csv::classification): a label that is not one of
     /// them is an error ([`CsvError::UnknownClass`]), and a class may have
     /// no examples. Without it, the classes are the labels found.
+    ///
+    /// # Panics
+    /// If a class is listed twice.
+    #[track_caller]
     pub fn classes<S: Into<String>>(mut self, classes: impl IntoIterator<Item = S>) -> Self {
-        self.classes = Some(classes.into_iter().map(Into::into).collect());
+        let classes: Vec<String> = classes.into_iter().map(Into::into).collect();
+        for (k, c) in classes.iter().enumerate() {
+            assert!(!classes[..k].contains(c), "Csv::classes: the class {c:?} is listed twice");
+        }
+        self.classes = Some(classes);
         self
     }
 
@@ -147,11 +157,16 @@ impl<R: Read> Csv<R> {
             ids.push(id);
             Ok(())
         })?;
-        let (names, rank) = if fixed { (names.clone(), (0..names.len()).collect()) } else { sorted_classes(names) };
+        let (names, rank) = if fixed {
+            let rank = (0..names.len()).collect();
+            (names, rank)
+        } else {
+            sorted_classes(names)
+        };
         let y = ids.iter().map(|&id| T::from_usize(rank[id])).collect();
-        let data = read.dataset(Tensor::from_vec(y, [read.rows]));
-        let table =
-            Classification::new(data, read.features, names).expect("the classes were counted from these labels");
+        let rows = read.rows;
+        let (data, features) = read.with_targets(Tensor::from_vec(y, [rows]));
+        let table = Classification::new(data, features, names).expect("the classes were counted from these labels");
         Ok(table.with_target_name(target))
     }
 
@@ -177,8 +192,9 @@ impl<R: Read> Csv<R> {
             y[place.row * k + target] = number(field, place)?;
             Ok(())
         })?;
-        let data = read.dataset(Tensor::from_vec(y, [read.rows, k]));
-        Ok(Regression::new(data, read.features, targets.iter().copied()).expect("one target column per name"))
+        let rows = read.rows;
+        let (data, features) = read.with_targets(Tensor::from_vec(y, [rows, k]));
+        Ok(Regression::new(data, features, targets.iter().copied()).expect("one target column per name"))
     }
 
     /// Reads the header and every row: features into `x`, each target
@@ -309,9 +325,10 @@ struct Parsed<T> {
 }
 
 impl<T: Float> Parsed<T> {
-    fn dataset(&self, y: Tensor<T>) -> Dataset<T> {
-        let x = Tensor::from_vec(self.x.clone(), [self.rows, self.features.len()]);
-        Dataset::new(x, y).expect("one target per row read")
+    /// The features with their targets, and the features' names.
+    fn with_targets(self, y: Tensor<T>) -> (Dataset<T>, Vec<String>) {
+        let x = Tensor::from_vec(self.x, [self.rows, self.features.len()]);
+        (Dataset::new(x, y).expect("one target per row read"), self.features)
     }
 }
 

@@ -108,7 +108,11 @@ impl Scored {
         let (c, n) = (classes.len(), labels.len());
         let width = logits.shape().last().copied().unwrap_or(0);
         assert!(
-            n > 0 && logits.ndim() == 2 && logits.shape()[0] == n && (width == c || (width == 1 && c == 2)),
+            n > 0
+                && width > 0
+                && logits.ndim() == 2
+                && logits.shape()[0] == n
+                && (width == c || (width == 1 && c == 2)),
             "{who}: labels {:?} and logits {:?} do not fit {c} classes; expected [N] and [N, {c}]",
             labels.shape(),
             logits.shape()
