@@ -2,9 +2,11 @@
 //! pictures drawn with plotters.
 #![allow(dead_code)]
 
+pub mod baseline;
 pub mod chart;
 pub mod cli;
 pub mod contour;
 pub mod figure;
+pub mod fit;
 pub mod plot;
 pub mod race;

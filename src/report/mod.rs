@@ -9,6 +9,9 @@
 //!   time;
 //! * the last step's diagnostics as a table;
 //! * for 2-D data, the decision boundary at a few epochs side by side;
+//! * for data of more dimensions, predictions on held-out data: a
+//!   classifier's [`ConfusionMatrix`] and [`Misclassified`] examples (as
+//!   images for images), a regression's [`PredictedVsTrue`];
 //! * one step's graph with names, values and gradients, drawn as a layered
 //!   picture (no Graphviz needed), and its DOT.
 //!
@@ -37,12 +40,21 @@
 
 mod boundary;
 mod chart;
+mod confusion;
 mod curves;
 mod graph;
 mod page;
+mod predictions;
+mod samples;
+mod scatter;
 
 pub use boundary::DecisionBoundary;
+pub use confusion::ConfusionMatrix;
 pub use graph::GraphPicture;
+pub use samples::Misclassified;
+pub use scatter::PredictedVsTrue;
+
+use predictions::Panel;
 
 use std::path::Path;
 
@@ -59,12 +71,13 @@ pub struct Report {
     notes: Vec<String>,
     boundaries: Vec<DecisionBoundary>,
     graph: Option<GraphPicture>,
+    predictions: Vec<Panel>,
 }
 
 impl Report {
     /// An empty report with this title.
     pub fn new(title: impl Into<String>) -> Self {
-        Report { title: title.into(), notes: Vec::new(), boundaries: Vec::new(), graph: None }
+        Report { title: title.into(), notes: Vec::new(), boundaries: Vec::new(), graph: None, predictions: Vec::new() }
     }
 
     /// Adds a line under the title (the model, the data, the recipe).
@@ -76,6 +89,26 @@ impl Report {
     /// Adds a decision boundary; they are shown side by side in the order added.
     pub fn add_boundary(&mut self, boundary: DecisionBoundary) -> &mut Self {
         self.boundaries.push(boundary);
+        self
+    }
+
+    /// Adds a confusion matrix to the "Predictions" section (panels there
+    /// are shown in the order added).
+    pub fn add_confusion_matrix(&mut self, matrix: ConfusionMatrix) -> &mut Self {
+        self.predictions.push(Panel::Confusion(matrix));
+        self
+    }
+
+    /// Adds the misclassified examples to the "Predictions" section.
+    pub fn add_misclassified(&mut self, mistakes: Misclassified) -> &mut Self {
+        self.predictions.push(Panel::Misclassified(mistakes));
+        self
+    }
+
+    /// Adds a regression's predictions against the true values to the
+    /// "Predictions" section.
+    pub fn add_predicted_vs_true(&mut self, panel: PredictedVsTrue) -> &mut Self {
+        self.predictions.push(Panel::Scatter(panel));
         self
     }
 

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::Report;
 use super::chart::{CHART_SIZE, tick};
 use super::curves::{self, Figure};
+use super::predictions;
 use crate::diagnostics::TrainingLog;
 
 /// Width and height of one decision-boundary panel.
@@ -66,6 +67,9 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
     if !report.boundaries.is_empty() {
         contents.push(("boundary", "Decision boundary"));
     }
+    if !report.predictions.is_empty() {
+        contents.push(("predictions", "Predictions"));
+    }
     if report.graph.is_some() {
         contents.push(("graph", "One step's graph"));
     }
@@ -95,6 +99,9 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             }
             html.push_str("</div>\n");
         });
+    }
+    if !report.predictions.is_empty() {
+        section(&mut html, "predictions", "Predictions", |html| predictions::render(html, &report.predictions));
     }
     if let Some(graph) = &report.graph {
         section(&mut html, "graph", "One step's graph", |html| {
@@ -252,7 +259,7 @@ fn last_step_tables(html: &mut String, log: &TrainingLog) {
 }
 
 /// Text made safe for HTML.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
