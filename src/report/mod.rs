@@ -8,6 +8,11 @@
 //! * per activation, the saturated or dead fraction and the spread over
 //!   time;
 //! * the last step's diagnostics as a table;
+//! * per layer, histograms over time of the activations, of the gradients
+//!   at them and of the parameters' gradients, as heat strips (if given,
+//!   [`Report::set_histograms`]);
+//! * the sharpness, the top eigenvalue of the loss's Hessian, at the steps
+//!   it was measured (if given, [`Report::set_sharpness`]);
 //! * for 2-D data, the decision boundary at a few epochs side by side;
 //! * one step's graph with names, values and gradients, drawn as a layered
 //!   picture (no Graphviz needed), and its DOT.
@@ -39,14 +44,16 @@ mod boundary;
 mod chart;
 mod curves;
 mod graph;
+mod histograms;
 mod page;
+mod sharpness;
 
 pub use boundary::DecisionBoundary;
 pub use graph::GraphPicture;
 
 use std::path::Path;
 
-use crate::diagnostics::TrainingLog;
+use crate::diagnostics::{Histograms, Sharpness, TrainingLog};
 use crate::error::FileError;
 
 /// A training report in the making: a title, a few lines about the run,
@@ -59,12 +66,21 @@ pub struct Report {
     notes: Vec<String>,
     boundaries: Vec<DecisionBoundary>,
     graph: Option<GraphPicture>,
+    histograms: Option<Histograms>,
+    sharpness: Option<Sharpness>,
 }
 
 impl Report {
     /// An empty report with this title.
     pub fn new(title: impl Into<String>) -> Self {
-        Report { title: title.into(), notes: Vec::new(), boundaries: Vec::new(), graph: None }
+        Report {
+            title: title.into(),
+            notes: Vec::new(),
+            boundaries: Vec::new(),
+            graph: None,
+            histograms: None,
+            sharpness: None,
+        }
     }
 
     /// Adds a line under the title (the model, the data, the recipe).
@@ -82,6 +98,18 @@ impl Report {
     /// Sets the graph to show (one step of training).
     pub fn set_graph(&mut self, graph: GraphPicture) -> &mut Self {
         self.graph = Some(graph);
+        self
+    }
+
+    /// Sets the histograms over time to draw as heat strips.
+    pub fn set_histograms(&mut self, histograms: Histograms) -> &mut Self {
+        self.histograms = Some(histograms);
+        self
+    }
+
+    /// Sets the sharpness measurements to chart.
+    pub fn set_sharpness(&mut self, sharpness: Sharpness) -> &mut Self {
+        self.sharpness = Some(sharpness);
         self
     }
 
