@@ -6,5 +6,6 @@ pub mod chart;
 pub mod cli;
 pub mod contour;
 pub mod figure;
+pub mod moons_task;
 pub mod plot;
 pub mod race;
