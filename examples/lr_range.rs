@@ -32,11 +32,8 @@ const OPTIMIZERS: [(&str, fn(f64) -> Box<dyn Optimizer>); 3] = [
     ("Momentum 0.9", |lr| Box::new(Momentum::new(lr, 0.9))),
 ];
 
-const READINGS: [(Suggestion, &str); 3] = [
-    (Suggestion::Valley, "valley"),
-    (Suggestion::Steepest, "steepest"),
-    (Suggestion::MinimumOverTen, "minimum / 10"),
-];
+const READINGS: [(Suggestion, &str); 3] =
+    [(Suggestion::Valley, "valley"), (Suggestion::Steepest, "steepest"), (Suggestion::MinimumOverTen, "minimum / 10")];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = cli::from_env("The learning-rate range test on two moons (lr_range.svg).", "lr_range", FLAGS);

@@ -85,11 +85,10 @@ fn the_test_stops_once_the_smoothed_loss_exceeds_four_times_its_best() {
     // Rates up to 10 on a loss of curvature 2: beyond lr = 1 every step
     // overshoots further, and the loss explodes.
     let (mut model, x, y) = line_model();
-    let range = LrRangeTest::new().rates(1e-3, 10.0).steps(60).smoothing(0.0).run(
-        &mut model,
-        Sgd::new(0.0),
-        |tape, m| loss::mse_loss(m.forward(tape.constant(x.clone())), tape.constant(y.clone())),
-    );
+    let range =
+        LrRangeTest::new().rates(1e-3, 10.0).steps(60).smoothing(0.0).run(&mut model, Sgd::new(0.0), |tape, m| {
+            loss::mse_loss(m.forward(tape.constant(x.clone())), tape.constant(y.clone()))
+        });
     assert!(range.diverged());
     let points = range.points();
     assert!(points.len() < 60);
