@@ -1,10 +1,16 @@
 //! [`Var`], the handle to one node, and the methods that record ops on it.
 //! Each method resolves its arguments (negative axes, shapes) and records
 //! an op of `ops/`; the elementwise ones are generated from the op table.
+//! The methods that cut, join and index are in `var_pieces.rs`, those that
+//! choose between values (`maximum`, `clamp`, `where_cond`...) in
+//! `var_choices.rs`.
 
-use super::{Anomaly, Gradients, NodeId, Tape, backward};
+use super::{Anomaly, Gradients, NodeId, Source, Tape, backward};
 use crate::float::Float;
-use crate::ops::{BinaryOp, BroadcastTo, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp, unary_table};
+use crate::ops::{
+    BinaryOp, BroadcastTo, Extremum, ExtremumAxis, Kernel, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp,
+    unary_table,
+};
 use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
 
@@ -167,7 +173,7 @@ impl<'t, T: Float> Var<'t, T> {
             [] => self.tape.apply(op, &[self]),
             [b] => self.tape.apply(op, &[self, b]),
             [b, c] => self.tape.apply(op, &[self, b, c]),
-            _ => unreachable!("ops take at most three inputs"),
+            _ => self.tape.apply(op, &[&[self], rest].concat()),
         }
     }
 
@@ -278,8 +284,108 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis has extent 0.
+    #[track_caller]
     pub fn max_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::max_axis(&self.shape(), axis, keepdim), &[])
+    }
+
+    /// Minimum along `axis`; with `keepdim` the axis stays with extent 1.
+    /// The gradient flows to the first minimal element of each lane.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![3.0, 1.0, 2.0, 0.5, 4.0, 0.5], [2, 3]));
+    /// let m = x.min_axis(1, false);
+    /// assert_eq!(m.value().data(), &[1.0, 0.5]);
+    /// assert_eq!(m.sum().backward().wrt(x).data(), &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn min_axis(self, axis: isize, keepdim: bool) -> Self {
+        self.apply(Op::min_axis(&self.shape(), axis, keepdim), &[])
+    }
+
+    /// The position along `axis` of each lane's maximum (the first, if
+    /// several are equal), as a constant of whole numbers: PyTorch's
+    /// `argmax(dim, keepdim)`. No gradient flows through it; it is in the
+    /// form [`gather`](Var::gather) and [`index_select`](Var::index_select)
+    /// take. See [`Tensor::argmax`].
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 3.0, 0.0], [2, 3]));
+    /// let best = x.argmax(1, true);
+    /// assert_eq!(best.value().data(), &[1.0, 0.0]);
+    /// assert!(!best.requires_grad());
+    /// assert_eq!(x.gather(1, best).value().data(), x.max_axis(1, true).value().data());
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmax(self, axis: isize, keepdim: bool) -> Self {
+        self.positions(ExtremumAxis::new(Extremum::Max, &self.shape(), axis, keepdim, "argmax"))
+    }
+
+    /// The position along `axis` of each lane's minimum, as
+    /// [`argmax`](Var::argmax) gives the maximum's.
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmin(self, axis: isize, keepdim: bool) -> Self {
+        self.positions(ExtremumAxis::new(Extremum::Min, &self.shape(), axis, keepdim, "argmin"))
+    }
+
+    /// The positions as a constant, written into one of the tape's buffers.
+    fn positions(self, extremum: ExtremumAxis) -> Self {
+        let shape = Kernel::<T>::output_shape(&extremum, &[&self.shape()]);
+        let i = self.index();
+        self.tape.push_filled(Source::Constant, &[], shape, |nodes, buffer| extremum.positions(&nodes[i].value, buffer))
+    }
+
+    /// The variance along `axis`, `Σ (x - mean)² / max(0, n - correction)`
+    /// over the axis's `n` entries (PyTorch's `var(dim, correction=..,
+    /// keepdim=..)`; 1 is the sample variance, 0 the population variance
+    /// that LayerNorm and BatchNorm use). One node. See [`Tensor::var_axis`].
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 4.0, 4.0], [2, 3]));
+    /// let v = x.var_axis(1, 1, true);
+    /// assert_eq!(v.value().data(), &[1.0, 0.0]);
+    /// // d var / dx = 2 (x - mean) / (n - 1)
+    /// assert_eq!(v.sum().backward().wrt(x).data(), &[-1.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn var_axis(self, axis: isize, correction: usize, keepdim: bool) -> Self {
+        self.apply(Op::var_axis(&self.shape(), axis, correction, keepdim), &[])
+    }
+
+    /// The standard deviation along `axis`, `var_axis(..).sqrt()` (two
+    /// nodes), with PyTorch's `correction`. Its gradient is infinite where
+    /// the variance is 0, as in PyTorch.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 3.0, 5.0, 7.0], [2, 2]));
+    /// assert_eq!(x.std_axis(-1, 0, false).value().data(), &[1.0, 1.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn std_axis(self, axis: isize, correction: usize, keepdim: bool) -> Self {
+        self.var_axis(axis, correction, keepdim).sqrt()
     }
 
     /// Softmax along `axis` (negative counts from the end): each lane is
@@ -295,9 +401,11 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// One method per line of the elementwise table (`ops/unary.rs`).
+/// One method per line of the elementwise table (`ops/unary.rs`, whose lines
+/// read `fn sin() ...`; its module documentation lists them): `Var::sin`,
+/// `Var::clamp_min` and the rest.
 macro_rules! var_methods {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         impl<'t, T: Float> Var<'t, T> {
             $(
