@@ -13,6 +13,8 @@
 //! 3. the training and test loss on the line from the initial to the final
 //!    weights, `(1 - α) θ0 + α θ1` (Goodfellow et al. 2015).
 //!
+//! README.md says what each picture shows.
+//!
 //!     cargo run --release --example landscape
 //!     cargo run --release --example landscape -- --dir docs/img   # the pictures in the README
 //!     cargo run --release --example landscape -- --seed 2 --epochs 20 --every 2
@@ -25,10 +27,9 @@ use common::chart::{LineChart, Series};
 use common::cli::{self, Flag};
 use common::contour::{Path, SurfaceChart};
 use common::figure::Figure;
-use common::moons_task::{MoonsTask, mean_loss};
+use common::moons_task::{MoonsTask, landscape_runs, mean_loss};
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::nn::Mlp;
-use tapegrad::optim::{Adam, Momentum, Optimizer, Sgd};
 use tapegrad::probe::ParamVector;
 use tapegrad::probe::landscape::{LossSurface, Plane, Trajectory, interpolate};
 
@@ -43,15 +44,6 @@ const FLAGS: &[Flag] = &[
 /// training loss.
 const CELLS: usize = 60;
 
-/// The runs: a name, a file name and the optimizer.
-fn optimizers() -> [(&'static str, &'static str, Box<dyn Optimizer>); 3] {
-    [
-        ("SGD, lr 0.5", "sgd", Box::new(Sgd::new(0.5))),
-        ("Momentum 0.9, lr 0.05", "momentum", Box::new(Momentum::new(0.05, 0.9))),
-        ("Adam, lr 0.01", "adam", Box::new(Adam::new(0.01))),
-    ]
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let about = "Loss landscapes of the moons MLP around SGD, Momentum and Adam runs (landscape_*.svg).";
     let args = cli::from_env(about, "landscape", FLAGS);
@@ -65,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "two moons, 2-16-16-1 tanh MLP, BCE, batch 32, {epochs} epochs at a constant rate; a snapshot every {every} steps"
     );
-    for (name, file, mut opt) in optimizers() {
+    for (name, file, mut opt) in landscape_runs() {
         let mut task = MoonsTask::new(seed);
         let mut path = Trajectory::new();
         path.record(0, &task.model);

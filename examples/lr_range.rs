@@ -25,8 +25,11 @@ const FLAGS: &[Flag] = &[
     Flag::value("--out", "FILE", "the picture to write (default lr_range.svg)"),
 ];
 
-/// The optimizers tested, each made at a given rate.
-const OPTIMIZERS: [(&str, fn(f64) -> Box<dyn Optimizer>); 3] = [
+/// Makes an optimizer at a rate.
+type Make = fn(f64) -> Box<dyn Optimizer>;
+
+/// The optimizers tested.
+const OPTIMIZERS: [(&str, Make); 3] = [
     ("Adam", |lr| Box::new(Adam::new(lr))),
     ("SGD", |lr| Box::new(Sgd::new(lr))),
     ("Momentum 0.9", |lr| Box::new(Momentum::new(lr, 0.9))),

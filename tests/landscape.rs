@@ -7,11 +7,10 @@
 #[allow(dead_code)]
 mod moons_task;
 
-use moons_task::{MoonsTask, mean_loss};
+use moons_task::{MoonsTask, landscape_runs, mean_loss};
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::Tensor;
 use tapegrad::nn::{Activation, Linear, Mlp, Module};
-use tapegrad::optim::{Adam, Momentum, Optimizer, Sgd};
 use tapegrad::probe::ParamVector;
 use tapegrad::probe::landscape::{Plane, Trajectory, filter_normalized_direction, interpolate};
 
@@ -176,17 +175,12 @@ fn on_moons_the_paths_are_nearly_planar_and_the_line_from_start_to_end_only_fall
     // two directions held 97.2% or more (the bar: 90%), and the line rose
     // between consecutive points (α in steps of 1/40) in one run of 36, Adam
     // at seed 4, by 0.06% of the initial loss at most (the bar: 1%).
-    let optimizers: [(&str, fn() -> Box<dyn Optimizer>); 3] = [
-        ("SGD", || Box::new(Sgd::new(0.5))),
-        ("Momentum", || Box::new(Momentum::new(0.05, 0.9))),
-        ("Adam", || Box::new(Adam::new(0.01))),
-    ];
     for seed in 0..seeds() {
-        for (name, make) in optimizers {
+        for (name, _, mut opt) in landscape_runs() {
             let mut task = MoonsTask::new(seed);
             let mut path = Trajectory::new();
             path.record(0, &task.model);
-            task.train(&mut make(), 40, |step, model| {
+            task.train(&mut opt, 40, |step, model| {
                 if step % 5 == 0 {
                     path.record(step, model);
                 }

@@ -7,7 +7,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Batches, Dataset, toy};
 use tapegrad::nn::metrics::binary_accuracy;
 use tapegrad::nn::{Activation, Mlp, Module, loss};
-use tapegrad::optim::Optimizer;
+use tapegrad::optim::{Adam, Momentum, Optimizer, Sgd};
 use tapegrad::probe::{LrRange, LrRangeTest};
 use tapegrad::{Gradients, Tape};
 
@@ -77,6 +77,17 @@ impl MoonsTask {
     pub fn test_accuracy(&self) -> f64 {
         binary_accuracy(&self.model.predict(self.test.x()), self.test.y())
     }
+}
+
+/// The runs of `examples/landscape.rs` (and of its test): a name, a name
+/// for files, and the optimizer at its constant rate. Momentum's effective
+/// rate, 0.05 / (1 - 0.9), is SGD's.
+pub fn landscape_runs() -> [(&'static str, &'static str, Box<dyn Optimizer>); 3] {
+    [
+        ("SGD, lr 0.5", "sgd", Box::new(Sgd::new(0.5))),
+        ("Momentum 0.9, lr 0.05", "momentum", Box::new(Momentum::new(0.05, 0.9))),
+        ("Adam, lr 0.01", "adam", Box::new(Adam::new(0.01))),
+    ]
 }
 
 /// The mean BCE of `model` on `data`, computed without recording a graph
