@@ -8,5 +8,6 @@ pub mod cli;
 pub mod contour;
 pub mod figure;
 pub mod fit;
+pub mod moons_task;
 pub mod plot;
 pub mod race;

@@ -50,12 +50,16 @@
 #![forbid(unsafe_code)]
 
 mod activations;
+mod histograms;
 mod log;
 mod params;
+mod sharpness;
 
 pub use activations::{ActivationKind, ActivationStats, SATURATION_THRESHOLD};
+pub use histograms::{Bins, HistogramSeries, Histograms, Quantity};
 pub use log::{EpochMetrics, EpochRow, StepMetrics, StepRow, TrainingLog};
 pub use params::ParamStats;
+pub use sharpness::{Sharpness, SharpnessPoint};
 
 use crate::float::Float;
 use crate::nn::Module;

@@ -8,6 +8,11 @@
 //! * per activation, the saturated or dead fraction and the spread over
 //!   time;
 //! * the last step's diagnostics as a table;
+//! * per layer, histograms over time of the activations, of the gradients
+//!   at them and of the parameters' gradients, as heat strips (if given,
+//!   [`Report::set_histograms`]);
+//! * the sharpness, the top eigenvalue of the loss's Hessian, at the steps
+//!   it was measured (if given, [`Report::set_sharpness`]);
 //! * for 2-D data, the decision boundary at a few epochs side by side;
 //! * for data of more dimensions, predictions on held-out data: a
 //!   classifier's [`ConfusionMatrix`] and [`Misclassified`] examples (as
@@ -43,10 +48,12 @@ mod chart;
 mod confusion;
 mod curves;
 mod graph;
+mod histograms;
 mod page;
 mod predictions;
 mod samples;
 mod scatter;
+mod sharpness;
 
 pub use boundary::DecisionBoundary;
 pub use confusion::ConfusionMatrix;
@@ -58,7 +65,7 @@ use predictions::Panel;
 
 use std::path::Path;
 
-use crate::diagnostics::TrainingLog;
+use crate::diagnostics::{Histograms, Sharpness, TrainingLog};
 use crate::error::FileError;
 
 /// A training report in the making: a title, a few lines about the run,
@@ -72,12 +79,22 @@ pub struct Report {
     boundaries: Vec<DecisionBoundary>,
     graph: Option<GraphPicture>,
     predictions: Vec<Panel>,
+    histograms: Option<Histograms>,
+    sharpness: Option<Sharpness>,
 }
 
 impl Report {
     /// An empty report with this title.
     pub fn new(title: impl Into<String>) -> Self {
-        Report { title: title.into(), notes: Vec::new(), boundaries: Vec::new(), graph: None, predictions: Vec::new() }
+        Report {
+            title: title.into(),
+            notes: Vec::new(),
+            boundaries: Vec::new(),
+            graph: None,
+            predictions: Vec::new(),
+            histograms: None,
+            sharpness: None,
+        }
     }
 
     /// Adds a line under the title (the model, the data, the recipe).
@@ -115,6 +132,18 @@ impl Report {
     /// Sets the graph to show (one step of training).
     pub fn set_graph(&mut self, graph: GraphPicture) -> &mut Self {
         self.graph = Some(graph);
+        self
+    }
+
+    /// Sets the histograms over time to draw as heat strips.
+    pub fn set_histograms(&mut self, histograms: Histograms) -> &mut Self {
+        self.histograms = Some(histograms);
+        self
+    }
+
+    /// Sets the sharpness measurements to chart.
+    pub fn set_sharpness(&mut self, sharpness: Sharpness) -> &mut Self {
+        self.sharpness = Some(sharpness);
         self
     }
 

@@ -64,6 +64,12 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
     if !diagnostics.is_empty() {
         contents.push(("inside", "Inside the network"));
     }
+    if report.histograms.as_ref().is_some_and(|h| !h.is_empty()) {
+        contents.push(("histograms", "Histograms over time"));
+    }
+    if report.sharpness.as_ref().is_some_and(|s| !s.points().is_empty()) {
+        contents.push(("sharpness", "Sharpness"));
+    }
     if !report.boundaries.is_empty() {
         contents.push(("boundary", "Decision boundary"));
     }
@@ -85,6 +91,12 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             figures(html, &diagnostics);
             last_step_tables(html, log);
         });
+    }
+    if let Some(histograms) = &report.histograms {
+        super::histograms::render(&mut html, histograms);
+    }
+    if let Some(sharpness) = &report.sharpness {
+        super::sharpness::render(&mut html, sharpness);
     }
     if !report.boundaries.is_empty() {
         section(&mut html, "boundary", "Decision boundary", |html| {
@@ -157,14 +169,14 @@ fn summary(html: &mut String, log: &TrainingLog) {
     html.push_str("</dl>\n");
 }
 
-fn section(html: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
+pub(super) fn section(html: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
     let _ = writeln!(html, "<section id=\"{id}\">\n<h2>{heading}</h2>");
     body(html);
     html.push_str("</section>\n");
 }
 
 /// Charts in a grid, each with its legend and caption.
-fn figures(html: &mut String, figures: &[Figure]) {
+pub(super) fn figures(html: &mut String, figures: &[Figure]) {
     html.push_str("<div class=\"grid\">\n");
     for Figure { chart, caption } in figures {
         let _ = writeln!(
