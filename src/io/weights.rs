@@ -1,8 +1,10 @@
-//! A model's weights in the safetensors format: one tensor per parameter,
-//! under the parameter's name, in the model's element type. `Linear` keeps
-//! PyTorch's `[out, in]` layout, so a file written by
-//! `safetensors.torch.save_file(model.state_dict(), ..)` for a PyTorch MLP
-//! with the same parameter names loads here, and the other way round.
+//! A model's weights in the safetensors format: one tensor per parameter
+//! and buffer, under its name in the model (its path of field names, as in
+//! PyTorch's `state_dict()`), in the model's element type; a count
+//! (BatchNorm's `num_batches_tracked`) as an `int64` scalar, as PyTorch
+//! saves it. `Linear` keeps PyTorch's `[out, in]` layout, so a file written
+//! by `safetensors.torch.save_file(model.state_dict(), ..)` for a PyTorch
+//! module of the same structure loads here, and the other way round.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,9 +12,9 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use super::atomic::{read, write_atomically};
-use crate::error::FileError;
+use crate::error::{FileError, StateDictError};
 use crate::float::Float;
-use crate::nn::Module;
+use crate::nn::{Leaf, Module, Slot, StateValue, assign, slots, walk};
 use crate::tensor::Tensor;
 
 /// The safetensors dtype of the element type.
@@ -37,6 +39,56 @@ impl Entry {
         }
         Entry { name: name.into(), dtype: dtype_of::<T>(), shape: t.shape().to_vec(), bytes }
     }
+
+    /// A count, as an `int64` scalar (PyTorch's `num_batches_tracked`).
+    pub(crate) fn count(name: impl Into<String>, n: u64) -> Result<Self, FileError> {
+        let name = name.into();
+        let n = i64::try_from(n).map_err(|_| FileError::Format(format!("count {name:?} is too large for int64")))?;
+        Ok(Entry { name, dtype: Dtype::I64, shape: Vec::new(), bytes: n.to_le_bytes().to_vec() })
+    }
+
+    /// A named value of a model or an optimizer.
+    pub(crate) fn value<T: Float>(name: impl Into<String>, value: &StateValue<T>) -> Result<Self, FileError> {
+        match value {
+            StateValue::Tensor(t) => Ok(Entry::new(name, t)),
+            StateValue::Count(n) => Entry::count(name, *n),
+        }
+    }
+}
+
+/// The file error of a model whose state cannot be laid out.
+pub(crate) fn state_error(error: StateDictError) -> FileError {
+    match error {
+        StateDictError::Missing { name } => FileError::Missing { name },
+        StateDictError::Unexpected { name } => FileError::Unexpected { name },
+        StateDictError::Shape { name, expected, found } => FileError::Shape { name, expected, found },
+        StateDictError::Duplicate { name } => FileError::Duplicate { name },
+        StateDictError::Kind { name, expected } => FileError::Format(format!("{name:?} should be {expected}")),
+    }
+}
+
+/// Every parameter and buffer of `model` as an entry, named by its path
+/// with `prefix` in front (a checkpoint's `model/`).
+pub(crate) fn model_entries<T: Float, M: Module<T> + ?Sized>(model: &M, prefix: &str) -> Result<Vec<Entry>, FileError> {
+    let mut entries = Vec::new();
+    let mut result = Ok(());
+    walk(model, &mut String::new(), &mut |path, leaf| {
+        let name = format!("{prefix}{path}");
+        match leaf {
+            Leaf::Param(p) => entries.push(Entry::new(name, p.value())),
+            Leaf::Buffer(b) => match b.with(|value| Entry::value(name, value)) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => result = Err(e),
+            },
+        }
+    });
+    result?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(e) = entries.iter().find(|e| !seen.insert(e.name.as_str())) {
+        let name = e.name[prefix.len()..].to_string();
+        return Err(FileError::Duplicate { name });
+    }
+    Ok(entries)
 }
 
 /// FNV-1a (64 bits) over every tensor's name, element type, shape and bytes,
@@ -88,7 +140,7 @@ pub(crate) fn verify_checksum(bytes: &[u8], file: &SafeTensors<'_>) -> Result<()
 pub(crate) fn serialize(entries: &[Entry], mut metadata: HashMap<String, String>) -> Result<Vec<u8>, FileError> {
     let mut seen = std::collections::HashSet::new();
     if let Some(e) = entries.iter().find(|e| !seen.insert(e.name.as_str())) {
-        return Err(FileError::Format(format!("two tensors are named {:?}", e.name)));
+        return Err(FileError::Duplicate { name: e.name.clone() });
     }
     let described = entries.iter().map(|e| (e.name.as_str(), e.dtype, &e.shape[..], &e.bytes[..])).collect();
     metadata.insert("checksum".to_string(), checksum(described));
@@ -147,17 +199,28 @@ pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[u
     Tensor::new(data, expected).map_err(|e| FileError::Format(format!("tensor {name:?}: {e}")))
 }
 
-/// The parameters' names and shapes, in the model's order.
-fn parameter_shapes<T: Float, M: Module<T> + ?Sized>(model: &M) -> Vec<(String, Vec<usize>)> {
-    model.params().map(|p| (p.name().to_string(), p.shape().to_vec())).collect()
-}
-
-/// Replaces the model's parameter values, in the model's order. Values that
-/// are `None` are left as they are.
-fn assign<T: Float, M: Module<T> + ?Sized>(model: &mut M, values: Vec<Option<Tensor<T>>>) {
-    for (param, value) in model.params_mut().zip(values) {
-        if let Some(value) = value {
-            param.set_value(value);
+/// Decodes what `slot` expects from tensor `name` of the file: a tensor
+/// of its shape in the model's element type, or an `int64` count.
+pub(crate) fn decode_slot<T: Float>(
+    file: &SafeTensors<'_>,
+    name: &str,
+    slot: &Slot,
+) -> Result<StateValue<T>, FileError> {
+    match slot {
+        Slot::Tensor(shape) => decode(file, name, shape).map(StateValue::Tensor),
+        Slot::Count => {
+            let view = file.tensor(name).map_err(|_| FileError::Missing { name: name.to_string() })?;
+            if view.dtype() != Dtype::I64 || view.data().len() != 8 {
+                return Err(FileError::Dtype {
+                    name: name.to_string(),
+                    expected: "int64",
+                    found: format!("{:?} of shape {:?}", view.dtype(), view.shape()),
+                });
+            }
+            let bytes: [u8; 8] = view.data().try_into().expect("checked to be 8 bytes");
+            u64::try_from(i64::from_le_bytes(bytes))
+                .map(StateValue::Count)
+                .map_err(|_| FileError::Format(format!("count {name:?} is negative")))
         }
     }
 }
@@ -165,7 +228,7 @@ fn assign<T: Float, M: Module<T> + ?Sized>(model: &mut M, values: Vec<Option<Ten
 /// The weights of `model` as safetensors bytes: one tensor per parameter,
 /// under its name.
 pub fn weights_to_bytes<T: Float, M: Module<T> + ?Sized>(model: &M) -> Result<Vec<u8>, FileError> {
-    let entries: Vec<Entry> = model.params().map(|p| Entry::new(p.name(), p.value())).collect();
+    let entries = model_entries(model, "")?;
     // Only the checksum goes into the metadata: safetensors writes metadata
     // in hash-map order, and one key keeps the file's bytes deterministic.
     serialize(&entries, HashMap::new())
@@ -193,19 +256,19 @@ pub fn save_weights<T: Float, M: Module<T> + ?Sized>(model: &M, path: impl AsRef
     Ok(())
 }
 
-/// Loads weights from safetensors bytes into `model`: every parameter must
-/// be in the file with its shape and element type, and the file must hold
-/// nothing else. On any error the model is unchanged.
+/// Loads weights from safetensors bytes into `model`: every parameter and
+/// buffer must be in the file with its shape and element type, and the file
+/// must hold nothing else. On any error the model is unchanged.
 pub fn load_weights_bytes<T: Float, M: Module<T> + ?Sized>(model: &mut M, bytes: &[u8]) -> Result<(), FileError> {
     let file = parse_weights(bytes)?;
-    let expected = parameter_shapes(model);
+    let expected = slots(model).map_err(state_error)?;
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
     if let Some(extra) = names.iter().find(|n| !expected.iter().any(|(e, _)| e == *n)) {
         return Err(FileError::Unexpected { name: extra.to_string() });
     }
     let values =
-        expected.iter().map(|(name, shape)| decode(&file, name, shape).map(Some)).collect::<Result<Vec<_>, _>>()?;
+        expected.iter().map(|(name, slot)| decode_slot(&file, name, slot).map(Some)).collect::<Result<Vec<_>, _>>()?;
     assign(model, values);
     Ok(())
 }
@@ -237,12 +300,12 @@ pub fn load_weights_partial<T: Float, M: Module<T> + ?Sized>(
 ) -> Result<PartialLoad, FileError> {
     let bytes = read(path.as_ref())?;
     let file = parse_weights(&bytes)?;
-    let expected = parameter_shapes(model);
+    let expected = slots(model).map_err(state_error)?;
     let mut report = PartialLoad::default();
     let mut values = Vec::with_capacity(expected.len());
-    for (name, shape) in &expected {
+    for (name, slot) in &expected {
         if file.tensor(name).is_ok() {
-            values.push(Some(decode(&file, name, shape)?));
+            values.push(Some(decode_slot(&file, name, slot)?));
             report.loaded.push(name.clone());
         } else {
             values.push(None);
