@@ -77,6 +77,7 @@ pub(crate) fn broadcast_strides(operand: &[usize], out: &[usize]) -> Shape {
 /// Resolves a possibly negative axis (`-1` is the last) against a rank.
 ///
 /// Panics with a message naming `op` if the axis is out of range.
+#[track_caller]
 pub(crate) fn resolve_axis(op: &str, axis: isize, shape: &[usize]) -> usize {
     let ndim = shape.len() as isize;
     let resolved = if axis < 0 { axis + ndim } else { axis };

@@ -6,9 +6,13 @@
 //! The methods that take axes resolve them here, once, for both tensors and
 //! the tape's `Var`s (`Op::sum_axis` and the like).
 
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::borrow::Borrow;
+use std::ops::{Add, Div, Mul, Neg, Range, Sub};
 
-use super::{BinaryOp, Kernel, LogSoftmax, MatMul, MaxAxis, Op, Softmax, Sum, SumAxis, SwapAxes, UnaryOp, unary_table};
+use super::{
+    BinaryOp, Cat, Extremum, ExtremumAxis, Gather, IndexSelect, Kernel, LogSoftmax, MatMul, Op, Slice, Softmax, Sum,
+    SumAxis, SwapAxes, UnaryOp, VarAxis, Where, check_mask, unary_table, with_shapes,
+};
 use crate::float::Float;
 use crate::shape::{numel, resolve_axis};
 use crate::tensor::Tensor;
@@ -18,11 +22,7 @@ use crate::tensor::Tensor;
 /// # Panics
 /// If the shapes do not fit the op.
 fn eager<T: Float>(op: Op<T>, inputs: &[&Tensor<T>]) -> Tensor<T> {
-    let mut shapes = [inputs[0].shape(); 3];
-    for (s, t) in shapes.iter_mut().zip(inputs) {
-        *s = t.shape();
-    }
-    let shape = op.output_shape(&shapes[..inputs.len()]);
+    let shape = with_shapes(inputs, |shapes| op.output_shape(shapes));
     let mut out = Vec::with_capacity(numel(&shape));
     op.forward(inputs, &mut out);
     Tensor::new(out, shape).expect("the kernel wrote the output shape's elements")
@@ -49,8 +49,19 @@ impl<T: Float> Op<T> {
         Op::SumAxis(SumAxis { axis: resolve_axis(name, axis, shape), keepdim, mean })
     }
 
+    #[track_caller]
     pub(crate) fn max_axis(shape: &[usize], axis: isize, keepdim: bool) -> Self {
-        Op::MaxAxis(MaxAxis { axis: resolve_axis("max_axis", axis, shape), keepdim })
+        Op::ExtremumAxis(ExtremumAxis::new(Extremum::Max, shape, axis, keepdim, "max_axis"))
+    }
+
+    #[track_caller]
+    pub(crate) fn min_axis(shape: &[usize], axis: isize, keepdim: bool) -> Self {
+        Op::ExtremumAxis(ExtremumAxis::new(Extremum::Min, shape, axis, keepdim, "min_axis"))
+    }
+
+    #[track_caller]
+    pub(crate) fn var_axis(shape: &[usize], axis: isize, correction: usize, keepdim: bool) -> Self {
+        Op::VarAxis(VarAxis { axis: resolve_axis("var_axis", axis, shape), keepdim, correction })
     }
 
     pub(crate) fn softmax(shape: &[usize], axis: isize) -> Self {
@@ -59,6 +70,16 @@ impl<T: Float> Op<T> {
 
     pub(crate) fn log_softmax(shape: &[usize], axis: isize) -> Self {
         Op::LogSoftmax(LogSoftmax(resolve_axis("log_softmax", axis, shape)))
+    }
+
+    #[track_caller]
+    pub(crate) fn index_select(shape: &[usize], axis: isize) -> Self {
+        Op::IndexSelect(IndexSelect { axis: resolve_axis("index_select", axis, shape) })
+    }
+
+    #[track_caller]
+    pub(crate) fn gather(shape: &[usize], axis: isize) -> Self {
+        Op::Gather(Gather { axis: resolve_axis("gather", axis, shape) })
     }
 }
 
@@ -113,8 +134,91 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Maximum along `axis`; with `keepdim` the axis stays with extent 1.
+    #[track_caller]
     pub fn max_axis(&self, axis: isize, keepdim: bool) -> Tensor<T> {
         eager(Op::max_axis(self.shape(), axis, keepdim), &[self])
+    }
+
+    /// Minimum along `axis`; with `keepdim` the axis stays with extent 1.
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn min_axis(&self, axis: isize, keepdim: bool) -> Tensor<T> {
+        eager(Op::min_axis(self.shape(), axis, keepdim), &[self])
+    }
+
+    /// The position along `axis` of each lane's maximum (the first, if
+    /// several are equal; a NaN counts as the maximum), as whole numbers of
+    /// the element type: the index form [`gather`](Self::gather) and
+    /// [`index_select`](Self::index_select) take, and the form of class
+    /// labels. PyTorch's `argmax(dim, keepdim)`.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let logits = Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 3.0, 0.0], [2, 3]);
+    /// assert_eq!(logits.argmax(1, false).data(), &[1.0, 0.0]);
+    /// assert_eq!(logits.argmin(-1, true).shape(), &[2, 1]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmax(&self, axis: isize, keepdim: bool) -> Tensor<T> {
+        self.positions(ExtremumAxis::new(Extremum::Max, self.shape(), axis, keepdim, "argmax"))
+    }
+
+    /// The position along `axis` of each lane's minimum, as
+    /// [`argmax`](Self::argmax) gives the maximum's.
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmin(&self, axis: isize, keepdim: bool) -> Tensor<T> {
+        self.positions(ExtremumAxis::new(Extremum::Min, self.shape(), axis, keepdim, "argmin"))
+    }
+
+    fn positions(&self, extremum: ExtremumAxis) -> Tensor<T> {
+        let mut out = Vec::new();
+        extremum.positions(self, &mut out);
+        Tensor::new(out, Kernel::<T>::output_shape(&extremum, &[self.shape()])).expect("one position per lane")
+    }
+
+    /// The variance along `axis`, `Σ (x - mean)² / max(0, n - correction)`
+    /// over the axis's `n` entries: PyTorch's `var(dim, correction=..,
+    /// keepdim=..)`. `correction` 1 gives the sample variance (PyTorch's
+    /// default), 0 the population variance (what LayerNorm and BatchNorm
+    /// normalise by). With `n <= correction` the result is infinite or NaN,
+    /// as in PyTorch.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 4.0, 4.0], [2, 3]);
+    /// assert_eq!(x.var_axis(1, 1, false).data(), &[1.0, 0.0]);
+    /// assert_eq!(x.var_axis(0, 0, true).data(), &[2.25, 1.0, 0.25]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn var_axis(&self, axis: isize, correction: usize, keepdim: bool) -> Tensor<T> {
+        eager(Op::var_axis(self.shape(), axis, correction, keepdim), &[self])
+    }
+
+    /// The standard deviation along `axis`: the square root of
+    /// [`var_axis`](Self::var_axis), with PyTorch's `correction`.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 3.0, 5.0, 7.0], [4]);
+    /// assert_eq!(x.std_axis(0, 0, false).item(), 5.0f32.sqrt());
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn std_axis(&self, axis: isize, correction: usize, keepdim: bool) -> Tensor<T> {
+        self.var_axis(axis, correction, keepdim).sqrt()
     }
 
     /// Softmax along `axis`, computed stably.
@@ -126,11 +230,261 @@ impl<T: Float> Tensor<T> {
     pub fn log_softmax(&self, axis: isize) -> Tensor<T> {
         eager(Op::log_softmax(self.shape(), axis), &[self])
     }
+
+    /// The slices along `axis` at `indices` (0-D or 1-D, whole numbers), in
+    /// their order: PyTorch's `index_select`. Indices are tensors of the
+    /// element type, like class labels (see [`Var::index_select`](crate::Var::index_select)).
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let table = Tensor::from_vec(vec![0.0, 0.1, 1.0, 1.1, 2.0, 2.1], [3, 2]);
+    /// let rows = table.index_select(0, &Tensor::from_vec(vec![2.0, 0.0, 2.0], [3]));
+    /// assert_eq!(rows.data(), &[2.0, 2.1, 0.0, 0.1, 2.0, 2.1]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range, the indices have more than one axis, or
+    /// an index is not a whole number in `[0, extent)`, e.g.
+    /// `index_select: index 3 at position [1] is out of bounds for axis 0 with extent 3`.
+    #[track_caller]
+    pub fn index_select(&self, axis: isize, indices: &Tensor<T>) -> Tensor<T> {
+        eager(Op::index_select(self.shape(), axis), &[self, indices])
+    }
+
+    /// `out[p] = self[p with p[axis] = indices[p]]`, shaped like `indices`
+    /// (whole numbers, the same rank as `self`, no larger extent on the
+    /// other axes): PyTorch's `gather`.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2, 3]);
+    /// let picked = x.gather(1, &Tensor::from_vec(vec![2.0, 0.0], [2, 1]));
+    /// assert_eq!(picked.data(), &[3.0, 4.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not fit or an index is out of bounds, e.g.
+    /// `gather: index 3 at position [1, 0] is out of bounds for axis 1 with extent 3`.
+    #[track_caller]
+    pub fn gather(&self, axis: isize, indices: &Tensor<T>) -> Tensor<T> {
+        eager(Op::gather(self.shape(), axis), &[self, indices])
+    }
+
+    /// The pieces joined along `axis`: PyTorch's `cat`. They must have one
+    /// rank and differ in extent only along `axis`. Takes owned or borrowed
+    /// tensors (`&[a, b]` or `&[&a, &b]`).
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0, 2.0], [1, 2]);
+    /// let b = Tensor::from_vec(vec![3.0, 4.0, 5.0, 6.0], [2, 2]);
+    /// assert_eq!(Tensor::cat(&[&a, &b], 0).shape(), &[3, 2]);
+    /// assert_eq!(Tensor::cat(&[&a, &a], 1).data(), &[1.0, 2.0, 1.0, 2.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If there are no pieces, the axis is out of range, or the shapes do not
+    /// fit, e.g. `cat: piece 1 has shape [2, 3] and piece 0 [1, 2]; they may differ only along axis 0`.
+    #[track_caller]
+    pub fn cat(pieces: &[impl Borrow<Tensor<T>>], axis: isize) -> Tensor<T> {
+        join(pieces, axis, false)
+    }
+
+    /// The pieces, all of one shape, stacked along a new axis inserted at
+    /// `axis`: PyTorch's `stack`.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0, 2.0], [2]);
+    /// let b = Tensor::from_vec(vec![3.0, 4.0], [2]);
+    /// assert_eq!(Tensor::stack(&[&a, &b], 0).data(), &[1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!(Tensor::stack(&[&a, &b], 1).data(), &[1.0, 3.0, 2.0, 4.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If there are no pieces, the axis is out of range, or the shapes differ.
+    #[track_caller]
+    pub fn stack(pieces: &[impl Borrow<Tensor<T>>], axis: isize) -> Tensor<T> {
+        join(pieces, axis, true)
+    }
+
+    /// `len` entries of `axis` from `start`, the other axes whole (PyTorch's
+    /// `narrow`), as a copy.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_fn([2, 4], |i| i as f32);
+    /// assert_eq!(x.narrow(1, 1, 2).data(), &[1.0, 2.0, 5.0, 6.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or `start + len` exceeds its extent.
+    #[track_caller]
+    pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Tensor<T> {
+        let axis = resolve_axis("narrow", axis, self.shape());
+        eager(Op::Slice(Slice::narrow("narrow", self.shape(), axis, start, len)), &[self])
+    }
+
+    /// The block `ranges[d]` of each leading axis `d`, the following axes
+    /// whole, as a copy: `x.slice(&[0..2, 1..3])` is PyTorch's `x[0:2, 1:3]`.
+    /// (Ranges are `start..end` with `end` past the last entry; a range per
+    /// axis up to the last one sliced.)
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_fn([3, 4], |i| i as f32);
+    /// assert_eq!(x.slice(&[1..3, 2..4]).data(), &[6.0, 7.0, 10.0, 11.0]);
+    /// assert_eq!(x.slice(&[2..3]).data(), &[8.0, 9.0, 10.0, 11.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If there are more ranges than axes, or a range is reversed or out of
+    /// bounds, e.g. `slice: range 1..5 is out of bounds for axis 1 with extent 4 (shape [3, 4])`.
+    #[track_caller]
+    pub fn slice(&self, ranges: &[Range<usize>]) -> Tensor<T> {
+        eager(Op::Slice(Slice::ranges(self.shape(), ranges)), &[self])
+    }
+
+    /// Pieces of `size` entries along `axis`, the last one shorter if `size`
+    /// does not divide the extent: PyTorch's `split` with an integer.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let pieces = Tensor::from_fn([5], |i| i as f32).split(2, 0);
+    /// let lens: Vec<usize> = pieces.iter().map(|p| p.len()).collect();
+    /// assert_eq!(lens, [2, 2, 1]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range, or `size` is 0 along a non-empty axis.
+    #[track_caller]
+    pub fn split(&self, size: usize, axis: isize) -> Vec<Tensor<T>> {
+        let axis = resolve_axis("split", axis, self.shape());
+        Slice::split("split", self.shape(), axis, size).into_iter().map(|s| eager(Op::Slice(s), &[self])).collect()
+    }
+
+    /// Pieces of the given sizes along `axis`: PyTorch's `split` with a list.
+    ///
+    /// # Panics
+    /// If the axis is out of range or the sizes do not add up to its extent.
+    #[track_caller]
+    pub fn split_sizes(&self, sizes: &[usize], axis: isize) -> Vec<Tensor<T>> {
+        let axis = resolve_axis("split_sizes", axis, self.shape());
+        Slice::split_sizes(self.shape(), axis, sizes).into_iter().map(|s| eager(Op::Slice(s), &[self])).collect()
+    }
+
+    /// At most `chunks` pieces along `axis`, each `ceil(extent / chunks)`
+    /// long but the last: PyTorch's `chunk` (which can give fewer pieces).
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// assert_eq!(Tensor::<f32>::zeros([6]).chunk(4, 0).len(), 3); // 2 + 2 + 2
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or `chunks` is 0.
+    #[track_caller]
+    pub fn chunk(&self, chunks: usize, axis: isize) -> Vec<Tensor<T>> {
+        let axis = resolve_axis("chunk", axis, self.shape());
+        Slice::chunk(self.shape(), axis, chunks).into_iter().map(|s| eager(Op::Slice(s), &[self])).collect()
+    }
 }
 
-/// One method per line of the elementwise table (`ops/unary.rs`).
+/// Elementwise choices: `maximum`, `minimum`, `clamp`, `where_cond`, `masked_fill`.
+impl<T: Float> Tensor<T> {
+    /// The larger of the two, elementwise with broadcasting (NaN if either
+    /// is NaN): PyTorch's `maximum`.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0, 5.0, 3.0], [3]);
+    /// assert_eq!(a.maximum(&Tensor::scalar(2.0)).data(), &[2.0, 5.0, 3.0]);
+    /// assert_eq!(a.minimum(&Tensor::scalar(2.0)).data(), &[1.0, 2.0, 2.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn maximum(&self, other: &Tensor<T>) -> Tensor<T> {
+        eager(Op::Binary(BinaryOp::Maximum), &[self, other])
+    }
+
+    /// The smaller of the two, elementwise with broadcasting (NaN if either
+    /// is NaN): PyTorch's `minimum`.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn minimum(&self, other: &Tensor<T>) -> Tensor<T> {
+        eager(Op::Binary(BinaryOp::Minimum), &[self, other])
+    }
+
+    /// Each element limited to `[min, max]`: PyTorch's `clamp(min, max)`
+    /// (`max` wins if `min > max`; NaN stays NaN). It is
+    /// [`clamp_min`](Self::clamp_min) then [`clamp_max`](Self::clamp_max).
+    /// (A method of `Tensor`, so `x.clamp(..)` never resolves to `Ord::clamp`.)
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let x = Tensor::from_vec(vec![-2.0, 0.5, 3.0], [3]);
+    /// assert_eq!(x.clamp(-1.0, 1.0).data(), &[-1.0, 0.5, 1.0]);
+    /// ```
+    pub fn clamp(&self, min: T, max: T) -> Tensor<T> {
+        self.clamp_min(min).clamp_max(max)
+    }
+
+    /// `a` where `cond` is nonzero, `b` elsewhere, the three broadcast
+    /// together: PyTorch's `torch.where(cond, a, b)`. (`where` is a Rust
+    /// keyword; a trailing underscore would read as PyTorch's in-place
+    /// form.) Conditions are values of the element type, 1 for true and 0
+    /// for false, as every mask in the crate; NaN counts as true.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let cond = Tensor::from_vec(vec![1.0, 0.0, 1.0], [3]);
+    /// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]);
+    /// assert_eq!(Tensor::where_cond(&cond, &a, &Tensor::scalar(-1.0)).data(), &[1.0, -1.0, 3.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast together.
+    #[track_caller]
+    pub fn where_cond(cond: &Tensor<T>, a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+        eager(Op::Where(Where), &[cond, a, b])
+    }
+
+    /// `value` where `mask` is nonzero, the element elsewhere: PyTorch's
+    /// `masked_fill`. The mask broadcasts to this tensor's shape.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// let scores = Tensor::from_vec(vec![0.5, 0.2, 0.9, 0.1], [2, 2]);
+    /// let future = Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0], [2, 2]);
+    /// assert_eq!(scores.masked_fill(&future, f32::NEG_INFINITY).data(), &[0.5, f32::NEG_INFINITY, 0.9, 0.1]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn masked_fill(&self, mask: &Tensor<T>, value: T) -> Tensor<T> {
+        check_mask(mask.shape(), self.shape());
+        Tensor::where_cond(mask, &Tensor::scalar(value), self)
+    }
+}
+
+/// `cat` or `stack` of plain tensors.
+#[track_caller]
+fn join<T: Float>(pieces: &[impl Borrow<Tensor<T>>], axis: isize, stack: bool) -> Tensor<T> {
+    let pieces: Vec<&Tensor<T>> = pieces.iter().map(Borrow::borrow).collect();
+    let cat = Cat::along(pieces.first().map(|p| p.shape()), axis, stack);
+    eager(Op::Cat(cat), &pieces)
+}
+
+/// One method per line of the elementwise table (`ops/unary.rs`, whose lines
+/// read `fn sin() ...`; its module documentation lists them): `Tensor::sin`,
+/// `Tensor::clamp_min` and the rest.
 macro_rules! tensor_methods {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         impl<T: Float> Tensor<T> {
             $(

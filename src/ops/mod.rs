@@ -25,29 +25,55 @@
 mod arith;
 mod binary;
 mod eager;
+mod index;
 mod layout;
 mod linear;
 mod loops;
 mod loss;
 mod matmul;
 mod reduce;
+mod select;
+mod slicing;
 mod softmax;
 mod unary;
 
 pub(crate) use arith::{Arith, Num};
-pub(crate) use binary::BinaryOp;
+pub(crate) use binary::{BinaryOp, zip_broadcast};
+pub(crate) use index::{Gather, IndexAdd, IndexSelect, ScatterAdd};
 pub(crate) use layout::{BroadcastTo, Reshape, SumTo, SwapAxes};
 pub(crate) use linear::{Linear, linear};
 pub use loss::Reduction;
 pub(crate) use loss::{BceWithLogits, MseLoss, SoftmaxCrossEntropy, SvmMaxMargin};
 pub(crate) use matmul::MatMul;
-pub(crate) use reduce::{MaxAxis, Sum, SumAxis};
+pub(crate) use reduce::{Extremum, ExtremumAxis, Sum, SumAxis, VarAxis};
+pub(crate) use select::{Where, check_mask};
+pub(crate) use slicing::{Cat, Pad, Slice};
 pub(crate) use softmax::{LogSoftmax, Softmax};
 pub(crate) use unary::{UnaryOp, apply_in_place, unary_table};
 
 use crate::float::Float;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+
+/// `f` applied to the shapes of `values`, gathered in an array when there
+/// are at most three (no allocation).
+#[inline]
+pub(crate) fn with_shapes<T: Float, R>(values: &[&Tensor<T>], f: impl FnOnce(&[&[usize]]) -> R) -> R {
+    if values.len() > 3 {
+        return f(&shapes_of_many(values));
+    }
+    let mut shapes: [&[usize]; 3] = [&[]; 3];
+    for (s, v) in shapes.iter_mut().zip(values) {
+        *s = v.shape();
+    }
+    f(&shapes[..values.len()])
+}
+
+#[cold]
+#[inline(never)]
+fn shapes_of_many<'a, T: Float>(values: &[&'a Tensor<T>]) -> Vec<&'a [usize]> {
+    values.iter().map(|v| v.shape()).collect()
+}
 
 /// One op's shape rule, forward kernel and two backward rules (see the
 /// module documentation).
@@ -185,8 +211,26 @@ op_table! {
     Sum(Sum),
     /// Sum or mean along one axis.
     SumAxis(SumAxis),
-    /// Maximum along one axis.
-    MaxAxis(MaxAxis),
+    /// Maximum or minimum along one axis.
+    ExtremumAxis(ExtremumAxis),
+    /// Variance along one axis, with a correction.
+    VarAxis(VarAxis),
+    /// Slices along an axis picked by indices (`index.rs`).
+    IndexSelect(IndexSelect),
+    /// Slices added into zeros at indices: `IndexSelect`'s gradient.
+    IndexAdd(IndexAdd),
+    /// One element per index along an axis.
+    Gather(Gather),
+    /// Elements added into zeros at indices: `Gather`'s gradient.
+    ScatterAdd(ScatterAdd),
+    /// A block cut out, a range per axis (`slicing.rs`).
+    Slice(Slice),
+    /// A block put into zeros: `Slice`'s gradient.
+    Pad(Pad),
+    /// Pieces joined along an axis, or stacked along a new one.
+    Cat(Cat),
+    /// `a` where a condition holds, `b` elsewhere (`select.rs`).
+    Where(Where),
     /// Softmax along one axis (`softmax.rs`).
     Softmax(Softmax),
     /// Log-softmax along one axis.

@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::{Source, Tape, Var};
 use crate::float::Float;
-use crate::ops::{Arith, Graph, Kernel, Op, UnaryOp};
+use crate::ops::{Arith, Graph, Kernel, Op, UnaryOp, zip_broadcast};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -17,9 +17,13 @@ impl<T: Float> Arith<T> for Var<'_, T> {
     }
 
     /// A constant: a step function has no gradient to pass on.
-    fn select_positive(self, a: T, b: T) -> Self {
-        let step = Var::value(self).map(|x| if x > T::ZERO { a } else { b });
-        self.tape.constant(step)
+    fn step(self, f: impl Fn(T) -> T) -> Self {
+        self.tape.constant(Var::value(self).map(f))
+    }
+
+    /// A constant, as [`step`](Arith::step).
+    fn step2(self, other: Self, f: impl Fn(T, T) -> T) -> Self {
+        self.tape.constant(zip_broadcast(&Var::value(self), &Var::value(other), f))
     }
 }
 

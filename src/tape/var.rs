@@ -2,10 +2,15 @@
 //! Each method resolves its arguments (negative axes, shapes) and records
 //! an op of `ops/`; the elementwise ones are generated from the op table.
 
-use super::{Anomaly, Gradients, NodeId, Tape, backward};
+use std::ops::Range;
+
+use super::{Anomaly, Gradients, NodeId, Source, Tape, backward};
 use crate::float::Float;
-use crate::ops::{BinaryOp, BroadcastTo, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp, unary_table};
-use crate::shape::{Shape, numel, shape_of};
+use crate::ops::{
+    BinaryOp, BroadcastTo, Cat, Extremum, ExtremumAxis, Kernel, Linear, MatMul, Op, Reshape, Slice, Sum, SumTo,
+    UnaryOp, Where, check_mask, unary_table,
+};
+use crate::shape::{Shape, numel, resolve_axis, shape_of};
 use crate::tensor::Tensor;
 
 /// A handle to one node of a [`Tape`]: small, `Copy`, and usable with the
@@ -167,7 +172,7 @@ impl<'t, T: Float> Var<'t, T> {
             [] => self.tape.apply(op, &[self]),
             [b] => self.tape.apply(op, &[self, b]),
             [b, c] => self.tape.apply(op, &[self, b, c]),
-            _ => unreachable!("ops take at most three inputs"),
+            _ => self.tape.apply(op, &[&[self], rest].concat()),
         }
     }
 
@@ -278,8 +283,101 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis has extent 0.
+    #[track_caller]
     pub fn max_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::max_axis(&self.shape(), axis, keepdim), &[])
+    }
+
+    /// Minimum along `axis`; with `keepdim` the axis stays with extent 1.
+    /// The gradient flows to the first minimal element of each lane.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![3.0, 1.0, 2.0, 0.5, 4.0, 0.5], [2, 3]));
+    /// let m = x.min_axis(1, false);
+    /// assert_eq!(m.value().data(), &[1.0, 0.5]);
+    /// assert_eq!(m.sum().backward().wrt(x).data(), &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn min_axis(self, axis: isize, keepdim: bool) -> Self {
+        self.apply(Op::min_axis(&self.shape(), axis, keepdim), &[])
+    }
+
+    /// The position along `axis` of each lane's maximum (the first, if
+    /// several are equal), as a constant of whole numbers: PyTorch's
+    /// `argmax(dim, keepdim)`. No gradient flows through it; it is in the
+    /// form [`gather`](Var::gather) and [`index_select`](Var::index_select)
+    /// take. See [`Tensor::argmax`].
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 3.0, 0.0], [2, 3]));
+    /// let best = x.argmax(1, true);
+    /// assert_eq!(best.value().data(), &[1.0, 0.0]);
+    /// assert!(!best.requires_grad());
+    /// assert_eq!(x.gather(1, best).value().data(), x.max_axis(1, true).value().data());
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmax(self, axis: isize, keepdim: bool) -> Self {
+        self.positions(ExtremumAxis::new(Extremum::Max, &self.shape(), axis, keepdim, "argmax"))
+    }
+
+    /// The position along `axis` of each lane's minimum, as
+    /// [`argmax`](Var::argmax) gives the maximum's.
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmin(self, axis: isize, keepdim: bool) -> Self {
+        self.positions(ExtremumAxis::new(Extremum::Min, &self.shape(), axis, keepdim, "argmin"))
+    }
+
+    /// The positions as a constant, written into one of the tape's buffers.
+    fn positions(self, extremum: ExtremumAxis) -> Self {
+        let shape = Kernel::<T>::output_shape(&extremum, &[&self.shape()]);
+        let i = self.index();
+        self.tape.push_filled(Source::Constant, &[], shape, |nodes, buffer| extremum.positions(&nodes[i].value, buffer))
+    }
+
+    /// The variance along `axis`, `Σ (x - mean)² / max(0, n - correction)`
+    /// over the axis's `n` entries (PyTorch's `var(dim, correction=..,
+    /// keepdim=..)`; 1 is the sample variance, 0 the population variance
+    /// that LayerNorm and BatchNorm use). One node. See [`Tensor::var_axis`].
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 4.0, 4.0], [2, 3]));
+    /// let v = x.var_axis(1, 1, true);
+    /// assert_eq!(v.value().data(), &[1.0, 0.0]);
+    /// // d var / dx = 2 (x - mean) / (n - 1)
+    /// assert_eq!(v.sum().backward().wrt(x).data(), &[-1.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn var_axis(self, axis: isize, correction: usize, keepdim: bool) -> Self {
+        self.apply(Op::var_axis(&self.shape(), axis, correction, keepdim), &[])
+    }
+
+    /// The standard deviation along `axis`, `var_axis(..).sqrt()` (two
+    /// nodes), with PyTorch's `correction`. Its gradient is infinite where
+    /// the variance is 0, as in PyTorch.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn std_axis(self, axis: isize, correction: usize, keepdim: bool) -> Self {
+        self.var_axis(axis, correction, keepdim).sqrt()
     }
 
     /// Softmax along `axis` (negative counts from the end): each lane is
@@ -293,11 +391,311 @@ impl<'t, T: Float> Var<'t, T> {
     pub fn log_softmax(self, axis: isize) -> Self {
         self.apply(Op::log_softmax(&self.shape(), axis), &[])
     }
+
+    /// The slices along `axis` at `indices`, in their order: PyTorch's
+    /// `index_select`, and the lookup of an embedding table
+    /// (`table.index_select(0, tokens)`). The indices are a 0-D or 1-D
+    /// value of whole numbers, usually a constant; they get no gradient.
+    /// The gradient adds each slice of the output's gradient back at its
+    /// index (an index picked twice receives both).
+    ///
+    /// Indices are values of the element type, as class labels are in this
+    /// crate (ARCHITECTURE.md, "Indices"): they reach the tape as ordinary
+    /// constants, and [`argmax`](Var::argmax) gives them in that form.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let table = tape.var(Tensor::from_vec(vec![0.0, 0.1, 1.0, 1.1, 2.0, 2.1], [3, 2]));
+    /// let tokens = tape.constant(Tensor::from_vec(vec![2.0, 0.0, 2.0], [3]));
+    /// let rows = table.index_select(0, tokens);
+    /// assert_eq!(rows.value().data(), &[2.0, 2.1, 0.0, 0.1, 2.0, 2.1]);
+    /// let grads = rows.sum().backward();
+    /// assert_eq!(grads.wrt(table).data(), &[1.0, 1.0, 0.0, 0.0, 2.0, 2.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range, the indices have more than one axis, or
+    /// an index is not a whole number in `[0, extent)`, e.g.
+    /// `index_select: index 3 at position [1] is out of bounds for axis 0 with extent 3`.
+    #[track_caller]
+    pub fn index_select(self, axis: isize, indices: Var<'t, T>) -> Self {
+        self.apply(Op::index_select(&self.shape(), axis), &[indices])
+    }
+
+    /// `out[p] = self[p with p[axis] = indices[p]]`, shaped like `indices`:
+    /// PyTorch's `gather`. The indices (whole numbers, usually a constant)
+    /// have the rank of `self` and no larger extent on the other axes; they
+    /// get no gradient. Picking each row's value at its label:
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let log_probs = tape.var(Tensor::from_vec(vec![-0.1, -2.0, -3.0, -1.5, -0.5, -2.5], [2, 3]));
+    /// let labels = tape.constant(Tensor::from_vec(vec![0.0, 1.0], [2, 1]));
+    /// let picked = log_probs.gather(1, labels);
+    /// assert_eq!(picked.value().data(), &[-0.1, -0.5]);
+    /// let grads = picked.sum().backward();
+    /// assert_eq!(grads.wrt(log_probs).data(), &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not fit or an index is out of bounds, e.g.
+    /// `gather: index 3 at position [1, 0] is out of bounds for axis 1 with extent 3`.
+    #[track_caller]
+    pub fn gather(self, axis: isize, indices: Var<'t, T>) -> Self {
+        self.apply(Op::gather(&self.shape(), axis), &[indices])
+    }
+
+    /// The pieces joined along `axis` (PyTorch's `cat`), one node with a
+    /// piece per input. They must have one rank and differ in extent only
+    /// along `axis`; each receives the slice of the gradient it was copied to.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor, Var};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::from_vec(vec![1.0, 2.0], [1, 2]));
+    /// let b = tape.var(Tensor::from_vec(vec![3.0, 4.0, 5.0, 6.0], [2, 2]));
+    /// let ab = Var::cat(&[a, b], 0);
+    /// assert_eq!(ab.shape().as_slice(), &[3, 2]);
+    /// let grads = (ab * ab).sum().backward();
+    /// assert_eq!(grads.wrt(a).data(), &[2.0, 4.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If there are no pieces, the axis is out of range, or the shapes do not
+    /// fit, e.g. `cat: piece 1 has shape [2, 3] and piece 0 [1, 2]; they may differ only along axis 0`.
+    #[track_caller]
+    pub fn cat(pieces: &[Var<'t, T>], axis: isize) -> Self {
+        Self::join(pieces, axis, false)
+    }
+
+    /// The pieces, all of one shape, stacked along a new axis inserted at
+    /// `axis` (PyTorch's `stack`), one node.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor, Var};
+    /// let tape = Tape::<f64>::new();
+    /// let rows: Vec<Var<f64>> = (0..3).map(|i| tape.var(Tensor::full([2], i as f64))).collect();
+    /// assert_eq!(Var::stack(&rows, 0).shape().as_slice(), &[3, 2]);
+    /// assert_eq!(Var::stack(&rows, 1).value().data(), &[0.0, 1.0, 2.0, 0.0, 1.0, 2.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If there are no pieces, the axis is out of range, or the shapes differ.
+    #[track_caller]
+    pub fn stack(pieces: &[Var<'t, T>], axis: isize) -> Self {
+        Self::join(pieces, axis, true)
+    }
+
+    #[track_caller]
+    fn join(pieces: &[Var<'t, T>], axis: isize, stack: bool) -> Self {
+        let cat = Cat::along(pieces.first().map(|p| p.shape()).as_deref(), axis, stack);
+        pieces[0].apply(Op::Cat(cat), &pieces[1..])
+    }
+
+    /// `len` entries of `axis` from `start`, the other axes whole (PyTorch's
+    /// `narrow`), as a copy; its gradient is zero outside the block.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_fn([2, 4], |i| i as f64));
+    /// let middle = x.narrow(-1, 1, 2);
+    /// assert_eq!(middle.value().data(), &[1.0, 2.0, 5.0, 6.0]);
+    /// assert_eq!(middle.sum().backward().wrt(x).data(), &[0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or `start + len` exceeds its extent, e.g.
+    /// `narrow: start 3 + length 2 exceeds the extent 4 of axis 1 (shape [2, 4])`.
+    #[track_caller]
+    pub fn narrow(self, axis: isize, start: usize, len: usize) -> Self {
+        let shape = self.shape();
+        let axis = resolve_axis("narrow", axis, &shape);
+        self.apply(Op::Slice(Slice::narrow("narrow", &shape, axis, start, len)), &[])
+    }
+
+    /// The block `ranges[d]` of each leading axis `d`, the following axes
+    /// whole: `x.slice(&[0..2, 1..3])` is PyTorch's `x[0:2, 1:3]` (ranges
+    /// `start..end`, `end` past the last entry). One node; its gradient is
+    /// zero outside the block.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_fn([3, 4], |i| i as f64));
+    /// assert_eq!(x.slice(&[1..3, 2..4]).value().data(), &[6.0, 7.0, 10.0, 11.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If there are more ranges than axes, or a range is reversed or out of
+    /// bounds, e.g. `slice: range 1..5 is out of bounds for axis 1 with extent 4 (shape [3, 4])`.
+    #[track_caller]
+    pub fn slice(self, ranges: &[Range<usize>]) -> Self {
+        self.apply(Op::Slice(Slice::ranges(&self.shape(), ranges)), &[])
+    }
+
+    /// Pieces of `size` entries along `axis`, the last one shorter if `size`
+    /// does not divide the extent (PyTorch's `split` with an integer): one
+    /// slice node each.
+    ///
+    /// # Panics
+    /// If the axis is out of range, or `size` is 0 along a non-empty axis.
+    #[track_caller]
+    pub fn split(self, size: usize, axis: isize) -> Vec<Self> {
+        let shape = self.shape();
+        let axis = resolve_axis("split", axis, &shape);
+        Slice::split("split", &shape, axis, size).into_iter().map(|s| self.apply(Op::Slice(s), &[])).collect()
+    }
+
+    /// Pieces of the given sizes along `axis` (PyTorch's `split` with a list).
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_fn([6, 2], |i| i as f64));
+    /// let [a, b] = x.split_sizes(&[2, 4], 0)[..] else { unreachable!() };
+    /// assert_eq!((a.shape().as_slice(), b.shape().as_slice()), (&[2, 2][..], &[4, 2][..]));
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or the sizes do not add up to its extent.
+    #[track_caller]
+    pub fn split_sizes(self, sizes: &[usize], axis: isize) -> Vec<Self> {
+        let shape = self.shape();
+        let axis = resolve_axis("split_sizes", axis, &shape);
+        Slice::split_sizes(&shape, axis, sizes).into_iter().map(|s| self.apply(Op::Slice(s), &[])).collect()
+    }
+
+    /// At most `chunks` pieces along `axis`, each `ceil(extent / chunks)`
+    /// long but the last (PyTorch's `chunk`, which can give fewer pieces).
+    ///
+    /// # Panics
+    /// If the axis is out of range or `chunks` is 0.
+    #[track_caller]
+    pub fn chunk(self, chunks: usize, axis: isize) -> Vec<Self> {
+        let shape = self.shape();
+        let axis = resolve_axis("chunk", axis, &shape);
+        Slice::chunk(&shape, axis, chunks).into_iter().map(|s| self.apply(Op::Slice(s), &[])).collect()
+    }
 }
 
-/// One method per line of the elementwise table (`ops/unary.rs`).
+/// Elementwise choices: `maximum`, `minimum`, `clamp`, `where_cond`,
+/// `masked_fill`; and constants shaped like a variable.
+impl<'t, T: Float> Var<'t, T> {
+    /// The larger of the two, elementwise with broadcasting (NaN if either
+    /// is): PyTorch's `maximum`. The gradient goes to the larger operand;
+    /// at a tie each receives half, as in PyTorch.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::from_vec(vec![1.0, 5.0, 2.0], [3]));
+    /// let b = tape.var(Tensor::from_vec(vec![2.0, 2.0, 2.0], [3]));
+    /// let grads = a.maximum(b).sum().backward();
+    /// assert_eq!(grads.wrt(a).data(), &[0.0, 1.0, 0.5]);
+    /// assert_eq!(grads.wrt(b).data(), &[1.0, 0.0, 0.5]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn maximum(self, other: Var<'t, T>) -> Self {
+        self.binary(BinaryOp::Maximum, other)
+    }
+
+    /// The smaller of the two, elementwise with broadcasting (NaN if either
+    /// is): PyTorch's `minimum`, with its gradient convention (half each
+    /// at a tie).
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn minimum(self, other: Var<'t, T>) -> Self {
+        self.binary(BinaryOp::Minimum, other)
+    }
+
+    /// Each element limited to `[min, max]`: PyTorch's `clamp(min, max)`,
+    /// recorded as [`clamp_min`](Var::clamp_min) then
+    /// [`clamp_max`](Var::clamp_max). The gradient passes where
+    /// `min < x < max`: not at the bounds themselves, as in PyTorch. (An
+    /// inherent method, so `x.clamp(..)` never resolves to `Ord::clamp`.)
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![-2.0, 0.5, 1.0, 3.0], [4]));
+    /// let y = x.clamp(-1.0, 1.0);
+    /// assert_eq!(y.value().data(), &[-1.0, 0.5, 1.0, 1.0]);
+    /// assert_eq!(y.sum().backward().wrt(x).data(), &[0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    pub fn clamp(self, min: T, max: T) -> Self {
+        self.clamp_min(min).clamp_max(max)
+    }
+
+    /// `a` where `cond` is nonzero, `b` elsewhere, the three broadcast
+    /// together: PyTorch's `torch.where(cond, a, b)` (`where` is a Rust
+    /// keyword). The condition (1 for true, 0 for false, usually a constant)
+    /// gets no gradient; `a` and `b` each receive the gradient where they
+    /// were picked, zero elsewhere. Unlike `cond * a + (1 - cond) * b`, an
+    /// infinite or NaN element that is not picked does not leak into the
+    /// value. (Into the gradient it does, as in PyTorch: a branch such as
+    /// `x.sqrt()` at `x < 0` passes `0 * NaN` back; mask its input instead.)
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor, Var};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![-1.0, 4.0], [2]));
+    /// let positive = tape.constant(x.value().map(|v| if v > 0.0 { 1.0 } else { 0.0 }));
+    /// let y = Var::where_cond(positive, x * x, x * 0.5);
+    /// assert_eq!(y.value().data(), &[-0.5, 16.0]);
+    /// assert_eq!(y.sum().backward().wrt(x).data(), &[0.5, 8.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast together.
+    #[track_caller]
+    pub fn where_cond(cond: Var<'t, T>, a: Var<'t, T>, b: Var<'t, T>) -> Self {
+        cond.apply(Op::Where(Where), &[a, b])
+    }
+
+    /// `value` where `mask` is nonzero, the element elsewhere: PyTorch's
+    /// `masked_fill`. The gradient is zero where the mask holds.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let scores = tape.var(Tensor::from_vec(vec![0.5, 0.2, 0.9, 0.1], [2, 2]));
+    /// let future = tape.constant(Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0], [2, 2]));
+    /// let p = scores.masked_fill(future, f64::NEG_INFINITY).softmax(-1);
+    /// assert_eq!(p.value().data()[..2], [1.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn masked_fill(self, mask: Var<'t, T>, value: T) -> Self {
+        check_mask(&mask.shape(), &self.shape());
+        Var::where_cond(mask, self.tape.constant(Tensor::scalar(value)), self)
+    }
+
+    /// A constant of zeros shaped like this variable, on its tape.
+    pub fn zeros_like(self) -> Self {
+        self.tape.constant(Tensor::zeros(self.shape()))
+    }
+
+    /// A constant of ones shaped like this variable, on its tape.
+    pub fn ones_like(self) -> Self {
+        self.tape.constant(Tensor::ones(self.shape()))
+    }
+}
+
+/// One method per line of the elementwise table (`ops/unary.rs`, whose lines
+/// read `fn sin() ...`; its module documentation lists them): `Var::sin`,
+/// `Var::clamp_min` and the rest.
 macro_rules! var_methods {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         impl<'t, T: Float> Var<'t, T> {
             $(

@@ -2,6 +2,7 @@
 //! here; the [`Tape`](crate::Tape) records operations on tensors.
 #![forbid(unsafe_code)]
 
+mod constructors;
 mod display;
 
 use rand::Rng;
