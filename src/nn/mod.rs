@@ -1,13 +1,14 @@
 //! Neural-network building blocks on top of the tape: the [`Module`] trait
 //! (forward pass, fields, names as PyTorch gives them, train and eval mode,
-//! freezing, state dicts), [`Linear`], [`Dropout`], [`LayerNorm`],
-//! [`BatchNorm1d`], [`Flatten`], [`Sequential`] and the [`Mlp`],
+//! freezing, state dicts), [`Linear`], [`Embedding`], [`Dropout`],
+//! [`LayerNorm`], [`BatchNorm1d`], [`Flatten`], [`Sequential`] and the [`Mlp`],
 //! activations, initialisation, losses and metrics.
 #![forbid(unsafe_code)]
 
 mod activation;
 mod buffer;
 mod dropout;
+mod embedding;
 mod fields;
 mod flatten;
 mod init;
@@ -25,6 +26,7 @@ pub use crate::param::StateValue;
 pub use activation::Activation;
 pub use buffer::Buffer;
 pub use dropout::Dropout;
+pub use embedding::Embedding;
 pub use flatten::Flatten;
 pub use init::Init;
 pub use linear::Linear;
