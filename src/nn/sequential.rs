@@ -189,6 +189,25 @@ impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
     }
 }
 
+/// `net[0]`: the first module (PyTorch's `net[0]`).
+impl<T: Float, M: Module<T>> std::ops::Index<usize> for Chain<T, M> {
+    type Output = M;
+
+    #[track_caller]
+    fn index(&self, i: usize) -> &M {
+        &self.modules[i]
+    }
+}
+
+/// `net[0].freeze()`: the first module, mutably. (Its parameters keep the
+/// names the chain gave them.)
+impl<T: Float, M: Module<T>> std::ops::IndexMut<usize> for Chain<T, M> {
+    #[track_caller]
+    fn index_mut(&mut self, i: usize) -> &mut M {
+        &mut self.modules[i]
+    }
+}
+
 impl<T: Float, M: Module<T>> fmt::Debug for Chain<T, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.modules.iter().map(|m| m.describe())).finish()

@@ -80,7 +80,7 @@ impl Groups {
     /// message); returns its index.
     ///
     /// # Panics
-    /// If a parameter is already in a group.
+    /// If a parameter is already in a group, or there is none.
     #[track_caller]
     pub(crate) fn add<'n>(&mut self, members: impl Iterator<Item = (ParamId, &'n str)>, group: ParamGroup) -> usize {
         let index = self.groups.len();
@@ -91,6 +91,7 @@ impl Groups {
             }
             ids.push(id);
         }
+        assert!(!ids.is_empty(), "add_group: no parameter given (a name that matches no parameter?)");
         self.groups.push((group, ids));
         index
     }

@@ -136,7 +136,9 @@ impl<T: Float, R: Rule<T>> Driver<R, T> {
     /// ```
     ///
     /// # Panics
-    /// If a parameter is already in a group (PyTorch refuses it too).
+    /// If a parameter is already in a group (PyTorch refuses it too), or
+    /// `params` is empty (`model.param_named(..)` of a name that matches
+    /// nothing).
     #[track_caller]
     pub fn add_group<'p>(&mut self, params: impl IntoIterator<Item = &'p Param<T>>, group: ParamGroup) -> usize
     where
