@@ -10,7 +10,7 @@ use crate::diagnostics::TrainingLog;
 /// Width and height of one decision-boundary panel.
 const BOUNDARY_SIZE: (u32, u32) = (300, 290);
 
-const STYLE: &str = "
+pub(super) const STYLE: &str = "
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1320px; padding: 0 24px 40px; color: #222; }
 header { border-bottom: 1px solid #ddd; margin-bottom: 8px; }
 h1 { font-size: 26px; margin: 24px 0 6px; }
@@ -231,7 +231,7 @@ fn last_step_tables(html: &mut String, log: &TrainingLog) {
 }
 
 /// Text made safe for HTML.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
