@@ -1,28 +1,45 @@
 //! makemore's data: names as sequences of characters, each character
 //! predicted from the three before it (`.` pads the start and ends a name).
 
+use rand::RngExt;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::RngExt;
 use tapegrad::Tensor;
 
 /// Characters of context for each prediction.
 pub const BLOCK: usize = 3;
 /// `.` and `a` to `z`.
 pub const VOCAB: usize = 27;
+/// The names list that ships with the example (see `README.md` beside it).
+pub const NAMES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/makemore/names.txt");
 
-/// The names of `names.txt`, one per line, lowercase `a` to `z` only.
+/// The names of `names.txt`, read from `path`.
 ///
-/// # Panics
-/// If a line holds another character.
-pub fn read_names(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            assert!(line.bytes().all(|b| b.is_ascii_lowercase()), "names.txt: {line:?} is not a lowercase name");
-            line.to_string()
-        })
-        .collect()
+/// # Errors
+/// If the file cannot be read, or a line holds anything but `a` to `z`
+/// (the message names the file and the line).
+pub fn load(path: &str) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    read_names(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// The names of a text, one per line, lowercase `a` to `z` only; empty
+/// lines are skipped.
+///
+/// # Errors
+/// If a line holds another character, naming the line.
+pub fn read_names(text: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        if !line.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(format!("line {}: {line:?} is not a name of the letters a to z", number + 1));
+        }
+        names.push(line.to_string());
+    }
+    Ok(names)
 }
 
 /// `.` is 0, `a` to `z` are 1 to 26.
@@ -46,6 +63,7 @@ pub struct Contexts {
 }
 
 impl Contexts {
+    /// The contexts of every name, in order.
     pub fn of(names: &[String]) -> Self {
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for name in names {
@@ -62,12 +80,14 @@ impl Contexts {
         Contexts { x: Tensor::from_vec(x, [n, BLOCK]), y: Tensor::from_vec(y, [n]) }
     }
 
+    /// How many contexts.
     pub fn len(&self) -> usize {
         self.y.len()
     }
 
-    /// A mini-batch of `xb.len() / BLOCK` examples drawn with replacement
-    /// (makemore's `torch.randint`), written into `xb` and `yb`.
+    /// A mini-batch of `yb.len()` examples drawn with replacement
+    /// (makemore's `torch.randint`), written into `xb` (`BLOCK` indices
+    /// each) and `yb`.
     pub fn sample_into(&self, rng: &mut StdRng, xb: &mut [f32], yb: &mut [f32]) {
         for (row, y) in xb.chunks_exact_mut(BLOCK).zip(yb.iter_mut()) {
             let i = rng.random_range(0..self.len());
@@ -85,4 +105,26 @@ pub fn split(mut names: Vec<String>, rng: &mut StdRng) -> (Vec<String>, Vec<Stri
     let test = names.split_off(n2);
     let val = names.split_off(n1);
     (names, val, test)
+}
+
+/// The three splits of the names, as contexts.
+pub struct Splits {
+    pub train: Contexts,
+    pub val: Contexts,
+    pub test: Contexts,
+    /// How many names went into each.
+    pub names: [usize; 3],
+}
+
+impl Splits {
+    /// `names` split by `rng` (see [`split`]) into contexts.
+    pub fn of(names: Vec<String>, rng: &mut StdRng) -> Self {
+        let (train, val, test) = split(names, rng);
+        Splits {
+            names: [train.len(), val.len(), test.len()],
+            train: Contexts::of(&train),
+            val: Contexts::of(&val),
+            test: Contexts::of(&test),
+        }
+    }
 }

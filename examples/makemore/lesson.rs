@@ -1,19 +1,23 @@
 //! makemore part 3's lesson: a deeper MLP (five tanh layers of 100 units)
-//! trained from three starts, with the diagnostics of every step, for the
-//! comparison report.
+//! trained from three starts, with the diagnostics of every step, and the
+//! comparison report that puts the three side by side.
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use tapegrad::nn::{Activation, BatchNorm1d, Embedding, Flatten, Linear, Module, Sequential};
 use tapegrad::Tensor;
+use tapegrad::diagnostics::TrainingLog;
+use tapegrad::nn::{Activation, BatchNorm1d, Embedding, Flatten, Module, Sequential};
+use tapegrad::report::Comparison;
 
-use super::data::{BLOCK, VOCAB};
+use super::data::{BLOCK, Splits, VOCAB};
+use super::model::{self, BATCH, EMBED, kaiming, linear};
 
-/// Characters are vectors of this many numbers.
-pub const EMBED: usize = 10;
 /// Units of each hidden layer of the lesson's network.
 const WIDTH: usize = 100;
 /// Hidden layers of the lesson's network.
-const DEPTH: usize = 5;
+pub const DEPTH: usize = 5;
+/// The lesson's learning rate (constant).
+const LR: f64 = 0.1;
 
 /// How the lesson's network starts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -30,6 +34,10 @@ pub enum Start {
 }
 
 impl Start {
+    /// The three, in the report's order.
+    pub const ALL: [Start; 3] = [Start::Naive, Start::Kaiming, Start::BatchNorm];
+
+    /// The column's heading.
     pub fn label(self) -> &'static str {
         match self {
             Start::Naive => "naive init: N(0, 1) weights",
@@ -37,18 +45,6 @@ impl Start {
             Start::BatchNorm => "Kaiming init + BatchNorm1d",
         }
     }
-}
-
-/// A linear layer `fan_in -> fan_out` with weights `N(0, 1) * scale` and a
-/// zero bias, or none.
-pub fn linear(fan_in: usize, fan_out: usize, scale: f32, bias: bool, rng: &mut StdRng) -> Linear {
-    let layer = Linear::from_weights(Tensor::randn([fan_out, fan_in], rng) * scale, Tensor::zeros([fan_out]));
-    if bias { layer } else { layer.without_bias() }
-}
-
-/// Kaiming's scale for a tanh layer of `fan_in` inputs.
-pub fn kaiming(fan_in: usize) -> f32 {
-    (5.0 / 3.0) / (fan_in as f32).sqrt()
 }
 
 /// The lesson's network (part 3's "PyTorchified" MLP): an embedding, five
@@ -80,4 +76,69 @@ pub fn network(start: Start, rng: &mut StdRng) -> Sequential {
         net = net.layer_named("bn_out", bn);
     }
     net
+}
+
+/// The weight matrices of the lesson's network (part 3 plots their update
+/// ratios, not those of biases and gains).
+pub fn weight_names() -> Vec<String> {
+    let hidden = (1..=DEPTH).map(|i| format!("linear{i}.weight"));
+    ["emb.weight".to_string()].into_iter().chain(hidden).chain(["out.weight".to_string()]).collect()
+}
+
+/// One start, trained.
+pub struct Run {
+    pub start: Start,
+    /// The diagnostics of every step.
+    pub log: TrainingLog,
+    /// The loss on the validation split after training (eval mode).
+    pub val_loss: f64,
+}
+
+impl Run {
+    /// Each tanh layer's saturated fraction at the first step or (`last`)
+    /// the last.
+    pub fn saturation(&self, last: bool) -> Vec<f64> {
+        let row = if last { self.log.step_rows().last() } else { self.log.step_rows().next() };
+        let row = row.expect("at least one step");
+        (0..self.log.activation_names().len()).map(|k| row.saturation(k)).collect()
+    }
+
+    /// The loss of the first step.
+    pub fn first_loss(&self) -> f64 {
+        self.log.step_rows().next().expect("at least one step").loss()
+    }
+}
+
+/// The network from `start` trained `steps` steps at rate 0.1 on the
+/// training split; the weights and batches are drawn from `seed`, the same
+/// for every start.
+pub fn run(start: Start, data: &Splits, steps: usize, seed: u64) -> Run {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut net = network(start, &mut rng);
+    let mut log = TrainingLog::with_capacity(steps, 0, net.params().count(), DEPTH);
+    model::train(&mut net, &data.train, steps, |_| LR, &mut rng, Some(&mut log), 0);
+    Run { start, log, val_loss: model::split_loss(&net, &data.val) }
+}
+
+/// The comparison report of the runs, one column each, with `notes` under
+/// the title after the page's own.
+pub fn report(runs: Vec<Run>, notes: &[String]) -> Comparison {
+    let mut page = Comparison::new("makemore part 3: initialisation and BatchNorm, side by side");
+    let steps = runs.first().map_or(0, |r| r.log.steps());
+    page.note(format!(
+        "Each column trains the same character-level MLP for {steps} steps (SGD at rate {LR}, batches of {BATCH} \
+         contexts of {BLOCK} characters): Embedding({VOCAB}, {EMBED}), {DEPTH} Linear + tanh layers of {WIDTH} units \
+         (with BatchNorm1d after each Linear in the third column), and Linear({WIDTH}, {VOCAB}). The same seed draws \
+         the weights and the batches in every column. Every chart of a row has the same y axis."
+    ));
+    let losses: Vec<String> = runs.iter().map(|r| format!("{} {:.4}", r.start.label(), r.val_loss)).collect();
+    page.note(format!("Validation loss after {steps} steps: {}.", losses.join("; ")));
+    for note in notes {
+        page.note(note.clone());
+    }
+    page.show_params(weight_names());
+    for run in runs {
+        page.add_run(run.start.label(), run.log);
+    }
+    page
 }

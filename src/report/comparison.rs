@@ -6,10 +6,10 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::chart::{CHART_SIZE, LineChart, Series, tick};
+use super::chart::{LineChart, Series, tick};
 use super::curves::{per_step, smoothed};
-use super::page::{STYLE, escape};
-use crate::diagnostics::TrainingLog;
+use super::page::{self, escape};
+use crate::diagnostics::{StepRow, TrainingLog};
 use crate::error::FileError;
 
 /// Runs of one model side by side (makemore part 3's lesson: the same
@@ -40,6 +40,8 @@ pub struct Comparison {
     title: String,
     notes: Vec<String>,
     runs: Vec<(String, TrainingLog)>,
+    /// The parameters whose update ratios are shown; all if `None`.
+    shown: Option<Vec<String>>,
 }
 
 /// One row: a chart per run.
@@ -49,10 +51,17 @@ struct Row {
     charts: Vec<LineChart>,
 }
 
+/// The columns' grid, and a page wide enough for three charts.
+const COLUMNS_STYLE: &str = "
+body { max-width: 1880px; }
+.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 14px; }
+.columns h3 { margin: 4px 0; font-size: 16px; }
+";
+
 impl Comparison {
     /// An empty page with this title.
     pub fn new(title: impl Into<String>) -> Self {
-        Comparison { title: title.into(), notes: Vec::new(), runs: Vec::new() }
+        Comparison { title: title.into(), notes: Vec::new(), runs: Vec::new(), shown: None }
     }
 
     /// Adds a line under the title.
@@ -67,55 +76,32 @@ impl Comparison {
         self
     }
 
+    /// Shows the update ratios of these parameters only (by name), as
+    /// makemore part 3 plots its weight matrices alone: a bias or a gain
+    /// that starts at 0 or 1 has a ratio of another scale.
+    pub fn show_params<S: Into<String>>(&mut self, names: impl IntoIterator<Item = S>) -> &mut Self {
+        self.shown = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The page, as HTML text.
     pub fn to_html(&self) -> String {
-        let columns = self.runs.len().max(1);
         let mut html = String::new();
-        let title = escape(&self.title);
-        let _ = write!(
-            html,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
-             <style>{STYLE}\nbody {{ max-width: {}px; }}\n.columns {{ display: grid; \
-             grid-template-columns: repeat({columns}, minmax(0, 1fr)); gap: 14px; }}\n\
-             .columns h3 {{ margin: 4px 0; font-size: 16px; }}\n</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n",
-            columns as u32 * (CHART_SIZE.0 + 20) + 60
-        );
-        for note in &self.notes {
-            let _ = writeln!(html, "<p>{}</p>", escape(note));
-        }
+        page::open(&mut html, &self.title, COLUMNS_STYLE, &self.notes);
         html.push_str("</header>\n");
         for row in self.rows() {
             if row.charts.iter().all(|c| c.visible_points() == 0) {
                 continue;
             }
-            let _ = writeln!(html, "<section>\n<h2>{}</h2>\n<p>{}</p>\n<div class=\"columns\">", row.heading, row.caption);
+            let _ =
+                writeln!(html, "<section>\n<h2>{}</h2>\n<p>{}</p>\n<div class=\"columns\">", row.heading, row.caption);
             for ((label, _), chart) in self.runs.iter().zip(&row.charts) {
-                let _ = write!(
-                    html,
-                    "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\">\n<h3>{}</h3>\n{}<figcaption><ul class=\"legend\">",
-                    chart.visible_points(),
-                    escape(label),
-                    chart.to_svg()
-                );
-                for s in chart.series.iter().filter(|s| s.in_legend) {
-                    let (r, g, b) = (s.color.0, s.color.1, s.color.2);
-                    let _ = write!(
-                        html,
-                        "<li><span class=\"swatch\" style=\"background:rgb({r},{g},{b})\"></span>{}</li>",
-                        escape(&s.name)
-                    );
-                }
-                html.push_str("</ul></figcaption>\n</figure>\n");
+                page::line_figure(&mut html, chart, Some(label), None);
             }
             html.push_str("</div>\n</section>\n");
         }
         self.table(&mut html);
-        let _ = writeln!(
-            html,
-            "<footer>Written by tapegrad {}. Self-contained: no scripts, fonts or images are fetched.</footer>\n</body>\n</html>",
-            env!("CARGO_PKG_VERSION")
-        );
+        page::close(&mut html);
         html
     }
 
@@ -128,8 +114,26 @@ impl Comparison {
         std::fs::write(path, self.to_html()).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
     }
 
-    /// The rows of charts, each on one y range across the runs.
+    /// Whether the update ratio of the parameter `name` is shown.
+    fn shows(&self, name: &str) -> bool {
+        self.shown.as_ref().is_none_or(|names| names.iter().any(|n| n == name))
+    }
+
+    /// The parameters shown, in the order of their first appearance in a
+    /// run (runs may differ: BatchNorm adds gains, drops biases).
+    fn shown_params(&self) -> Vec<&str> {
+        first_appearances(self.runs.iter().flat_map(|(_, log)| log.param_names()).filter(|name| self.shows(name)))
+    }
+
+    /// The activations of every run, in the order of their first appearance.
+    fn activations(&self) -> Vec<&str> {
+        first_appearances(self.runs.iter().flat_map(|(_, log)| log.activation_names()))
+    }
+
+    /// The rows of charts, each on one y range across the runs; a name has
+    /// one colour in every column.
     fn rows(&self) -> Vec<Row> {
+        let (params, activations) = (self.shown_params(), self.activations());
         let mut loss = Row {
             heading: "Loss",
             caption: "The mini-batch loss of every step (faint) and smoothed over about ten steps.",
@@ -143,8 +147,8 @@ impl Comparison {
         };
         let mut ratios = Row {
             heading: "Update / value ratio",
-            caption: "|Δw| / |w| of each parameter at every step (faint) and smoothed; Karpathy's rule of thumb is \
-                      about 1e-3. Far below, the parameter barely learns; far above, it thrashes.",
+            caption: "|Δw| / |w| of each parameter shown, at every step (faint) and smoothed; Karpathy's rule of \
+                      thumb is about 1e-3. Far below, the parameter barely learns; far above, it thrashes.",
             charts: Vec::new(),
         };
         let mut spread = Row {
@@ -160,8 +164,9 @@ impl Comparison {
             let mut chart = LineChart::new("saturated fraction", "step", "fraction");
             let mut chart_spread = LineChart::new("std of outputs", "step", "std");
             for (k, name) in log.activation_names().iter().enumerate() {
-                chart.series.push(Series::new(name.clone(), per_step(log, |r| r.saturation(k)), k));
-                chart_spread.series.push(Series::new(name.clone(), per_step(log, |r| r.activation_std(k)), k));
+                let color = color_of(&activations, name);
+                chart.series.push(Series::new(name.clone(), per_step(log, |r| r.saturation(k)), color));
+                chart_spread.series.push(Series::new(name.clone(), per_step(log, |r| r.activation_std(k)), color));
             }
             saturation.charts.push(chart);
             spread.charts.push(chart_spread);
@@ -169,8 +174,8 @@ impl Comparison {
             let mut chart = LineChart::new("|Δw| / |w|", "step", "ratio");
             chart.log_y = true;
             chart.guide = Some((1e-3, "1e-3".into()));
-            for (k, name) in log.param_names().iter().enumerate() {
-                smoothed(&mut chart, name, per_step(log, |r| r.update_ratio(k)), k);
+            for (k, name) in log.param_names().iter().enumerate().filter(|(_, name)| self.shows(name)) {
+                smoothed(&mut chart, name, per_step(log, |r| r.update_ratio(k)), color_of(&params, name));
             }
             ratios.charts.push(chart);
         }
@@ -182,19 +187,21 @@ impl Comparison {
         rows
     }
 
-    /// Per run, the first and the last step: each activation's saturated
-    /// fraction and each parameter's update ratio.
+    /// Per run, the first and the last step: the loss, each activation's
+    /// saturated fraction and each shown parameter's update ratio (by
+    /// name; a run without that parameter has an empty cell).
     fn table(&self, html: &mut String) {
         html.push_str("<section>\n<h2>First and last step</h2>\n<table><tr><th></th>");
         for (label, _) in &self.runs {
             let _ = write!(html, "<th>{}</th>", escape(label));
         }
         html.push_str("</tr>\n");
-        let first_last = |log: &TrainingLog, value: &dyn Fn(&crate::diagnostics::StepRow<'_>) -> f64| {
-            match (log.step_rows().next(), log.step_rows().last()) {
-                (Some(first), Some(last)) => format!("{} → {}", tick(value(&first)), tick(value(&last))),
-                _ => String::new(),
-            }
+        let first_last = |log: &TrainingLog, value: &dyn Fn(&StepRow<'_>) -> f64| match (
+            log.step_rows().next(),
+            log.step_rows().last(),
+        ) {
+            (Some(first), Some(last)) => format!("{} → {}", tick(value(&first)), tick(value(&last))),
+            _ => String::new(),
         };
         let mut line = |name: String, cell: &dyn Fn(&TrainingLog) -> String| {
             let _ = write!(html, "<tr><td>{}</td>", escape(&name));
@@ -204,18 +211,36 @@ impl Comparison {
             html.push_str("</tr>\n");
         };
         line("loss".into(), &|log| first_last(log, &|r| r.loss()));
-        let Some((_, reference)) = self.runs.first() else { return };
-        for (k, name) in reference.activation_names().iter().enumerate() {
-            line(format!("{name}: saturated"), &|log| first_last(log, &|r| r.saturation(k)));
+        for name in self.activations() {
+            line(format!("{name}: saturated"), &|log| match log.activation_names().iter().position(|n| n == name) {
+                Some(k) => first_last(log, &|r| r.saturation(k)),
+                None => String::new(),
+            });
         }
-        for (k, name) in reference.param_names().iter().enumerate() {
-            line(format!("{name}: |Δw| / |w|"), &|log| match log.param_names().get(k) {
-                Some(n) if n == name => first_last(log, &|r| r.update_ratio(k)),
-                _ => String::new(),
+        for name in self.shown_params() {
+            line(format!("{name}: |Δw| / |w|"), &|log| match log.param_names().iter().position(|n| n == name) {
+                Some(k) => first_last(log, &|r| r.update_ratio(k)),
+                None => String::new(),
             });
         }
         html.push_str("</table>\n</section>\n");
     }
+}
+
+/// Each name once, in the order of its first appearance.
+fn first_appearances<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+    let mut once: Vec<&str> = Vec::new();
+    for name in names {
+        if !once.contains(&name.as_str()) {
+            once.push(name);
+        }
+    }
+    once
+}
+
+/// The colour of `name`: its place among `names`.
+fn color_of(names: &[&str], name: &str) -> usize {
+    names.iter().position(|n| *n == name).unwrap_or(names.len())
 }
 
 /// Gives every chart the y range that holds all of their points (unless
