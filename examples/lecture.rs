@@ -6,6 +6,7 @@
 //!     cargo run --release --example lecture -- all            # every slide, the pictures in docs/img
 //!     cargo run --release --example lecture -- saddle warmup  # some slides
 //!     cargo run --release --example lecture -- all --quick --out /tmp/lecture
+//!     cargo run --release --example lecture -- weight-decay --quick --seed 3  # another draw
 //!     cargo run --release --example lecture -- --help
 
 mod common;
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
         let slide = SLIDES.iter().find(|s| s.command == *command).expect("parse checked the name");
         println!("== {}: {}\n", slide.command, slide.claim);
         let slide_started = Instant::now();
-        if let Err(e) = (slide.show)(request.size, &request.out) {
+        if let Err(e) = (slide.show)(request.size, request.seed, &request.out) {
             eprintln!("error: {}: {e}", slide.command);
             return ExitCode::FAILURE;
         }

@@ -1,4 +1,4 @@
-"""Generates tests/fixtures/pytorch_ops.json: values and gradients of ~35
+"""Generates tests/fixtures/pytorch_ops.json: values and gradients of about 90
 expressions computed by PyTorch in float64. tests/pytorch_ops.rs rebuilds each
 expression with tapegrad and checks that both agree to 1e-10 relative.
 

@@ -634,6 +634,9 @@ fn softmax_and_log_softmax_large_logits_gradient_matches_finite_differences() {
 // Indexing: index_select and gather (indices are constants of whole numbers)
 // ---------------------------------------------------------------------------
 
+/// `(input shape, axis, indices, shape of the indices)`.
+type IndexCase = (&'static [usize], isize, &'static [usize], &'static [usize]);
+
 /// A constant index tensor of `shape` holding `values`.
 fn indices(values: &[usize], shape: &[usize]) -> Tensor<f64> {
     Tensor::from_vec(values.iter().map(|&i| i as f64).collect(), shape)
@@ -644,7 +647,7 @@ fn indices(values: &[usize], shape: &[usize]) -> Tensor<f64> {
 #[test]
 fn index_select_gradient_matches_finite_differences() {
     let mut rng = rng(110);
-    let cases: [(&[usize], isize, &[usize], &[usize]); 6] = [
+    let cases: [IndexCase; 6] = [
         (&[4, 3], 0, &[2, 0, 2], &[3]),
         (&[4, 3], 1, &[1, 1, 0, 2, 1], &[5]),
         (&[2, 3, 4], 1, &[2, 0], &[2]),
@@ -664,7 +667,7 @@ fn index_select_gradient_matches_finite_differences() {
 #[test]
 fn gather_gradient_matches_finite_differences() {
     let mut rng = rng(111);
-    let cases: [(&[usize], isize, &[usize], &[usize]); 5] = [
+    let cases: [IndexCase; 5] = [
         // Each row's element at its label, as a loss picks it.
         (&[3, 4], 1, &[2, 0, 3], &[3, 1]),
         (&[3, 4], 0, &[2, 0, 1, 1, 2, 2, 0, 0], &[2, 4]),
@@ -741,6 +744,7 @@ fn narrow_and_slice_gradients_match_finite_differences() {
         });
     }
     check("slice(1..3, 0..2, 1..4)", std::slice::from_ref(&x), |_, v| v[0].slice(&[1..3, 0..2, 1..4]).exp());
+    #[allow(clippy::single_range_in_vec_init)] // one range: the leading axis only
     check("slice(0..2) of leading axis only", std::slice::from_ref(&x), |_, v| v[0].slice(&[0..2]).tanh());
     check("overlapping slices", &[x], |_, v| v[0].slice(&[0..2, 1..3]) * v[0].slice(&[1..3, 2..4]));
 }

@@ -642,7 +642,7 @@ fn slice_rejects_a_range_past_the_end() {
 #[test]
 #[should_panic(expected = "slice: range 2..1 of axis 0 ends before it starts")]
 fn slice_rejects_a_reversed_range() {
-    #[allow(clippy::reversed_empty_ranges)]
+    #[allow(clippy::reversed_empty_ranges, clippy::single_range_in_vec_init)]
     let _ = t(&[3, 4]).slice(&[2..1]);
 }
 

@@ -88,8 +88,9 @@ fn an_mlp_fits_a_noisy_sine() {
     let tape = Tape::new();
     let out = model.forward(tape.constant(test_set.x().clone()));
     let mse = loss::mse_loss(out, tape.constant(test_set.y().clone())).item();
-    // The noise alone contributes 0.05² = 0.0025.
-    assert!(mse < 0.01, "test MSE {mse}");
+    // The noise alone contributes 0.05² = 0.0025. This seed gives 0.0061 at
+    // every SIMD level; seeds 3 to 12 gave 0.0057-0.018, hence the margin.
+    assert!(mse < 0.02, "test MSE {mse}");
 }
 
 #[test]
@@ -112,6 +113,8 @@ fn the_same_seed_gives_bit_identical_weights() {
 fn micrograds_demo_reaches_full_training_accuracy() {
     // 100 moons points, 2-16-16-1 ReLU with U(-1, 1) weights, SVM loss plus
     // 1e-4 L2, full-batch SGD at micrograd's rate 1 - 0.9 k / 100, 100 steps.
+    // The claim is the demo's own, at its seed: 100% at every SIMD level
+    // (other seeds give 99-100%).
     let mut rng = StdRng::seed_from_u64(1337);
     let data = toy::moons::<f32, _>(100, 0.1, &mut rng);
     let labels = data.y().map(|y| 2.0 * y - 1.0);

@@ -93,7 +93,8 @@ fn indexing_past_the_end_names_the_index_and_the_shape() {
 #[test]
 fn clamp_resolves_to_the_tensor_method_not_ord_clamp() {
     let x = t(&[-3.0, 0.25, 3.0], &[3]);
-    let by_ref = (&x).clamp(-1.0, 1.0);
+    let borrowed = &x;
+    let by_ref = borrowed.clamp(-1.0, 1.0);
     let owned = x.clone().clamp(-1.0, 1.0);
     assert_eq!(by_ref.data(), &[-1.0, 0.25, 1.0]);
     assert_eq!(owned, by_ref);

@@ -44,13 +44,13 @@ pub fn predicted_ratio(t: usize) -> f64 {
 }
 
 /// Mean `|Δw_i| / lr` of each of `updates` updates of the moons network.
-fn network_steps(opt: Adam, updates: usize) -> Steps {
-    let moons = Moons::new(1000, 0.2, 0);
-    let mut model = mlp(&SIZES, 0);
+fn network_steps(opt: Adam, updates: usize, seed: u64) -> Steps {
+    let moons = Moons::new(1000, 0.2, seed);
+    let mut model = mlp(&SIZES, seed);
     let schedule = Constant::new(LR);
     let mut before = flatten(&model);
     let mut steps = Vec::new();
-    let plan = Plan::new(32, updates, &schedule);
+    let plan = Plan::new(32, updates, &schedule).seeded(seed);
     train_observed(&mut model, &moons.train, &mut { opt }, &plan, |_, m| {
         let after = flatten(m);
         let moved: f64 = after.iter().zip(&before).map(|(a, b)| (a - b).abs()).sum();
@@ -80,14 +80,14 @@ fn constant_gradient_steps(mut opt: Adam<f64>, updates: usize) -> Steps {
 impl Experiment for FirstSteps {
     const FILE: &'static str = "adam_bias_correction.svg";
 
-    fn run(size: Size) -> Self {
+    fn run(size: Size, seed: u64) -> Self {
         let updates = size.pick(50, 50);
         let adam = || Adam::new(LR).betas(BETA1, BETA2);
         let probe = |b1, b2, correct| Adam::<f64>::new(LR).betas(b1, b2).bias_correction(correct);
         FirstSteps {
             updates,
-            corrected: network_steps(adam(), updates),
-            uncorrected: network_steps(adam().bias_correction(false), updates),
+            corrected: network_steps(adam(), updates, seed),
+            uncorrected: network_steps(adam().bias_correction(false), updates, seed),
             constant_corrected: constant_gradient_steps(probe(BETA1, BETA2, true), updates),
             constant_uncorrected: constant_gradient_steps(probe(BETA1, BETA2, false), updates),
             only_m_from_zero: constant_gradient_steps(probe(BETA1, 0.0, false), updates),

@@ -40,14 +40,18 @@ impl Scaling {
 impl Experiment for Scaling {
     const FILE: &'static str = "batch_scaling.svg";
 
-    fn run(size: Size) -> Self {
-        let moons = Moons::new(1000, 0.2, 0);
+    fn run(size: Size, seed: u64) -> Self {
+        let moons = Moons::new(1000, 0.2, seed);
         let epochs = size.pick(15, 40);
         let run = |batch: usize, lr: f64| {
             let steps = epochs * moons.train.len().div_ceil(batch);
             let schedule = Constant::new(lr);
-            let curve =
-                train(&mut mlp(&SIZES, 0), &moons.train, &mut Sgd::new(lr), &Plan::new(batch, steps, &schedule));
+            let curve = train(
+                &mut mlp(&SIZES, seed),
+                &moons.train,
+                &mut Sgd::new(lr),
+                &Plan::new(batch, steps, &schedule).seeded(seed),
+            );
             Run { batch, lr, curve }
         };
         let big = N * BATCH;

@@ -1,5 +1,5 @@
 //! The command line of `examples/lecture.rs`: subcommands (one per slide,
-//! or `all`), `--quick`, `--out DIR`, `--help`.
+//! or `all`), `--quick`, `--seed N`, `--out DIR`, `--help`.
 
 use std::path::PathBuf;
 
@@ -11,6 +11,8 @@ pub struct Request {
     /// The slides to show, by subcommand, in the order given.
     pub commands: Vec<&'static str>,
     pub size: Size,
+    /// Shifts every random draw of the experiments (0: the runs in docs/lecture.md).
+    pub seed: u64,
     /// Where the pictures go.
     pub out: PathBuf,
 }
@@ -19,7 +21,7 @@ pub struct Request {
 pub fn usage() -> String {
     let mut text = String::from(
         "Lecture 03, one subcommand per slide: each prints its numbers and writes one SVG.\n\n\
-         usage: cargo run --release --example lecture -- <subcommand>... [--quick] [--out DIR]\n\n\
+         usage: cargo run --release --example lecture -- <subcommand>... [--quick] [--seed N] [--out DIR]\n\n\
          subcommands, in the lecture's order:\n",
     );
     let width = SLIDES.iter().map(|s| s.command.len()).max().unwrap_or(0);
@@ -28,6 +30,7 @@ pub fn usage() -> String {
     }
     text += &format!("  {:width$}  every slide above, in order\n", "all");
     text += "\noptions:\n  --quick      the small sizes the tests use (seconds instead of minutes)\n";
+    text += "  --seed N     another draw of every experiment's data, weights and batches (default 0, the runs in docs/lecture.md)\n";
     text += "  --out DIR    where to write the SVGs (default: docs/img of the repository)\n";
     text += "  -h, --help   this text\n";
     text
@@ -40,6 +43,7 @@ pub fn parse(args: &[String]) -> Result<Option<Request>, String> {
     let mut request = Request {
         commands: Vec::new(),
         size: Size::Full,
+        seed: 0,
         out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs").join("img"),
     };
     let mut args = args.iter();
@@ -48,6 +52,10 @@ pub fn parse(args: &[String]) -> Result<Option<Request>, String> {
             "-h" | "--help" => return Ok(None),
             "--quick" => request.size = Size::Quick,
             "--out" => request.out = PathBuf::from(args.next().ok_or("--out needs a directory")?),
+            "--seed" => {
+                let value = args.next().ok_or("--seed needs a number")?;
+                request.seed = value.parse().map_err(|_| format!("--seed takes a whole number, not '{value}'"))?;
+            }
             "all" => request.commands.extend(SLIDES.iter().map(|s| s.command)),
             flag if flag.starts_with('-') => return Err(format!("unknown flag '{flag}'")),
             command => match SLIDES.iter().find(|s| s.command == command) {

@@ -37,7 +37,7 @@ impl Race {
 impl Experiment for Race {
     const FILE: &'static str = "comparison.svg";
 
-    fn run(size: Size) -> Self {
+    fn run(size: Size, _seed: u64) -> Self {
         let steps = size.pick(3000, 5000);
         // 1e-5 to 1, three rates a decade (1, 2, 5).
         let rates: Vec<f64> =

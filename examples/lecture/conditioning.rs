@@ -73,7 +73,7 @@ impl Conditioning {
 impl Experiment for Conditioning {
     const FILE: &'static str = "conditioning.svg";
 
-    fn run(size: Size) -> Self {
+    fn run(size: Size, _seed: u64) -> Self {
         let steps = size.pick(400, 600);
         let pairs: Vec<Pair> = [1.0, 10.0, 100.0]
             .into_iter()

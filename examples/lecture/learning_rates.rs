@@ -39,8 +39,8 @@ impl Rates {
 impl Experiment for Rates {
     const FILE: &'static str = "learning_rates.svg";
 
-    fn run(size: Size) -> Self {
-        let moons = Moons::new(1000, 0.2, 0);
+    fn run(size: Size, seed: u64) -> Self {
+        let moons = Moons::new(1000, 0.2, seed);
         let epochs = size.pick(15, 40);
         let steps = epochs * moons.train.len().div_ceil(BATCH);
         let rates = [("too high", 10.0), ("high", 3.0), ("good", 0.3), ("low", 1e-3)];
@@ -48,8 +48,12 @@ impl Experiment for Rates {
             .into_iter()
             .map(|(label, lr)| {
                 let schedule = Constant::new(lr);
-                let curve =
-                    train(&mut mlp(&SIZES, 0), &moons.train, &mut Sgd::new(lr), &Plan::new(BATCH, steps, &schedule));
+                let curve = train(
+                    &mut mlp(&SIZES, seed),
+                    &moons.train,
+                    &mut Sgd::new(lr),
+                    &Plan::new(BATCH, steps, &schedule).seeded(seed),
+                );
                 Run { label, lr, curve }
             })
             .collect();

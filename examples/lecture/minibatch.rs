@@ -58,17 +58,17 @@ impl Noise {
 impl Experiment for Noise {
     const FILE: &'static str = "minibatch_noise.svg";
 
-    fn run(size: Size) -> Self {
-        let moons = Moons::new(size.pick(1000, 2000), 0.2, 0);
+    fn run(size: Size, seed: u64) -> Self {
+        let moons = Moons::new(size.pick(1000, 2000), 0.2, seed);
         let train_len = moons.train.len();
         let steps = size.pick(150, 400);
         let schedule = Constant::new(LR);
         let runs = [1, 8, 32, train_len]
             .into_iter()
             .map(|batch| {
-                let mut model = mlp(&SIZES, 0);
+                let mut model = mlp(&SIZES, seed);
                 let mut losses = vec![dataset_loss(&model, &moons.train)];
-                let plan = Plan::new(batch, steps, &schedule);
+                let plan = Plan::new(batch, steps, &schedule).seeded(seed);
                 train_observed(&mut model, &moons.train, &mut Sgd::new(LR), &plan, |_, m| {
                     losses.push(dataset_loss(m, &moons.train))
                 });
@@ -79,10 +79,10 @@ impl Experiment for Noise {
         // The noise at the starting weights: each batch's gradient against
         // the full one, over whole shuffled epochs (batches drawn without
         // replacement, as training draws them).
-        let model = mlp(&SIZES, 0);
+        let model = mlp(&SIZES, seed);
         let full = gradient(&model, moons.train.x().clone(), moons.train.y().clone());
         let samples = size.pick(200, 400);
-        let mut rng = StdRng::seed_from_u64(2);
+        let mut rng = StdRng::seed_from_u64(2 + seed);
         let variances: Vec<Variance> = [1, 2, 4, 8, 16, 32, 64, 128]
             .into_iter()
             .map(|batch| {

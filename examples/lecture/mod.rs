@@ -53,8 +53,11 @@ pub trait Experiment: Sized {
     /// The picture's file name.
     const FILE: &'static str;
 
-    /// Runs the experiment at the given size.
-    fn run(size: Size) -> Self;
+    /// Runs the experiment at the given size. `seed` shifts every random
+    /// draw the experiment makes (its data, initial weights, batch order and
+    /// noise); seed 0 is the run `docs/lecture.md` shows. Experiments on
+    /// formulas without randomness ignore it.
+    fn run(size: Size, seed: u64) -> Self;
 
     /// The numbers behind the picture, as lines of text.
     fn report(&self) -> String;
@@ -65,8 +68,8 @@ pub trait Experiment: Sized {
 
 /// Runs experiment `E`, prints its report and writes its picture into `dir`;
 /// returns the experiment, so a test can check its numbers.
-pub fn present<E: Experiment>(size: Size, dir: &Path) -> Result<E, Box<dyn Error>> {
-    let experiment = E::run(size);
+pub fn present<E: Experiment>(size: Size, seed: u64, dir: &Path) -> Result<E, Box<dyn Error>> {
+    let experiment = E::run(size, seed);
     println!("{}", experiment.report());
     let path = dir.join(E::FILE);
     experiment.figure().save(&path)?;
@@ -78,14 +81,14 @@ pub fn present<E: Experiment>(size: Size, dir: &Path) -> Result<E, Box<dyn Error
 pub struct Slide {
     pub command: &'static str,
     pub claim: &'static str,
-    pub show: fn(Size, &Path) -> Outcome,
+    pub show: fn(Size, u64, &Path) -> Outcome,
 }
 
 /// What showing a slide returns: nothing, or why the picture could not be written.
 pub type Outcome = Result<(), Box<dyn Error>>;
 
-fn show<E: Experiment>(size: Size, dir: &Path) -> Outcome {
-    present::<E>(size, dir).map(drop)
+fn show<E: Experiment>(size: Size, seed: u64, dir: &Path) -> Outcome {
+    present::<E>(size, seed, dir).map(drop)
 }
 
 /// The slides, in the lecture's order.

@@ -69,13 +69,13 @@ impl Forms {
 impl Experiment for Forms {
     const FILE: &'static str = "momentum_forms.svg";
 
-    fn run(size: Size) -> Self {
-        let moons = Moons::new(1000, 0.2, 0);
+    fn run(size: Size, seed: u64) -> Self {
+        let moons = Moons::new(1000, 0.2, seed);
         let drop_at = size.pick(100, 200);
         let schedule = StepDecay::new(LR, [drop_at], 0.1);
         let plan = Plan::new(usize::MAX, 2 * drop_at, &schedule);
         let run = |form| {
-            let mut model = mlp(&SIZES, 0);
+            let mut model = mlp(&SIZES, seed);
             let mut weights = vec![flatten(&model)];
             let mut opt = Momentum::new(LR, RHO).form(form);
             let curve = train_observed(&mut model, &moons.train, &mut opt, &plan, |_, m| weights.push(flatten(m)));

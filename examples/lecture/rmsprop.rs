@@ -62,7 +62,7 @@ impl PerParameter {
 impl Experiment for PerParameter {
     const FILE: &'static str = "rmsprop.svg";
 
-    fn run(size: Size) -> Self {
+    fn run(size: Size, _seed: u64) -> Self {
         let steps = size.pick(200, 300);
         let surface = bowl();
         let sgd = descend(surface.formula, surface.start, &mut Sgd::new(SGD_LR), steps, None);

@@ -71,7 +71,7 @@ impl Saddle {
 impl Experiment for Saddle {
     const FILE: &'static str = "saddle.svg";
 
-    fn run(size: Size) -> Self {
+    fn run(size: Size, seed: u64) -> Self {
         let steps = size.pick(200, 300);
         let surface = network();
         let on = surface.start;
@@ -79,7 +79,7 @@ impl Experiment for Saddle {
         let descend_from = |start, opt: &mut dyn Optimizer<f64>, noise: Option<&mut GradientNoise>| {
             descend(surface.formula, start, opt, steps, noise)
         };
-        let mut noise = GradientNoise { std: NOISE, rng: StdRng::seed_from_u64(0) };
+        let mut noise = GradientNoise { std: NOISE, rng: StdRng::seed_from_u64(seed) };
         let runs = vec![
             Run { name: "SGD", start: on, trajectory: descend_from(on, &mut Sgd::new(LR), None) },
             Run { name: "Momentum", start: on, trajectory: descend_from(on, &mut Momentum::new(LR, RHO), None) },

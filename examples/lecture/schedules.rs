@@ -37,8 +37,8 @@ impl Schedules {
 impl Experiment for Schedules {
     const FILE: &'static str = "schedules.svg";
 
-    fn run(size: Size) -> Self {
-        let moons = Moons::new(1000, 0.2, 0);
+    fn run(size: Size, seed: u64) -> Self {
+        let moons = Moons::new(1000, 0.2, seed);
         let epochs = size.pick(30, 40);
         let steps_per_epoch = moons.train.len().div_ceil(BATCH);
         let steps = epochs * steps_per_epoch;
@@ -54,8 +54,13 @@ impl Experiment for Schedules {
         let runs = schedules
             .into_iter()
             .map(|(name, schedule)| {
-                let mut model = mlp(&SIZES, 0);
-                let curve = train(&mut model, &moons.train, &mut Sgd::new(LR0), &Plan::new(BATCH, steps, &schedule));
+                let mut model = mlp(&SIZES, seed);
+                let curve = train(
+                    &mut model,
+                    &moons.train,
+                    &mut Sgd::new(LR0),
+                    &Plan::new(BATCH, steps, &schedule).seeded(seed),
+                );
                 Run { name, schedule, curve, final_loss: dataset_loss(&model, &moons.train) }
             })
             .collect();

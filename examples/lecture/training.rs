@@ -60,6 +60,12 @@ impl<'a> Plan<'a> {
     pub fn new(batch_size: usize, steps: usize, schedule: &'a dyn Schedule) -> Self {
         Plan { batch_size, steps, schedule, seed: 1 }
     }
+
+    /// The same plan with its batches shuffled from `1 + seed` (seed 0 is
+    /// the default order), for an experiment run at another seed.
+    pub fn seeded(self, seed: u64) -> Self {
+        Plan { seed: 1 + seed, ..self }
+    }
 }
 
 /// What a training run leaves: the loss of each update's batch (before the

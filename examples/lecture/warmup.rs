@@ -47,19 +47,20 @@ pub struct Warmup {
 impl Experiment for Warmup {
     const FILE: &'static str = "warmup.svg";
 
-    fn run(size: Size) -> Self {
-        let moons = Moons::new(1000, 0.2, 0);
+    fn run(size: Size, seed: u64) -> Self {
+        let moons = Moons::new(1000, 0.2, seed);
         let steps = size.pick(300, 1000);
-        let run = |seed: u64, schedule: &dyn Schedule| {
-            let plan = Plan::new(BATCH, steps, schedule);
-            let mut model = mlp(&SIZES, seed);
+        let run = |init: u64, schedule: &dyn Schedule| {
+            let plan = Plan::new(BATCH, steps, schedule).seeded(seed);
+            let mut model = mlp(&SIZES, init);
             let mut held_out = vec![dataset_loss(&model, &moons.test)];
             let curve = train_observed(&mut model, &moons.train, &mut Adam::new(LR), &plan, |_, m| {
                 held_out.push(dataset_loss(m, &moons.test))
             });
             (curve, held_out)
         };
-        let pairs = (0..size.pick(3, 6))
+        let count = size.pick(3, 6);
+        let pairs = (seed * count..(seed + 1) * count)
             .map(|seed| {
                 let (without, held_out_without) = run(seed, &Constant::new(LR));
                 let (with, held_out_with) = run(seed, &LinearWarmup::new(WARMUP, Constant::new(LR)));

@@ -48,10 +48,10 @@ impl Decay {
 }
 
 /// Trains a fresh copy of the network with `opt` and measures it.
-fn outcome(sizes: &[usize], moons: &Moons, decay: f64, mut opt: impl Optimizer, steps: usize) -> Outcome {
-    let mut model: Mlp = mlp(sizes, 0);
+fn outcome(sizes: &[usize], moons: &Moons, decay: f64, mut opt: impl Optimizer, steps: usize, seed: u64) -> Outcome {
+    let mut model: Mlp = mlp(sizes, seed);
     let schedule = Constant::new(LR);
-    train(&mut model, &moons.train, &mut opt, &Plan::new(usize::MAX, steps, &schedule));
+    train(&mut model, &moons.train, &mut opt, &Plan::new(usize::MAX, steps, &schedule).seeded(seed));
     Outcome {
         decay,
         weight_norm: weight_norm(&model),
@@ -63,17 +63,17 @@ fn outcome(sizes: &[usize], moons: &Moons, decay: f64, mut opt: impl Optimizer, 
 impl Experiment for Decay {
     const FILE: &'static str = "weight_decay.svg";
 
-    fn run(size: Size) -> Self {
+    fn run(size: Size, seed: u64) -> Self {
         let sizes = size.pick(vec![2, 64, 64, 1], vec![2, 128, 128, 1]);
         let steps = size.pick(800, 2000);
         let decays: Vec<f64> = size.pick(
             vec![0.0, 1e-3, 1e-2, 1e-1, 1.0],
             vec![0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0],
         );
-        let moons = Moons::sized(100, 2000, NOISE, 3);
+        let moons = Moons::sized(100, 2000, NOISE, 3 + seed);
         let sweep = |make: &dyn Fn(f64) -> Outcome| decays.iter().map(|&d| make(d)).collect::<Vec<_>>();
-        let adam_l2 = sweep(&|d| outcome(&sizes, &moons, d, Adam::new(LR).weight_decay(d), steps));
-        let adamw = sweep(&|d| outcome(&sizes, &moons, d, AdamW::new(LR).weight_decay(d), steps));
+        let adam_l2 = sweep(&|d| outcome(&sizes, &moons, d, Adam::new(LR).weight_decay(d), steps, seed));
+        let adamw = sweep(&|d| outcome(&sizes, &moons, d, AdamW::new(LR).weight_decay(d), steps, seed));
         Decay { sizes, steps, adam_l2, adamw }
     }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use safetensors::tensor::SafeTensors;
 
 use super::atomic::{read, write_atomically};
-use super::weights::{Entry, decode, decode_slot, model_entries, parse, serialize, state_error};
+use super::format::{CHECKPOINT_FORMAT, Entry, decode, decode_slot, model_entries, parse, serialize, state_error};
 use crate::error::FileError;
 use crate::float::Float;
 use crate::nn::{Module, assign, slots};
@@ -20,8 +20,6 @@ use crate::optim::{Optimizer, ParamGroup, StateValue};
 use crate::param::ParamId;
 use crate::tensor::Tensor;
 
-/// The `format` entry of a checkpoint's metadata.
-pub(crate) const FORMAT: &str = "tapegrad-checkpoint";
 /// Version 2 added buffers, parameter groups and frozen parameters;
 /// version 1 files (which had none) still load.
 const VERSION: &str = "2";
@@ -75,7 +73,7 @@ pub fn checkpoint_to_bytes<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     let name_of = |id: ParamId| named.iter().find(|(_, p)| p.id() == id).map(|(name, _)| name.as_str());
     let frozen = name_list(named.iter().filter(|(_, p)| !p.requires_grad()).map(|(name, _)| name.as_str()))?;
     let mut metadata = HashMap::from([
-        ("format".to_string(), FORMAT.to_string()),
+        ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
         ("version".to_string(), VERSION.to_string()),
         ("optimizer".to_string(), optimizer.name().to_string()),
         ("lr".to_string(), format!("{:e}", optimizer.lr())),
@@ -180,7 +178,7 @@ pub fn load_checkpoint_bytes<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     let file = parse(bytes)?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
     let meta = Metadata(header.metadata().clone().unwrap_or_default());
-    if meta.get("format")? != FORMAT {
+    if meta.get("format")? != CHECKPOINT_FORMAT {
         return Err(FileError::NotACheckpoint(format!("format is {:?}", meta.get("format")?)));
     }
     let version = meta.get("version")?;

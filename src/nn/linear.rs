@@ -43,6 +43,7 @@ impl<T: Float> Linear<T> {
     ///
     /// # Panics
     /// If either size is 0.
+    #[track_caller]
     pub fn new<R: Rng + ?Sized>(inputs: usize, outputs: usize, rng: &mut R) -> Self {
         let bound = 1.0 / (inputs.max(1) as f64).sqrt();
         let bias = Init::Uniform(-bound, bound).sample([outputs], inputs, outputs, rng);
@@ -53,19 +54,23 @@ impl<T: Float> Linear<T> {
     ///
     /// # Panics
     /// If either size is 0.
+    #[track_caller]
     pub fn with_init<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, rng: &mut R) -> Self {
         Self::build(inputs, outputs, init, Tensor::zeros([outputs]), rng)
     }
 
+    #[track_caller]
     fn build<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, bias: Tensor<T>, rng: &mut R) -> Self {
-        assert!(inputs > 0 && outputs > 0, "Linear: sizes must be positive, got {inputs} inputs and {outputs} outputs");
+        check_sizes(inputs, outputs);
         Self::from_weights(init.sample([outputs, inputs], inputs, outputs, rng), bias)
     }
 
     /// A layer with the given weight `[out, in]` and bias `[out]`.
     ///
     /// # Panics
-    /// If the shapes do not fit.
+    /// If the shapes do not fit, or either size is 0 (as for
+    /// [`new`](Linear::new)).
+    #[track_caller]
     pub fn from_weights(weight: Tensor<T>, bias: Tensor<T>) -> Self {
         assert!(
             weight.ndim() == 2 && bias.shape() == [weight.shape()[0]],
@@ -73,6 +78,7 @@ impl<T: Float> Linear<T> {
             weight.shape(),
             bias.shape()
         );
+        check_sizes(weight.shape()[1], weight.shape()[0]);
         Linear { weight: Param::new("weight", weight), bias: Some(Param::new("bias", bias)) }
     }
 
@@ -101,6 +107,12 @@ impl<T: Float> Linear<T> {
     pub fn bias(&self) -> Option<&Param<T>> {
         self.bias.as_ref()
     }
+}
+
+/// A layer maps at least one input to at least one output.
+#[track_caller]
+fn check_sizes(inputs: usize, outputs: usize) {
+    assert!(inputs > 0 && outputs > 0, "Linear: sizes must be positive, got {inputs} inputs and {outputs} outputs");
 }
 
 impl<T: Float> Module<T> for Linear<T> {

@@ -81,6 +81,7 @@ pub trait Module<T: Float = f32> {
     /// parameters to it. The result does not borrow the module (the tape
     /// holds copies of the values it read), so a loss can be read after
     /// the optimizer step.
+    #[track_caller]
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T>;
 
     /// Calls `visit` on each field, with its name, in a fixed order.
@@ -95,6 +96,7 @@ pub trait Module<T: Float = f32> {
     /// prediction. The default runs [`forward`](Module::forward) on a
     /// throwaway tape; `Linear`, the activations and the containers compute
     /// directly, which is cheaper (no nodes, no copies of the parameters).
+    #[track_caller]
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
         let tape = Tape::for_inference();
         self.forward(tape.constant(x.clone())).value()

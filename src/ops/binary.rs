@@ -123,7 +123,10 @@ impl<T: Float> Kernel<T> for BinaryOp {
 
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         let (a, b) = (inputs[0], inputs[1]);
-        broadcast_shapes(a, b).unwrap_or_else(|| panic!("{}: shapes {a:?} and {b:?} do not broadcast", self.op_name()))
+        match broadcast_shapes(a, b) {
+            Some(shape) => shape,
+            None => panic!("{}: shapes {a:?} and {b:?} do not broadcast", self.op_name()),
+        }
     }
 
     /// `out = f(a, b)` over the broadcast shape.
@@ -192,6 +195,10 @@ impl Layout {
 
 /// `out = value(full, rep)` where `rep` repeats along `full`.
 fn forward_repeated<T: Float>(full: &[T], rep: &[T], out: &mut Vec<T>, value: impl Fn(T, T) -> T) {
+    if rep.is_empty() {
+        // A block of no element (`[4, 0] + [0]`): the output is empty too.
+        return;
+    }
     if let [r] = rep {
         out.extend(full.iter().map(|&x| value(x, *r)));
     } else {
@@ -234,6 +241,9 @@ fn accumulate_repeated<T: Float>(
     h: impl Fn(T, T, T) -> T,
 ) {
     let n = rep.len();
+    if n == 0 {
+        return;
+    }
     let blocks = g.chunks_exact(n).zip(full.chunks_exact(n));
     if into_full {
         for (t, (g, x)) in target.chunks_exact_mut(n).zip(blocks) {

@@ -25,6 +25,7 @@
 mod arith;
 mod binary;
 mod eager;
+mod eager_pieces;
 mod index;
 mod layout;
 mod linear;
@@ -55,18 +56,38 @@ use crate::float::Float;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
-/// `f` applied to the shapes of `values`, gathered in an array when there
-/// are at most three (no allocation).
-#[inline]
-pub(crate) fn with_shapes<T: Float, R>(values: &[&Tensor<T>], f: impl FnOnce(&[&[usize]]) -> R) -> R {
-    if values.len() > 3 {
-        return f(&shapes_of_many(values));
+/// The shapes of an op's inputs, as the `&[&[usize]]` that
+/// [`Kernel::output_shape`] takes: inline for up to three inputs, in a `Vec`
+/// only for more (a `cat` or `stack` of many pieces). A value rather than a
+/// function taking a closure, so that the shape check is called from the
+/// `#[track_caller]` function itself and a panic names the user's line.
+pub(crate) enum Shapes<'a> {
+    Few([&'a [usize]; 3], usize),
+    Many(Vec<&'a [usize]>),
+}
+
+impl<'a> Shapes<'a> {
+    /// The shapes of `values`.
+    #[inline]
+    pub(crate) fn of<T: Float>(values: &[&'a Tensor<T>]) -> Self {
+        if values.len() > 3 {
+            return Shapes::Many(shapes_of_many(values));
+        }
+        let mut shapes: [&[usize]; 3] = [&[]; 3];
+        for (s, v) in shapes.iter_mut().zip(values) {
+            *s = v.shape();
+        }
+        Shapes::Few(shapes, values.len())
     }
-    let mut shapes: [&[usize]; 3] = [&[]; 3];
-    for (s, v) in shapes.iter_mut().zip(values) {
-        *s = v.shape();
+
+    /// The shapes, in input order.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[&'a [usize]] {
+        match self {
+            Shapes::Few(shapes, n) => &shapes[..*n],
+            Shapes::Many(shapes) => shapes,
+        }
     }
-    f(&shapes[..values.len()])
 }
 
 #[cold]
@@ -85,12 +106,20 @@ pub(crate) trait Kernel<T: Float> {
     /// input's (elementwise ops).
     ///
     /// # Panics
-    /// If the shapes do not fit, with the op's name and the shapes.
+    /// If the shapes do not fit, with the op's name and the shapes. Like
+    /// every method of the chain from a public function to a panic on its
+    /// arguments, it is `#[track_caller]`, so that the panic is reported at
+    /// the user's line.
+    #[track_caller]
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         Shape::from_slice(inputs[0])
     }
 
     /// Appends the output's elements to the empty `out`.
+    ///
+    /// # Panics
+    /// If the values cannot be right for the op (class labels out of range).
+    #[track_caller]
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>);
 
     /// Adds input `input`'s share of the output gradient `g` into `target`
@@ -161,7 +190,10 @@ pub(crate) trait Graph<T: Float>: Arith<T> {
 }
 
 /// Declares [`Op`], the list of every op, and its dispatch to each
-/// variant's [`Kernel`]: adding an op is one line here.
+/// variant's [`Kernel`]: an op's line here joins its `Kernel` (in its
+/// family's file) to the list; its `Var` method (`tape/var.rs`) and, if
+/// tensors get it too, its `Tensor` method (`eager.rs`) are written apart.
+/// ARCHITECTURE.md, "Adding an op", lists the files.
 macro_rules! op_table {
     ($($(#[$doc:meta])* $variant:ident($kernel:ty),)*) => {
         /// How a node's value is computed from its inputs'.

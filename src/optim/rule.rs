@@ -65,6 +65,16 @@ pub trait Rule<T: Float> {
     fn update(&mut self, x: &mut [T], g: &[T], state: &mut Self::State, hyper: Hyper);
 }
 
+/// Coupled weight decay, an L2 term in the gradient: the gradient
+/// `g + wd * x` that [`Sgd`](super::Sgd), [`Momentum`](super::Momentum),
+/// [`RmsProp`](super::RmsProp) and [`Adam`](super::Adam) step with when
+/// given a `weight_decay` (PyTorch's `weight_decay` in those optimizers).
+/// `AdamW`'s decoupled decay is another thing (a shrink of `x`).
+#[inline(always)]
+pub(crate) fn coupled_decay<T: Float>(g: T, x: T, wd: T) -> T {
+    g + wd * x
+}
+
 /// An optimizer made of a [`Rule`]: the rule's hyper-parameters, the
 /// learning rate and weight decay, the parameter groups, and each
 /// parameter's state (created at its first update).
@@ -87,6 +97,7 @@ impl<T: Float, R: Rule<T>> Driver<R, T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn from_rule(rule: R, lr: f64) -> Self {
         non_negative(rule.name(), "learning rate", lr);
         Driver { rule, hyper: Hyper { lr, weight_decay: 0.0 }, groups: Groups::default(), states: ParamMap::default() }
@@ -108,6 +119,7 @@ impl<T: Float, R: Rule<T>> Driver<R, T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
+    #[track_caller]
     pub(crate) fn with_weight_decay(mut self, wd: f64) -> Self {
         self.hyper.weight_decay = non_negative(self.rule.name(), "weight decay", wd);
         self
@@ -169,6 +181,7 @@ impl<T: Float, R: Rule<T>> Driver<R, T> {
     ///
     /// # Panics
     /// If the state's tensors differ in shape among themselves.
+    #[track_caller]
     pub fn set_state(&mut self, id: ParamId, state: R::State) {
         if let Err(e) = super::state::check_same_shapes(self.rule.name(), &state) {
             panic!("{e}");

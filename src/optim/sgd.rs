@@ -1,5 +1,6 @@
 //! Plain (mini-batch) stochastic gradient descent.
 
+use super::rule::coupled_decay;
 use super::{Driver, Hyper, Rule};
 use crate::float::Float;
 
@@ -21,6 +22,7 @@ impl<T: Float> Sgd<T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Driver::from_rule(SgdRule, lr)
     }
@@ -29,6 +31,7 @@ impl<T: Float> Sgd<T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
+    #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
         self.with_weight_decay(wd)
     }
@@ -46,7 +49,7 @@ impl<T: Float> Rule<T> for SgdRule {
     fn update(&mut self, x: &mut [T], g: &[T], _: &mut (), hyper: Hyper) {
         let (lr, wd) = (T::from_f64(hyper.lr), T::from_f64(hyper.weight_decay));
         for (x, &g) in x.iter_mut().zip(g) {
-            *x -= lr * (g + wd * *x);
+            *x -= lr * coupled_decay(g, *x, wd);
         }
     }
 }

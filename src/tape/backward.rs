@@ -3,8 +3,9 @@
 //! their gradient buffers. (The sweep that builds the gradients as a graph,
 //! for higher orders, is `graph.rs`.)
 
-use super::anomaly::{Anomaly, all_finite};
+use super::anomaly::all_finite;
 use super::{Gradients, Source, Var, values_of};
+use crate::error::Anomaly;
 use crate::float::Float;
 use crate::ops::Kernel;
 use crate::tensor::Tensor;

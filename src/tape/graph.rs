@@ -108,6 +108,7 @@ fn sweep<'t, T: Float>(root: Var<'t, T>, seed: Var<'t, T>) -> Vec<Option<Var<'t,
 /// # Panics
 /// If `output` has more than one element, or an input belongs to another
 /// tape.
+#[track_caller]
 pub fn grad<'t, T: Float>(output: Var<'t, T>, inputs: &[Var<'t, T>], create_graph: bool) -> Vec<Var<'t, T>> {
     let tape = output.tape;
     let shape = output.shape();

@@ -14,13 +14,17 @@ mod inspect;
 mod labels;
 mod operators;
 mod var;
+mod var_choices;
+mod var_pieces;
 
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use anomaly::{Anomaly, Phase};
-pub use curvature::{Eigenpair, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian};
+pub use crate::error::{Anomaly, Phase};
+pub use curvature::{
+    Eigenpair, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian, jacobian_of,
+};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients, check_second_order};
 pub use gradients::Gradients;
 pub use graph::grad;
@@ -34,7 +38,7 @@ pub use var::Var;
 pub(crate) use labels::{Labels, ScopeId};
 
 use crate::float::Float;
-use crate::ops::{Kernel, Op, with_shapes};
+use crate::ops::{Kernel, Op, Shapes};
 use crate::param::{Param, ParamId, ParamMap};
 use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
@@ -263,6 +267,7 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// If `data.len()` does not fit `shape`.
+    #[track_caller]
     pub fn constant_from_slice(&self, data: &[T], shape: impl AsRef<[usize]>) -> Var<'_, T> {
         let shape = shape_of(shape);
         assert!(data.len() == numel(&shape), "constant_from_slice: {} values do not fit shape {shape:?}", data.len());
@@ -386,7 +391,9 @@ impl<T: Float> Tape<T> {
     /// value into a pool buffer and appends the node.
     ///
     /// # Panics
-    /// If an input belongs to another tape, or the shapes do not fit the op.
+    /// If an input belongs to another tape, the shapes do not fit the op, or
+    /// the output does not fit in memory.
+    #[track_caller]
     pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
         if inputs.iter().any(|v| !std::ptr::eq(self, v.tape)) {
             panic!("{}: the operands belong to different tapes", op.name());
@@ -403,9 +410,12 @@ impl<T: Float> Tape<T> {
             Inputs::many(&inputs.iter().map(|v| v.id).collect::<Vec<_>>())
         };
         let values = values_of(nodes, &ids);
-        let shape = with_shapes(&values, |shapes| op.output_shape(shapes));
+        let shape = op.output_shape(Shapes::of(&values).as_slice());
         let mut data = pool.pop().unwrap_or_default();
         data.clear();
+        // A reused buffer has the room already; a new one gets it here, so
+        // that an output too large for memory is a panic naming the op.
+        Tensor::reserve(&mut data, &shape, || op.name());
         op.forward(&values, &mut data);
         debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op.name());
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].requires_grad);
@@ -509,6 +519,7 @@ impl<T: Float> Tape<T> {
         self.len() == 0
     }
 
+    #[track_caller]
     fn check_owns(&self, var: Var<'_, T>, what: &str) {
         assert!(std::ptr::eq(self, var.tape), "{what}: the Var belongs to another tape");
     }

@@ -1,16 +1,17 @@
 //! [`Var`], the handle to one node, and the methods that record ops on it.
 //! Each method resolves its arguments (negative axes, shapes) and records
 //! an op of `ops/`; the elementwise ones are generated from the op table.
-
-use std::ops::Range;
+//! The methods that cut, join and index are in `var_pieces.rs`, those that
+//! choose between values (`maximum`, `clamp`, `where_cond`...) in
+//! `var_choices.rs`.
 
 use super::{Anomaly, Gradients, NodeId, Source, Tape, backward};
 use crate::float::Float;
 use crate::ops::{
-    BinaryOp, BroadcastTo, Cat, Extremum, ExtremumAxis, Kernel, Linear, MatMul, Op, Reshape, Slice, Sum, SumTo,
-    UnaryOp, Where, check_mask, unary_table,
+    BinaryOp, BroadcastTo, Extremum, ExtremumAxis, Kernel, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp,
+    unary_table,
 };
-use crate::shape::{Shape, numel, resolve_axis, shape_of};
+use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
 
 /// A handle to one node of a [`Tape`]: small, `Copy`, and usable with the
@@ -47,8 +48,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has more than one element.
+    #[track_caller]
     pub fn item(self) -> T {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.item())
+        let one = self.tape.with_nodes(|nodes| {
+            let value = &nodes[self.id as usize].value;
+            if value.len() == 1 { Ok(value.data()[0]) } else { Err(Shape::from_slice(value.shape())) }
+        });
+        match one {
+            Ok(x) => x,
+            Err(shape) => panic!("item: tensor of shape {shape:?} has {} elements, not 1", numel(&shape)),
+        }
     }
 
     /// Whether a gradient flows to this node (it is a `var` or parameter, or
@@ -99,6 +108,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the value has more than one element (use
     /// [`backward_with`](Var::backward_with)), or if anomaly detection is on
     /// and found a NaN or an infinity (see [`try_backward`](Var::try_backward)).
+    #[track_caller]
     pub fn backward(self) -> Gradients<T> {
         let mut grads = Gradients::new();
         self.backward_into(&mut grads);
@@ -123,9 +133,12 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// As [`backward`](Var::backward).
+    #[track_caller]
     pub fn backward_into(self, grads: &mut Gradients<T>) {
         self.check_scalar("backward");
-        backward::sweep(self, None, grads).unwrap_or_else(|anomaly| panic!("backward: {anomaly}"))
+        if let Err(anomaly) = backward::sweep(self, None, grads) {
+            panic!("backward: {anomaly}")
+        }
     }
 
     /// Like [`backward`](Var::backward), but with anomaly detection on it
@@ -134,6 +147,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has more than one element.
+    #[track_caller]
     pub fn try_backward(self) -> Result<Gradients<T>, Anomaly> {
         self.check_scalar("try_backward");
         let mut grads = Gradients::new();
@@ -146,6 +160,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the seed's shape differs from the value's.
+    #[track_caller]
     pub fn backward_with(self, seed: &Tensor<T>) -> Gradients<T> {
         let shape = self.shape();
         assert!(
@@ -154,10 +169,13 @@ impl<'t, T: Float> Var<'t, T> {
             seed.shape()
         );
         let mut grads = Gradients::new();
-        backward::sweep(self, Some(seed), &mut grads).unwrap_or_else(|anomaly| panic!("backward_with: {anomaly}"));
+        if let Err(anomaly) = backward::sweep(self, Some(seed), &mut grads) {
+            panic!("backward_with: {anomaly}")
+        }
         grads
     }
 
+    #[track_caller]
     fn check_scalar(self, what: &str) {
         let shape = self.shape();
         assert!(
@@ -167,6 +185,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Records `op` on `self` followed by `rest`.
+    #[track_caller]
     pub(crate) fn apply(self, op: Op<T>, rest: &[Var<'t, T>]) -> Var<'t, T> {
         match *rest {
             [] => self.tape.apply(op, &[self]),
@@ -176,10 +195,12 @@ impl<'t, T: Float> Var<'t, T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn unary(self, op: UnaryOp<T>) -> Var<'t, T> {
         self.apply(Op::Unary(op), &[])
     }
 
+    #[track_caller]
     pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
         self.apply(Op::Binary(op), &[other])
     }
@@ -194,6 +215,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the inner dimensions or batch sizes differ, e.g.
     /// `matmul: cannot multiply [32, 3] by [4, 16]`.
+    #[track_caller]
     pub fn matmul(self, other: Var<'t, T>) -> Var<'t, T> {
         self.apply(Op::MatMul(MatMul), &[other])
     }
@@ -205,6 +227,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not fit, e.g.
     /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
+    #[track_caller]
     pub fn linear(self, weight: Var<'t, T>, bias: Option<Var<'t, T>>) -> Var<'t, T> {
         match bias {
             Some(b) => self.apply(Op::Linear(Linear), &[weight, b]),
@@ -216,6 +239,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has fewer than two axes.
+    #[track_caller]
     pub fn transpose(self) -> Self {
         self.apply(Op::transpose(&self.shape()), &[])
     }
@@ -225,6 +249,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range.
+    #[track_caller]
     pub fn swap_axes(self, axis0: isize, axis1: isize) -> Self {
         self.apply(Op::swap_axes(&self.shape(), axis0, axis1), &[])
     }
@@ -233,6 +258,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the element counts differ, e.g. `reshape: cannot reshape [2, 3] into [4, 2]`.
+    #[track_caller]
     pub fn reshape(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::Reshape(Reshape(shape_of(shape))), &[])
     }
@@ -243,6 +269,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the value does not broadcast to `shape`, e.g.
     /// `broadcast_to: cannot broadcast [3] to [2, 4]`.
+    #[track_caller]
     pub fn broadcast_to(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::BroadcastTo(BroadcastTo(shape_of(shape))), &[])
     }
@@ -253,27 +280,32 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If `shape` does not broadcast to the value's shape.
+    #[track_caller]
     pub fn sum_to(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::SumTo(SumTo(shape_of(shape))), &[])
     }
 
     /// Sum of all elements, as a scalar (shape `[]`).
+    #[track_caller]
     pub fn sum(self) -> Self {
         self.apply(Op::Sum(Sum { mean: false }), &[])
     }
 
     /// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
+    #[track_caller]
     pub fn mean(self) -> Self {
         self.apply(Op::Sum(Sum { mean: true }), &[])
     }
 
     /// Sum along `axis` (negative counts from the end); with `keepdim` the
     /// axis stays with extent 1.
+    #[track_caller]
     pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::sum_axis(&self.shape(), axis, keepdim, false), &[])
     }
 
     /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
+    #[track_caller]
     pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::sum_axis(&self.shape(), axis, keepdim, true), &[])
     }
@@ -373,6 +405,13 @@ impl<'t, T: Float> Var<'t, T> {
     /// nodes), with PyTorch's `correction`. Its gradient is infinite where
     /// the variance is 0, as in PyTorch.
     ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 3.0, 5.0, 7.0], [2, 2]));
+    /// assert_eq!(x.std_axis(-1, 0, false).value().data(), &[1.0, 1.0]);
+    /// ```
+    ///
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
@@ -382,312 +421,16 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// Softmax along `axis` (negative counts from the end): each lane is
     /// mapped to `e^x / Σ e^x`, computed stably.
+    #[track_caller]
     pub fn softmax(self, axis: isize) -> Self {
         self.apply(Op::softmax(&self.shape(), axis), &[])
     }
 
     /// Log-softmax along `axis`: `x - ln Σ e^x` per lane, finite for any
     /// finite logits.
+    #[track_caller]
     pub fn log_softmax(self, axis: isize) -> Self {
         self.apply(Op::log_softmax(&self.shape(), axis), &[])
-    }
-
-    /// The slices along `axis` at `indices`, in their order: PyTorch's
-    /// `index_select`, and the lookup of an embedding table
-    /// (`table.index_select(0, tokens)`). The indices are a 0-D or 1-D
-    /// value of whole numbers, usually a constant; they get no gradient.
-    /// The gradient adds each slice of the output's gradient back at its
-    /// index (an index picked twice receives both).
-    ///
-    /// Indices are values of the element type, as class labels are in this
-    /// crate (ARCHITECTURE.md, "Indices"): they reach the tape as ordinary
-    /// constants, and [`argmax`](Var::argmax) gives them in that form.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let table = tape.var(Tensor::from_vec(vec![0.0, 0.1, 1.0, 1.1, 2.0, 2.1], [3, 2]));
-    /// let tokens = tape.constant(Tensor::from_vec(vec![2.0, 0.0, 2.0], [3]));
-    /// let rows = table.index_select(0, tokens);
-    /// assert_eq!(rows.value().data(), &[2.0, 2.1, 0.0, 0.1, 2.0, 2.1]);
-    /// let grads = rows.sum().backward();
-    /// assert_eq!(grads.wrt(table).data(), &[1.0, 1.0, 0.0, 0.0, 2.0, 2.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If the axis is out of range, the indices have more than one axis, or
-    /// an index is not a whole number in `[0, extent)`, e.g.
-    /// `index_select: index 3 at position [1] is out of bounds for axis 0 with extent 3`.
-    #[track_caller]
-    pub fn index_select(self, axis: isize, indices: Var<'t, T>) -> Self {
-        self.apply(Op::index_select(&self.shape(), axis), &[indices])
-    }
-
-    /// `out[p] = self[p with p[axis] = indices[p]]`, shaped like `indices`:
-    /// PyTorch's `gather`. The indices (whole numbers, usually a constant)
-    /// have the rank of `self` and no larger extent on the other axes; they
-    /// get no gradient. Picking each row's value at its label:
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let log_probs = tape.var(Tensor::from_vec(vec![-0.1, -2.0, -3.0, -1.5, -0.5, -2.5], [2, 3]));
-    /// let labels = tape.constant(Tensor::from_vec(vec![0.0, 1.0], [2, 1]));
-    /// let picked = log_probs.gather(1, labels);
-    /// assert_eq!(picked.value().data(), &[-0.1, -0.5]);
-    /// let grads = picked.sum().backward();
-    /// assert_eq!(grads.wrt(log_probs).data(), &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If the shapes do not fit or an index is out of bounds, e.g.
-    /// `gather: index 3 at position [1, 0] is out of bounds for axis 1 with extent 3`.
-    #[track_caller]
-    pub fn gather(self, axis: isize, indices: Var<'t, T>) -> Self {
-        self.apply(Op::gather(&self.shape(), axis), &[indices])
-    }
-
-    /// The pieces joined along `axis` (PyTorch's `cat`), one node with a
-    /// piece per input. They must have one rank and differ in extent only
-    /// along `axis`; each receives the slice of the gradient it was copied to.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor, Var};
-    /// let tape = Tape::<f64>::new();
-    /// let a = tape.var(Tensor::from_vec(vec![1.0, 2.0], [1, 2]));
-    /// let b = tape.var(Tensor::from_vec(vec![3.0, 4.0, 5.0, 6.0], [2, 2]));
-    /// let ab = Var::cat(&[a, b], 0);
-    /// assert_eq!(ab.shape().as_slice(), &[3, 2]);
-    /// let grads = (ab * ab).sum().backward();
-    /// assert_eq!(grads.wrt(a).data(), &[2.0, 4.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If there are no pieces, the axis is out of range, or the shapes do not
-    /// fit, e.g. `cat: piece 1 has shape [2, 3] and piece 0 [1, 2]; they may differ only along axis 0`.
-    #[track_caller]
-    pub fn cat(pieces: &[Var<'t, T>], axis: isize) -> Self {
-        Self::join(pieces, axis, false)
-    }
-
-    /// The pieces, all of one shape, stacked along a new axis inserted at
-    /// `axis` (PyTorch's `stack`), one node.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor, Var};
-    /// let tape = Tape::<f64>::new();
-    /// let rows: Vec<Var<f64>> = (0..3).map(|i| tape.var(Tensor::full([2], i as f64))).collect();
-    /// assert_eq!(Var::stack(&rows, 0).shape().as_slice(), &[3, 2]);
-    /// assert_eq!(Var::stack(&rows, 1).value().data(), &[0.0, 1.0, 2.0, 0.0, 1.0, 2.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If there are no pieces, the axis is out of range, or the shapes differ.
-    #[track_caller]
-    pub fn stack(pieces: &[Var<'t, T>], axis: isize) -> Self {
-        Self::join(pieces, axis, true)
-    }
-
-    #[track_caller]
-    fn join(pieces: &[Var<'t, T>], axis: isize, stack: bool) -> Self {
-        let cat = Cat::along(pieces.first().map(|p| p.shape()).as_deref(), axis, stack);
-        pieces[0].apply(Op::Cat(cat), &pieces[1..])
-    }
-
-    /// `len` entries of `axis` from `start`, the other axes whole (PyTorch's
-    /// `narrow`), as a copy; its gradient is zero outside the block.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::from_fn([2, 4], |i| i as f64));
-    /// let middle = x.narrow(-1, 1, 2);
-    /// assert_eq!(middle.value().data(), &[1.0, 2.0, 5.0, 6.0]);
-    /// assert_eq!(middle.sum().backward().wrt(x).data(), &[0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If the axis is out of range or `start + len` exceeds its extent, e.g.
-    /// `narrow: start 3 + length 2 exceeds the extent 4 of axis 1 (shape [2, 4])`.
-    #[track_caller]
-    pub fn narrow(self, axis: isize, start: usize, len: usize) -> Self {
-        let shape = self.shape();
-        let axis = resolve_axis("narrow", axis, &shape);
-        self.apply(Op::Slice(Slice::narrow("narrow", &shape, axis, start, len)), &[])
-    }
-
-    /// The block `ranges[d]` of each leading axis `d`, the following axes
-    /// whole: `x.slice(&[0..2, 1..3])` is PyTorch's `x[0:2, 1:3]` (ranges
-    /// `start..end`, `end` past the last entry). One node; its gradient is
-    /// zero outside the block.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::from_fn([3, 4], |i| i as f64));
-    /// assert_eq!(x.slice(&[1..3, 2..4]).value().data(), &[6.0, 7.0, 10.0, 11.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If there are more ranges than axes, or a range is reversed or out of
-    /// bounds, e.g. `slice: range 1..5 is out of bounds for axis 1 with extent 4 (shape [3, 4])`.
-    #[track_caller]
-    pub fn slice(self, ranges: &[Range<usize>]) -> Self {
-        self.apply(Op::Slice(Slice::ranges(&self.shape(), ranges)), &[])
-    }
-
-    /// Pieces of `size` entries along `axis`, the last one shorter if `size`
-    /// does not divide the extent (PyTorch's `split` with an integer): one
-    /// slice node each.
-    ///
-    /// # Panics
-    /// If the axis is out of range, or `size` is 0 along a non-empty axis.
-    #[track_caller]
-    pub fn split(self, size: usize, axis: isize) -> Vec<Self> {
-        let shape = self.shape();
-        let axis = resolve_axis("split", axis, &shape);
-        Slice::split("split", &shape, axis, size).into_iter().map(|s| self.apply(Op::Slice(s), &[])).collect()
-    }
-
-    /// Pieces of the given sizes along `axis` (PyTorch's `split` with a list).
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::from_fn([6, 2], |i| i as f64));
-    /// let [a, b] = x.split_sizes(&[2, 4], 0)[..] else { unreachable!() };
-    /// assert_eq!((a.shape().as_slice(), b.shape().as_slice()), (&[2, 2][..], &[4, 2][..]));
-    /// ```
-    ///
-    /// # Panics
-    /// If the axis is out of range or the sizes do not add up to its extent.
-    #[track_caller]
-    pub fn split_sizes(self, sizes: &[usize], axis: isize) -> Vec<Self> {
-        let shape = self.shape();
-        let axis = resolve_axis("split_sizes", axis, &shape);
-        Slice::split_sizes(&shape, axis, sizes).into_iter().map(|s| self.apply(Op::Slice(s), &[])).collect()
-    }
-
-    /// At most `chunks` pieces along `axis`, each `ceil(extent / chunks)`
-    /// long but the last (PyTorch's `chunk`, which can give fewer pieces).
-    ///
-    /// # Panics
-    /// If the axis is out of range or `chunks` is 0.
-    #[track_caller]
-    pub fn chunk(self, chunks: usize, axis: isize) -> Vec<Self> {
-        let shape = self.shape();
-        let axis = resolve_axis("chunk", axis, &shape);
-        Slice::chunk(&shape, axis, chunks).into_iter().map(|s| self.apply(Op::Slice(s), &[])).collect()
-    }
-}
-
-/// Elementwise choices: `maximum`, `minimum`, `clamp`, `where_cond`,
-/// `masked_fill`; and constants shaped like a variable.
-impl<'t, T: Float> Var<'t, T> {
-    /// The larger of the two, elementwise with broadcasting (NaN if either
-    /// is): PyTorch's `maximum`. The gradient goes to the larger operand;
-    /// at a tie each receives half, as in PyTorch.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let a = tape.var(Tensor::from_vec(vec![1.0, 5.0, 2.0], [3]));
-    /// let b = tape.var(Tensor::from_vec(vec![2.0, 2.0, 2.0], [3]));
-    /// let grads = a.maximum(b).sum().backward();
-    /// assert_eq!(grads.wrt(a).data(), &[0.0, 1.0, 0.5]);
-    /// assert_eq!(grads.wrt(b).data(), &[1.0, 0.0, 0.5]);
-    /// ```
-    ///
-    /// # Panics
-    /// If the shapes do not broadcast.
-    #[track_caller]
-    pub fn maximum(self, other: Var<'t, T>) -> Self {
-        self.binary(BinaryOp::Maximum, other)
-    }
-
-    /// The smaller of the two, elementwise with broadcasting (NaN if either
-    /// is): PyTorch's `minimum`, with its gradient convention (half each
-    /// at a tie).
-    ///
-    /// # Panics
-    /// If the shapes do not broadcast.
-    #[track_caller]
-    pub fn minimum(self, other: Var<'t, T>) -> Self {
-        self.binary(BinaryOp::Minimum, other)
-    }
-
-    /// Each element limited to `[min, max]`: PyTorch's `clamp(min, max)`,
-    /// recorded as [`clamp_min`](Var::clamp_min) then
-    /// [`clamp_max`](Var::clamp_max). The gradient passes where
-    /// `min < x < max`: not at the bounds themselves, as in PyTorch. (An
-    /// inherent method, so `x.clamp(..)` never resolves to `Ord::clamp`.)
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::from_vec(vec![-2.0, 0.5, 1.0, 3.0], [4]));
-    /// let y = x.clamp(-1.0, 1.0);
-    /// assert_eq!(y.value().data(), &[-1.0, 0.5, 1.0, 1.0]);
-    /// assert_eq!(y.sum().backward().wrt(x).data(), &[0.0, 1.0, 0.0, 0.0]);
-    /// ```
-    pub fn clamp(self, min: T, max: T) -> Self {
-        self.clamp_min(min).clamp_max(max)
-    }
-
-    /// `a` where `cond` is nonzero, `b` elsewhere, the three broadcast
-    /// together: PyTorch's `torch.where(cond, a, b)` (`where` is a Rust
-    /// keyword). The condition (1 for true, 0 for false, usually a constant)
-    /// gets no gradient; `a` and `b` each receive the gradient where they
-    /// were picked, zero elsewhere. Unlike `cond * a + (1 - cond) * b`, an
-    /// infinite or NaN element that is not picked does not leak into the
-    /// value. (Into the gradient it does, as in PyTorch: a branch such as
-    /// `x.sqrt()` at `x < 0` passes `0 * NaN` back; mask its input instead.)
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor, Var};
-    /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::from_vec(vec![-1.0, 4.0], [2]));
-    /// let positive = tape.constant(x.value().map(|v| if v > 0.0 { 1.0 } else { 0.0 }));
-    /// let y = Var::where_cond(positive, x * x, x * 0.5);
-    /// assert_eq!(y.value().data(), &[-0.5, 16.0]);
-    /// assert_eq!(y.sum().backward().wrt(x).data(), &[0.5, 8.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If the shapes do not broadcast together.
-    #[track_caller]
-    pub fn where_cond(cond: Var<'t, T>, a: Var<'t, T>, b: Var<'t, T>) -> Self {
-        cond.apply(Op::Where(Where), &[a, b])
-    }
-
-    /// `value` where `mask` is nonzero, the element elsewhere: PyTorch's
-    /// `masked_fill`. The gradient is zero where the mask holds.
-    ///
-    /// ```
-    /// use tapegrad::{Tape, Tensor};
-    /// let tape = Tape::<f64>::new();
-    /// let scores = tape.var(Tensor::from_vec(vec![0.5, 0.2, 0.9, 0.1], [2, 2]));
-    /// let future = tape.constant(Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0], [2, 2]));
-    /// let p = scores.masked_fill(future, f64::NEG_INFINITY).softmax(-1);
-    /// assert_eq!(p.value().data()[..2], [1.0, 0.0]);
-    /// ```
-    ///
-    /// # Panics
-    /// If the shapes do not broadcast.
-    #[track_caller]
-    pub fn masked_fill(self, mask: Var<'t, T>, value: T) -> Self {
-        check_mask(&mask.shape(), &self.shape());
-        Var::where_cond(mask, self.tape.constant(Tensor::scalar(value)), self)
-    }
-
-    /// A constant of zeros shaped like this variable, on its tape.
-    pub fn zeros_like(self) -> Self {
-        self.tape.constant(Tensor::zeros(self.shape()))
-    }
-
-    /// A constant of ones shaped like this variable, on its tape.
-    pub fn ones_like(self) -> Self {
-        self.tape.constant(Tensor::ones(self.shape()))
     }
 }
 
