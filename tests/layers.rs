@@ -129,8 +129,12 @@ fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
 
-/// A layer of each kind, its parameters away from their initial values.
-fn layers() -> Vec<(&'static str, Box<dyn Fn() -> Box<dyn Module<f64>>>, Tensor<f64>)> {
+/// Builds a fresh copy of one layer.
+type MakeLayer = Box<dyn Fn() -> Box<dyn Module<f64>>>;
+
+/// A layer of each kind (its name, how to build it, an input for it), its
+/// parameters away from their initial values.
+fn layers() -> Vec<(&'static str, MakeLayer, Tensor<f64>)> {
     let mut r = rng(1);
     let (w5, b5) = (Tensor::randn([5], &mut r) * 0.5 + 1.0, Tensor::randn([5], &mut r) * 0.5);
     let (w3, b3) = (Tensor::randn([3], &mut r) * 0.5 + 1.0, Tensor::randn([3], &mut r) * 0.5);

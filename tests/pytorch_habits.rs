@@ -230,6 +230,8 @@ fn a_sequential_of_boxed_send_modules_trains_on_a_spawned_thread() {
 
 #[test]
 fn stepping_a_list_of_parameters() {
+    // The habit is a `Vec<Param>`, as a PyTorch user keeps a list of tensors.
+    #[allow(clippy::useless_vec)]
     let mut params = vec![Param::new("w", Tensor::<f64>::zeros([3, 1])), Param::new("b", Tensor::zeros([1]))];
     let mut opt = Sgd::new(0.1);
     let (xs, target) = (grid(5, 3, 0.3, -2.0), grid(5, 1, 0.4, 1.0));

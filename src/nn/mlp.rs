@@ -26,6 +26,10 @@ use crate::tensor::Tensor;
 pub type Mlp<T = f32> = Chain<T, MlpLayer<T>>;
 
 /// One module of an [`Mlp`].
+// A `Linear` (two parameters, each with its name and version) is far larger
+// than an `Activation`; an MLP holds a handful of layers, read on every
+// step, so boxing them would cost an indirection to save a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum MlpLayer<T: Float = f32> {
     /// A linear layer.

@@ -179,9 +179,9 @@ fn figures(html: &mut String, figures: &[Figure]) {
 /// One line chart as a figure: a heading if given, the chart, its legend
 /// (and the guide line's), and a caption if given.
 pub(super) fn line_figure(html: &mut String, chart: &LineChart, heading: Option<&str>, caption: Option<&str>) {
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\" style=\"max-width:{}px\">\n",
+        "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\" style=\"max-width:{}px\">",
         chart.visible_points(),
         CHART_SIZE.0
     );
