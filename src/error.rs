@@ -1,6 +1,7 @@
 //! Every error the crate returns (rather than panics with), one type per
 //! domain: building a tensor ([`TensorError`]), pairing data into a data set
-//! ([`DataError`]), restoring an optimizer's state ([`StateError`]), files
+//! ([`DataError`]), restoring an optimizer's state ([`StateError`]),
+//! loading a model's named tensors ([`StateDictError`]), files
 //! ([`FileError`]), CSV tables ([`CsvError`], feature `csv`), and the first
 //! NaN or infinity in a graph ([`Anomaly`], which the tape's anomaly detection
 //! finds). Each says what is wrong and names what it is about: the shape, the
@@ -172,6 +173,68 @@ impl fmt::Display for StateError {
 
 impl std::error::Error for StateError {}
 
+/// Why named tensors (a state dict) could not be loaded into a model
+/// ([`Module::load_named`](crate::nn::Module::load_named)). The model is
+/// unchanged when a load fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateDictError {
+    /// The model has a parameter or buffer of this name that the state lacks.
+    Missing {
+        /// The name.
+        name: String,
+    },
+    /// The state has a tensor that no parameter or buffer of the model is
+    /// named after.
+    Unexpected {
+        /// The name.
+        name: String,
+    },
+    /// A tensor's shape differs from its parameter's or buffer's.
+    Shape {
+        /// The name.
+        name: String,
+        /// The model's shape.
+        expected: Vec<usize>,
+        /// The state's shape.
+        found: Vec<usize>,
+    },
+    /// A tensor where the model keeps a count, or the other way round.
+    Kind {
+        /// The name.
+        name: String,
+        /// What the model keeps there: `"a tensor"` or `"a count"`.
+        expected: &'static str,
+    },
+    /// Two parameters or buffers (of the model, or of the state) have one
+    /// name: loading would put one value into both.
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+}
+
+impl fmt::Display for StateDictError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateDictError::Missing { name } => write!(f, "the state has no tensor {name:?}"),
+            StateDictError::Unexpected { name } => {
+                write!(f, "the state has a tensor {name:?} that the model has no parameter or buffer for")
+            }
+            StateDictError::Shape { name, expected, found } => {
+                write!(f, "tensor {name:?} has shape {found:?} in the state, but the model's has shape {expected:?}")
+            }
+            StateDictError::Kind { name, expected } => write!(f, "{name:?} should be {expected}"),
+            StateDictError::Duplicate { name } => write!(
+                f,
+                "two tensors are named {name:?}: a model's names must be unique (a module of your own names its \
+                 fields' tensors by the fields' names with params!)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StateDictError {}
+
 /// Why a file (or its bytes) could not be saved or loaded. Nothing in the
 /// model or optimizer is changed when a load fails; the previous file at a
 /// path is left as it was when a save fails.
@@ -185,9 +248,15 @@ pub enum FileError {
         error: std::io::Error,
     },
     /// The bytes are not a valid safetensors file (truncated, corrupted,
-    /// not safetensors at all), or tensors could not be serialised (two
-    /// parameters with one name, a name with a `/` in a checkpoint).
+    /// not safetensors at all), or tensors could not be serialised (a name
+    /// with a `/` in a checkpoint).
     Format(String),
+    /// Two parameters or buffers of the model have one name: saving would
+    /// write one tensor for both, loading would put one tensor into both.
+    Duplicate {
+        /// The name.
+        name: String,
+    },
     /// A parameter of the model has no tensor of its name in the file.
     Missing {
         /// The parameter's name.
@@ -208,11 +277,13 @@ pub enum FileError {
         /// The shape in the file.
         found: Vec<usize>,
     },
-    /// A tensor's element type differs from the model's.
+    /// A tensor's element type differs from the model's (or a count,
+    /// stored as `int64`, is where the model has a tensor, or the other way
+    /// round).
     Dtype {
         /// The tensor's name.
         name: String,
-        /// The model's element type (`float32`, `float64`).
+        /// The model's element type (`float32`, `float64`; `int64` for a count).
         expected: &'static str,
         /// The type in the file.
         found: String,
@@ -244,6 +315,11 @@ impl fmt::Display for FileError {
         match self {
             FileError::Io { path, error } => write!(f, "{}: {error}", path.display()),
             FileError::Format(e) => write!(f, "not a valid safetensors file: {e}"),
+            FileError::Duplicate { name } => write!(
+                f,
+                "two tensors of the model are named {name:?}: a model's names must be unique (a module of your \
+                 own names its fields' tensors by the fields' names with params!)"
+            ),
             FileError::Missing { name } => write!(f, "tensor {name:?} is missing from the file"),
             FileError::Unexpected { name } => {
                 write!(f, "the file has a tensor {name:?} that the model has no parameter for")

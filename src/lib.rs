@@ -116,7 +116,7 @@ pub use tensor::Tensor;
 pub use rand;
 
 /// The names most programs need: the core types, layers, losses and
-/// metrics, the optimizers, schedules and clipping, the toy data sets,
+/// metrics, the optimizers, parameter groups, schedules and clipping, the toy data sets,
 /// weights and checkpoints, and a seedable generator from the [`rand`] this
 /// crate uses. Everything the README's examples use comes from here.
 ///
@@ -133,10 +133,13 @@ pub mod prelude {
     pub use crate::data::{Dataset, toy};
     pub use crate::io::{load_checkpoint, load_weights, save_checkpoint, save_weights};
     pub use crate::nn::loss::{self, Reduction};
-    pub use crate::nn::{Activation, Init, Linear, Mlp, Module, Sequential, metrics};
+    pub use crate::nn::{
+        Activation, BatchNorm1d, Dropout, Embedding, Flatten, Init, LayerNorm, Linear, Mlp, Module, Sequential,
+        StateValue, metrics,
+    };
     pub use crate::optim::{
-        Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, RmsProp, Schedule,
-        Sequence, Sgd, StepDecay, Warmup, clip_grad_norm, clip_grad_value, scale_lr_for_batch,
+        Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, ParamGroup,
+        RmsProp, Schedule, Sequence, Sgd, StepDecay, Warmup, clip_grad_norm, clip_grad_value, scale_lr_for_batch,
     };
     pub use crate::{
         Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad, hessian, hessian_max_eigenvalue,

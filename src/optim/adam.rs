@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
-use super::{Driver, Rule, StateError, decay_rate, non_negative, positive_eps};
+use super::{Driver, Hyper, Rule, StateError, decay_rate, positive_eps};
 use crate::float::Float;
 use crate::kernels::threads::{run_parts, threads_for};
 use crate::kernels::vectorize::vectorized_256;
@@ -155,7 +155,6 @@ pub struct AdamRule<D: WeightDecay> {
     beta2: f64,
     eps: f64,
     bias_correction: bool,
-    weight_decay: f64,
     /// `(t, beta1^t, beta2^t)` for the last step count seen: every parameter
     /// of a model is at the same step, so the powers are computed once a step
     /// (`powf` took 5% of the W1 step when computed per parameter).
@@ -192,7 +191,6 @@ impl<D: WeightDecay> AdamRule<D> {
             beta2: 0.999,
             eps: 1e-8,
             bias_correction: true,
-            weight_decay: D::DEFAULT,
             powers: (0, 1.0, 1.0),
             decay: PhantomData,
         }
@@ -219,7 +217,7 @@ impl<T: Float> AdamW<T> {
     /// If `lr` is negative or not finite.
     #[track_caller]
     pub fn new(lr: f64) -> Self {
-        Driver::from_rule(AdamRule::new(), lr)
+        Driver::from_rule(AdamRule::new(), lr).with_weight_decay(Decoupled::DEFAULT)
     }
 }
 
@@ -269,8 +267,7 @@ impl<T: Float, D: WeightDecay> Driver<AdamRule<D>, T> {
     /// If `wd` is negative or not finite.
     #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        let wd = non_negative(D::NAME, "weight decay", wd);
-        self.with_rule(|r| r.weight_decay = wd)
+        self.with_weight_decay(wd)
     }
 }
 
@@ -287,7 +284,8 @@ impl<T: Float, D: WeightDecay> Rule<T> for AdamRule<D> {
 
     /// One Adam or AdamW step on one parameter: a single pass over `x`, `g`,
     /// `m` and `v`, with every scalar computed before the loop.
-    fn update(&mut self, x: &mut [T], g: &[T], state: &mut AdamState<T>, lr: f64) {
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut AdamState<T>, hyper: Hyper) {
+        let lr = hyper.lr;
         state.step += 1;
         let t = state.step;
         if self.powers.0 != t {
@@ -295,7 +293,7 @@ impl<T: Float, D: WeightDecay> Rule<T> for AdamRule<D> {
             self.powers = (t, self.beta1.powf(t as f64), self.beta2.powf(t as f64));
         }
         let (bc1, bc2) = if self.bias_correction { (1.0 - self.powers.1, 1.0 - self.powers.2) } else { (1.0, 1.0) };
-        let (l2, shrink) = D::factors(self.weight_decay, lr);
+        let (l2, shrink) = D::factors(hyper.weight_decay, lr);
         let scalars = AdamScalars {
             l2: T::from_f64(l2),
             shrink: T::from_f64(shrink),

@@ -20,6 +20,10 @@
 //! * one step's graph with names, values and gradients, drawn as a layered
 //!   picture (no Graphviz needed), and its DOT.
 //!
+//! [`Comparison`] puts several runs side by side instead, one column each
+//! and every row on one scale (makemore part 3's lesson: initialisations
+//! and BatchNorm compared).
+//!
 //! The curves come from a [`TrainingLog`]; the boundaries and the graph are
 //! captured during training with [`DecisionBoundary::capture`] and
 //! [`GraphPicture::capture`]. Charts are drawn with plotters' SVG backend
@@ -45,6 +49,7 @@
 
 mod boundary;
 mod chart;
+mod comparison;
 mod confusion;
 mod curves;
 mod graph;
@@ -56,6 +61,7 @@ mod scatter;
 mod sharpness;
 
 pub use boundary::DecisionBoundary;
+pub use comparison::Comparison;
 pub use confusion::ConfusionMatrix;
 pub use graph::GraphPicture;
 pub use samples::Misclassified;

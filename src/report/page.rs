@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::Report;
-use super::chart::{CHART_SIZE, tick};
+use super::chart::{CHART_SIZE, LineChart, tick};
 use super::curves::{self, Figure};
 use super::predictions;
 use crate::diagnostics::TrainingLog;
@@ -45,16 +45,7 @@ footer { margin-top: 36px; font-size: 12px; color: #777; }
 /// The whole page.
 pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
     let mut html = String::new();
-    let title = escape(&report.title);
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n"
-    );
-    for note in &report.notes {
-        let _ = writeln!(html, "<p>{}</p>", escape(note));
-    }
+    open(&mut html, &report.title, "", &report.notes);
     summary(&mut html, log);
     html.push_str("</header>\n");
 
@@ -135,12 +126,32 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             );
         });
     }
+    close(&mut html);
+    html
+}
+
+/// The page's head (the title, the style sheet with `extra_style` after
+/// it) and the start of its header: the title and the notes.
+pub(super) fn open(html: &mut String, title: &str, extra_style: &str, notes: &[String]) {
+    let title = escape(title);
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}{extra_style}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n"
+    );
+    for note in notes {
+        let _ = writeln!(html, "<p>{}</p>", escape(note));
+    }
+}
+
+/// The footer and the end of the page.
+pub(super) fn close(html: &mut String) {
     let _ = writeln!(
         html,
         "<footer>Written by tapegrad {}. Self-contained: no scripts, fonts or images are fetched.</footer>\n</body>\n</html>",
         env!("CARGO_PKG_VERSION")
     );
-    html
 }
 
 /// The run in a few numbers: steps, epochs, and the last epoch's metrics.
@@ -179,36 +190,45 @@ pub(super) fn section(html: &mut String, id: &str, heading: &str, body: impl FnO
 pub(super) fn figures(html: &mut String, figures: &[Figure]) {
     html.push_str("<div class=\"grid\">\n");
     for Figure { chart, caption } in figures {
-        let _ = writeln!(
-            html,
-            "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\" style=\"max-width:{}px\">\n{}<figcaption><ul class=\"legend\">",
-            chart.visible_points(),
-            CHART_SIZE.0,
-            chart.to_svg()
-        );
-        for s in chart.series.iter().filter(|s| s.in_legend && chart.visible_in(s) > 0) {
-            let (r, g, b) = (s.color.0, s.color.1, s.color.2);
-            let class = if s.faint { " class=\"faint\"" } else { "" };
-            let _ = write!(
-                html,
-                "<li{class}><span class=\"swatch\" style=\"background:rgb({r},{g},{b})\"></span>{}</li>",
-                escape(&s.name)
-            );
-        }
-        if let Some((_, label)) = &chart.guide {
-            let _ = write!(
-                html,
-                "<li><span class=\"swatch\" style=\"background:#888\"></span>guide at {}</li>",
-                escape(label)
-            );
-        }
-        let _ = write!(html, "</ul><p>{}</p>", escape(caption));
-        for note in &chart.notes {
-            let _ = write!(html, "<p class=\"note\">{}</p>", escape(note));
-        }
-        html.push_str("</figcaption>\n</figure>\n");
+        line_figure(html, chart, None, Some(caption));
     }
     html.push_str("</div>\n");
+}
+
+/// One line chart as a figure: a heading if given, the chart, its legend
+/// (and the guide line's), and a caption if given.
+pub(super) fn line_figure(html: &mut String, chart: &LineChart, heading: Option<&str>, caption: Option<&str>) {
+    let _ = writeln!(
+        html,
+        "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\" style=\"max-width:{}px\">",
+        chart.visible_points(),
+        CHART_SIZE.0
+    );
+    if let Some(heading) = heading {
+        let _ = writeln!(html, "<h3>{}</h3>", escape(heading));
+    }
+    let _ = write!(html, "{}<figcaption><ul class=\"legend\">", chart.to_svg());
+    for s in chart.series.iter().filter(|s| s.in_legend && chart.visible_in(s) > 0) {
+        let (r, g, b) = (s.color.0, s.color.1, s.color.2);
+        let class = if s.faint { " class=\"faint\"" } else { "" };
+        let _ = write!(
+            html,
+            "<li{class}><span class=\"swatch\" style=\"background:rgb({r},{g},{b})\"></span>{}</li>",
+            escape(&s.name)
+        );
+    }
+    if let Some((_, label)) = &chart.guide {
+        let _ =
+            write!(html, "<li><span class=\"swatch\" style=\"background:#888\"></span>guide at {}</li>", escape(label));
+    }
+    html.push_str("</ul>");
+    if let Some(caption) = caption {
+        let _ = write!(html, "<p>{}</p>", escape(caption));
+    }
+    for note in &chart.notes {
+        let _ = write!(html, "<p class=\"note\">{}</p>", escape(note));
+    }
+    html.push_str("</figcaption>\n</figure>\n");
 }
 
 /// The diagnostics of the last step: one table of parameters, one of
