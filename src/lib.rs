@@ -96,8 +96,9 @@ pub use kernels::threads::{num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use shape::Shape;
 pub use tape::{
-    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, Phase, ScopeGuard, Tape, Var, check_gradients,
-    check_second_order, grad, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian,
+    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, PerSampleGradients, PerSampleMethod,
+    PerSampleNorms, Phase, ScopeGuard, Tape, Var, check_gradients, check_second_order, grad, hessian,
+    hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian,
 };
 pub use tensor::Tensor;
 

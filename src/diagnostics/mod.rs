@@ -51,10 +51,12 @@
 
 mod activations;
 mod log;
+mod noise;
 mod params;
 
 pub use activations::{ActivationKind, ActivationStats, SATURATION_THRESHOLD};
 pub use log::{EpochMetrics, EpochRow, StepMetrics, StepRow, TrainingLog};
+pub use noise::{GradientNoise, NoiseEstimate, NoiseRow, NoiseScale, ParamNoise};
 pub use params::ParamStats;
 
 use crate::float::Float;

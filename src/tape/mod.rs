@@ -13,6 +13,7 @@ mod graph;
 mod inspect;
 mod labels;
 mod operators;
+mod per_sample;
 mod var;
 
 use std::cell::RefCell;
@@ -29,6 +30,8 @@ pub(crate) use inspect::Clusters;
 pub use inspect::NodeInfo;
 pub(crate) use inspect::write_label;
 pub use labels::ScopeGuard;
+pub(crate) use per_sample::GradientMoments;
+pub use per_sample::{PerSampleGradients, PerSampleMethod, PerSampleNorms};
 pub use var::Var;
 
 pub(crate) use labels::{Labels, ScopeId};
