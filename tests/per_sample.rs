@@ -3,6 +3,9 @@
 //! moments behind the noise statistics. (`tests/pytorch_per_sample.rs`
 //! compares them with `torch.func.vmap(grad(...))`.)
 
+mod common;
+
+use common::models::{Scaled, Sequence};
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::diagnostics::GradientNoise;
 use tapegrad::nn::loss::{self, Reduction};
@@ -181,26 +184,10 @@ fn an_mlp_gives_each_sample_its_own_gradient_in_one_sweep() {
     case.check(Case::one_sample_at_a_time, outer);
 }
 
-/// A linear layer applied to every step of a sequence, `[B, T, in]`, the
-/// steps averaged: each sample's weight gradient sums T outer products.
-struct Sequence {
-    layer: Linear<f64>,
-    head: Linear<f64>,
-}
-
-impl Module<f64> for Sequence {
-    fn forward<'t>(&'t self, x: Var<'t, f64>) -> Var<'t, f64> {
-        self.head.forward(self.layer.forward(x).tanh().mean_axis(1, false))
-    }
-    tapegrad::params!(f64; layer, head);
-}
-
 #[test]
 fn a_layer_over_a_sequence_sums_each_samples_outer_products() {
     let mut rng = rng();
-    let mut model = Sequence { layer: Linear::new(3, 4, &mut rng), head: Linear::new(4, 2, &mut rng) };
-    model.layer.prefix_names("layer");
-    model.head.prefix_names("head");
+    let model = Sequence::new(Linear::new(3, 4, &mut rng), Linear::new(4, 2, &mut rng));
     let case = Case {
         name: "sequence",
         model,
@@ -209,20 +196,6 @@ fn a_layer_over_a_sequence_sums_each_samples_outer_products() {
         loss: mse,
     };
     case.check(Case::one_sample_at_a_time, |_| PerSampleMethod::OuterProduct);
-}
-
-/// An MLP whose inputs are first scaled by a parameter: the scale is read
-/// by a product, not a linear layer, and takes a sweep per sample.
-struct Scaled {
-    scale: Param<f64>,
-    mlp: Mlp<f64>,
-}
-
-impl Module<f64> for Scaled {
-    fn forward<'t>(&'t self, x: Var<'t, f64>) -> Var<'t, f64> {
-        self.mlp.forward(x * x.tape().param(&self.scale))
-    }
-    tapegrad::params!(f64; scale, mlp);
 }
 
 #[test]
