@@ -77,8 +77,9 @@ impl<M: Module<f64>> Case<M> {
         let per_sample = terms.per_sample_gradients();
         let mut norms = PerSampleNorms::new();
         norms.compute(terms);
-        let mut noise = GradientNoise::new();
+        let (mut noise, mut elementwise) = (GradientNoise::new(), GradientNoise::new());
         noise.measure(terms);
+        elementwise.measure_elementwise(terms);
         assert_eq!(per_sample.batch(), self.batch());
         for name in self.param_names() {
             let what = format!("{}: {name}", self.name);
@@ -98,10 +99,14 @@ impl<M: Module<f64>> Case<M> {
             let variance: Vec<f64> = (0..per)
                 .map(|j| expected.iter().map(|e| (e.data()[j] - mean[j]).powi(2)).sum::<f64>() / (b - 1.0))
                 .collect();
+            let trace = variance.iter().sum();
             let stats = noise.param(&name).unwrap();
             close(&format!("{what}: mean"), stats.mean.data(), &mean);
-            close(&format!("{what}: variance"), stats.variance.data(), &variance);
-            close(&format!("{what}: trace"), &[stats.estimate.trace], &[variance.iter().sum()]);
+            close(&format!("{what}: trace"), &[stats.estimate.trace], &[trace]);
+            assert!(stats.variance.is_none(), "{what}: measure gives no variance per element");
+            let stats = elementwise.param(&name).unwrap();
+            close(&format!("{what}: variance"), stats.variance.as_ref().unwrap().data(), &variance);
+            close(&format!("{what}: trace, elementwise"), &[stats.estimate.trace], &[trace]);
         }
     }
 }

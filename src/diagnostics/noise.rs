@@ -15,7 +15,8 @@ use std::path::Path;
 use super::log::{TrainingLog, push_numbers, write_file};
 use crate::error::FileError;
 use crate::float::Float;
-use crate::tape::{GradientMoments, PerSampleMethod, Var};
+use crate::kernels::vectorize::vectorized;
+use crate::tape::{GradientMoments, Moment, PerSampleMethod, Var};
 use crate::tensor::Tensor;
 
 /// `|G|²` and `tr(Σ)`, estimated without bias: the two numbers the noise
@@ -72,6 +73,12 @@ impl NoiseEstimate {
         self.trace / self.gradient_sq
     }
 
+    /// The signal-to-noise ratio of one sample's gradient, `|G|² / tr(Σ)`:
+    /// `1 / B_noise`. A batch of `B` samples has `B` times it.
+    pub fn snr(&self) -> f64 {
+        self.gradient_sq / self.trace
+    }
+
     /// The variance `tr(Σ) / B` of a mini-batch gradient of `batch` samples
     /// (drawn with replacement).
     pub fn batch_variance(&self, batch: usize) -> f64 {
@@ -86,24 +93,26 @@ pub struct ParamNoise<T: Float = f32> {
     pub name: String,
     /// How its per-sample gradients were computed.
     pub method: PerSampleMethod,
-    /// `ḡ`, the mean of the per-sample gradients, element by element: the
-    /// gradient of the mean loss.
+    /// `ḡ`, the mean of the per-sample gradients: the gradient of the mean
+    /// loss.
     pub mean: Tensor<T>,
-    /// The variance of the per-sample gradients, element by element, over
-    /// the batch (`B − 1` in the denominator).
-    pub variance: Tensor<T>,
+    /// The variance of the per-sample gradients element by element (`B − 1`
+    /// in the denominator), if measured with
+    /// [`measure_elementwise`](GradientNoise::measure_elementwise).
+    pub variance: Option<Tensor<T>>,
     /// `|G|²` and `tr(Σ)` for this parameter alone.
     pub estimate: NoiseEstimate,
-    /// The gradient signal-to-noise ratio: `ḡ_j² / σ_j²` averaged over the
-    /// elements whose variance is not zero (Liu et al. 2020's GSNR). Above
-    /// 1, a single sample's gradient mostly agrees with the mean in sign.
-    pub snr: f64,
 }
 
 /// The gradient noise of one batch, per parameter and in total, from the
-/// batch's per-sample gradients (computed as [`GradientMoments`] are: for
-/// a `linear` layer, one sweep and one extra product per weight; no
-/// `[B, out, in]` tensor is formed).
+/// batch's per-sample gradients: the mean gradient, the per-sample
+/// variance and the signal-to-noise ratio, and the noise scale.
+///
+/// [`measure`](Self::measure) needs only each sample's gradient norm, which
+/// a `linear` layer gives without forming its per-sample gradients
+/// ([`PerSampleNorms`](crate::PerSampleNorms)): about the cost of one
+/// backward pass. [`measure_elementwise`](Self::measure_elementwise) also
+/// gives each element's variance, at one more matrix product per weight.
 ///
 /// ```
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -123,12 +132,18 @@ pub struct ParamNoise<T: Float = f32> {
 /// noise.measure(terms);
 /// let total = noise.total();
 /// assert!(total.trace > 0.0 && total.gradient_sq > 0.0);
-/// println!("B_noise = {:.1}", total.noise_scale());
+/// println!("B_noise = {:.1}, SNR of one sample's gradient {:.3}", total.noise_scale(), total.snr());
 /// // The totals are the sums over the parameters.
 /// let trace: f64 = noise.params().iter().map(|p| p.estimate.trace).sum();
-/// assert!((trace - total.trace).abs() < 1e-9 * trace);
+/// assert!((trace - total.trace).abs() < 1e-6 * trace);
+///
+/// // Element by element: the variances add up to the same trace.
+/// noise.measure_elementwise(terms);
 /// let w = noise.param("layers.1.weight").unwrap();
-/// assert_eq!((w.mean.shape(), w.variance.shape()), (&[16, 16][..], &[16, 16][..]));
+/// let variance = w.variance.as_ref().unwrap();
+/// assert_eq!((w.mean.shape(), variance.shape()), (&[16, 16][..], &[16, 16][..]));
+/// let sum: f64 = variance.data().iter().map(|&v| v as f64).sum();
+/// assert!((sum - w.estimate.trace).abs() < 1e-4 * w.estimate.trace);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct GradientNoise<T: Float = f32> {
@@ -154,54 +169,74 @@ impl<T: Float> GradientNoise<T> {
     /// has no variance).
     #[track_caller]
     pub fn measure(&mut self, terms: Var<'_, T>) {
+        self.measure_with("GradientNoise::measure", terms, false);
+    }
+
+    /// [`measure`](Self::measure), and each parameter's variance element by
+    /// element ([`ParamNoise::variance`]).
+    ///
+    /// # Panics
+    /// As [`measure`](Self::measure).
+    #[track_caller]
+    pub fn measure_elementwise(&mut self, terms: Var<'_, T>) {
+        self.measure_with("GradientNoise::measure_elementwise", terms, true);
+    }
+
+    #[track_caller]
+    fn measure_with(&mut self, what: &str, terms: Var<'_, T>, elementwise: bool) {
         let shape = terms.shape();
         assert!(
             shape.first().is_some_and(|&b| b >= 2),
-            "GradientNoise::measure: the terms have shape {shape:?}; the noise needs two samples or more along \
-             the first axis"
+            "{what}: the terms have shape {shape:?}; the noise needs two samples or more along the first axis"
         );
-        self.moments.compute("GradientNoise::measure", terms);
+        let moment = if elementwise { Moment::SumOfSquares } else { Moment::SquaredNorms };
+        self.moments.compute(what, terms, moment);
         let batch = self.moments.batch() as f64;
+        // The two batch sizes of McCandlish's estimator: one sample (the
+        // mean of |g_i|²) and the whole batch (|ḡ|²).
         let (mut sq_small, mut sq_big) = (0.0, 0.0);
         self.len = 0;
-        for (name, method, moments) in self.moments.iter() {
+        for (name, method, moments, sum) in self.moments.iter() {
             if self.params.len() == self.len {
-                self.params.push(ParamNoise {
-                    name: String::new(),
-                    method,
-                    mean: Tensor::zeros([0]),
-                    variance: Tensor::zeros([0]),
-                    estimate: NoiseEstimate::default(),
-                    snr: 0.0,
-                });
+                let estimate = NoiseEstimate::default();
+                let empty =
+                    ParamNoise { name: String::new(), method, mean: Tensor::zeros([0]), variance: None, estimate };
+                self.params.push(empty);
             }
             let p = &mut self.params[self.len];
             p.name.clear();
             p.name.push_str(name);
             p.method = method;
-            p.mean.reset_zeros(moments.sum.shape());
-            p.variance.reset_zeros(moments.sum.shape());
-            // Per element: the mean m and the mean square q of the samples'
-            // gradients; the variance is B/(B-1) (q - m²).
-            let (mut mean_sq, mut mean_square, mut snr_sum, mut snr_count) = (0.0, 0.0, 0.0, 0);
-            let cells = p.mean.data_mut().iter_mut().zip(p.variance.data_mut());
-            for ((m_out, v_out), (&sum, &squares)) in
-                cells.zip(moments.sum.data().iter().zip(moments.sum_of_squares.data()))
-            {
-                let m = sum.to_f64() / batch;
-                let q = squares.to_f64() / batch;
-                let v = (batch / (batch - 1.0) * (q - m * m)).max(0.0);
-                (*m_out, *v_out) = (T::from_f64(m), T::from_f64(v));
-                mean_sq += m * m;
-                mean_square += q;
-                if v > 0.0 {
-                    snr_sum += m * m / v;
-                    snr_count += 1;
-                }
-            }
-            p.estimate = NoiseEstimate::from_two_batches(1.0, mean_square, batch, mean_sq);
-            p.snr = snr_sum / snr_count.max(1) as f64;
-            sq_small += mean_square;
+            let per_sample = T::from_f64(1.0 / batch);
+            p.mean.reset_zeros(sum.shape());
+            vectorized(
+                #[inline(always)]
+                || p.mean.data_mut().iter_mut().zip(sum.data()).for_each(|(m, &s)| *m = s * per_sample),
+            );
+            let mean_sq: f64 = p.mean.data().iter().map(|&m| m.to_f64() * m.to_f64()).sum();
+            // Σ_i |g_i|², from the norms or from the squares.
+            let norm_sq = if elementwise {
+                moments.sum_of_squares.data().iter().map(|&q| q.to_f64()).sum::<f64>()
+            } else {
+                moments.squared_norms.iter().sum::<f64>()
+            } / batch;
+            p.estimate = NoiseEstimate::from_two_batches(1.0, norm_sq, batch, mean_sq);
+            p.variance = elementwise.then(|| {
+                let mut variance = p.variance.take().unwrap_or_else(|| Tensor::zeros([0]));
+                variance.reset_zeros(sum.shape());
+                let unbiased = T::from_f64(batch / (batch - 1.0));
+                let cells = variance.data_mut().iter_mut().zip(p.mean.data().iter().zip(moments.sum_of_squares.data()));
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (v, (&m, &squares)) in cells {
+                            *v = (unbiased * (squares * per_sample - m * m)).max(T::ZERO);
+                        }
+                    },
+                );
+                variance
+            });
+            sq_small += norm_sq;
             sq_big += mean_sq;
             self.len += 1;
         }

@@ -30,7 +30,7 @@ pub(crate) use inspect::Clusters;
 pub use inspect::NodeInfo;
 pub(crate) use inspect::write_label;
 pub use labels::ScopeGuard;
-pub(crate) use per_sample::GradientMoments;
+pub(crate) use per_sample::{GradientMoments, Moment};
 pub use per_sample::{PerSampleGradients, PerSampleMethod, PerSampleNorms};
 pub use var::Var;
 

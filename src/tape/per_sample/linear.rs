@@ -41,23 +41,43 @@ impl<'a, T: Float> Signals<'a, T> {
         (&self.x[i * xs..(i + 1) * xs], &self.g[i * gs..(i + 1) * gs])
     }
 
-    /// Writes sample `i`'s gradient of the weight (`slot` 1, `[out, in]`)
-    /// or of the bias (`slot` 2, `[out]`) into `target`.
-    pub fn gradient_into(&self, slot: usize, i: usize, target: &mut [T]) {
+    /// Writes every sample's gradient of the weight (`slot` 1, `[B, out, in]`)
+    /// or of the bias (`slot` 2, `[B, out]`) into `target`.
+    pub fn gradients_into(&self, slot: usize, target: &mut [T]) {
+        let per = if slot == 2 { self.outputs } else { self.outputs * self.inputs };
+        if self.rows == 1 {
+            let (inputs, outputs) = (self.inputs, self.outputs);
+            if slot == 2 {
+                return target.copy_from_slice(&self.g[..target.len()]);
+            }
+            // The outer products g_i x_iᵀ: one scaled copy of x_i per output.
+            let samples =
+                target.chunks_exact_mut(per).zip(self.x.chunks_exact(inputs).zip(self.g.chunks_exact(outputs)));
+            return vectorized(
+                #[inline(always)]
+                || {
+                    for (out, (x, g)) in samples {
+                        for (row, &gk) in out.chunks_exact_mut(inputs).zip(g) {
+                            row.iter_mut().zip(x).for_each(|(t, &xv)| *t = gk * xv);
+                        }
+                    }
+                },
+            );
+        }
+        for (i, out) in target.chunks_exact_mut(per).enumerate() {
+            self.gradient_into(slot, i, out);
+        }
+    }
+
+    /// Writes sample `i`'s gradient of the weight or bias into `target`,
+    /// for samples of several rows.
+    fn gradient_into(&self, slot: usize, i: usize, target: &mut [T]) {
         let (x, g) = self.sample(i);
         if slot == 2 {
             target.copy_from_slice(&g[..self.outputs]);
             for row in g.chunks_exact(self.outputs).skip(1) {
                 target.iter_mut().zip(row).for_each(|(t, &v)| *t += v);
             }
-        } else if self.rows == 1 {
-            // The outer product g xᵀ, one scaled copy of x per output.
-            let (inputs, outputs) = (self.inputs, self.outputs);
-            vectorized(|| {
-                for (row, &gk) in target.chunks_exact_mut(inputs).zip(&g[..outputs]) {
-                    row.iter_mut().zip(x).for_each(|(t, &xv)| *t = gk * xv);
-                }
-            });
         } else {
             let g = MatRef::row_major(g, self.rows, self.outputs).t();
             let x = MatRef::row_major(x, self.rows, self.inputs);
@@ -65,34 +85,57 @@ impl<'a, T: Float> Signals<'a, T> {
         }
     }
 
-    /// The squared norm of sample `i`'s gradient of the weight (`slot` 1) or
-    /// bias (`slot` 2), without forming it.
-    pub fn squared_norm(&self, slot: usize, i: usize) -> f64 {
-        let (x, g) = self.sample(i);
-        let (gr, xr) = (
-            |s: usize| &g[s * self.outputs..(s + 1) * self.outputs],
-            |s: usize| &x[s * self.inputs..(s + 1) * self.inputs],
-        );
-        let mut total = 0.0;
-        for s in 0..self.rows {
-            // Each unordered pair of rows twice, the diagonal once.
-            for t in 0..=s {
-                let twice = if s == t { 1.0 } else { 2.0 };
-                let dg = dot(gr(s), gr(t));
-                total += twice * if slot == 2 { dg } else { dg * dot(xr(s), xr(t)) };
+    /// Every sample's squared gradient norm for the weight (`slot` 1) or
+    /// bias (`slot` 2), into `norms`, without forming the gradients.
+    pub fn squared_norms(&self, slot: usize, norms: &mut [f64]) {
+        if self.rows == 1 {
+            let samples = self.x.chunks_exact(self.inputs).zip(self.g.chunks_exact(self.outputs));
+            return vectorized(
+                #[inline(always)]
+                || {
+                    for (norm, (x, g)) in norms.iter_mut().zip(samples) {
+                        *norm = if slot == 2 { sum_squares(g) } else { sum_squares(g) * sum_squares(x) };
+                    }
+                },
+            );
+        }
+        let (inputs, outputs) = (self.inputs, self.outputs);
+        for (i, norm) in norms.iter_mut().enumerate() {
+            let (x, g) = self.sample(i);
+            let (g_row, x_row) = (|s: usize| &g[s * outputs..][..outputs], |s: usize| &x[s * inputs..][..inputs]);
+            // Σ_{s,t} (g_s · g_t)(x_s · x_t) over the sample's rows: each
+            // pair s > t twice, the diagonal once.
+            *norm = 0.0;
+            for s in 0..self.rows {
+                for t in 0..=s {
+                    let twice = if s == t { 1.0 } else { 2.0 };
+                    let xx = if slot == 2 { 1.0 } else { dot(x_row(s), x_row(t)) };
+                    *norm += twice * dot(g_row(s), g_row(t)) * xx;
+                }
             }
         }
-        total
     }
 
     /// Adds `Σ_i g_i²` (elementwise, over every sample) for the weight
     /// (`slot` 1) or bias (`slot` 2) into `target`. For one row per sample
-    /// the weight's is one product, `(g ⊙ g)ᵀ (x ⊙ x)`; otherwise each
-    /// sample's gradient is formed in `scratch` and squared.
+    /// the weight's is one product, `(g ⊙ g)ᵀ (x ⊙ x)`, and the bias's the
+    /// column sums of `g ⊙ g`; otherwise each sample's gradient is formed
+    /// in `scratch` and squared.
     pub fn add_squares(&self, slot: usize, batch: usize, target: &mut [T], scratch: &mut Scratch<T>) {
-        if slot == 1 && self.rows == 1 {
+        if self.rows == 1 {
+            let g = &self.g[..batch * self.outputs];
+            if slot == 2 {
+                return vectorized(
+                    #[inline(always)]
+                    || {
+                        for row in g.chunks_exact(self.outputs) {
+                            target.iter_mut().zip(row).for_each(|(t, &v)| *t += v * v);
+                        }
+                    },
+                );
+            }
             let (gg, xx) = (&mut scratch.a, &mut scratch.b);
-            square_into(gg, &self.g[..batch * self.outputs]);
+            square_into(gg, g);
             square_into(xx, &self.x[..batch * self.inputs]);
             let gg = MatRef::row_major(gg, batch, self.outputs).t();
             let xx = MatRef::row_major(xx, batch, self.inputs);
@@ -104,7 +147,10 @@ impl<'a, T: Float> Signals<'a, T> {
         one.resize(target.len(), T::ZERO);
         for i in 0..batch {
             self.gradient_into(slot, i, one);
-            vectorized(|| target.iter_mut().zip(one.iter()).for_each(|(t, &v)| *t += v * v));
+            vectorized(
+                #[inline(always)]
+                || target.iter_mut().zip(one.iter()).for_each(|(t, &v)| *t += v * v),
+            );
         }
     }
 }
@@ -119,7 +165,25 @@ pub(super) struct Scratch<T> {
 /// `out = x ⊙ x`, reusing `out`'s allocation.
 fn square_into<T: Float>(out: &mut Vec<T>, x: &[T]) {
     out.clear();
-    vectorized(|| out.extend(x.iter().map(|&v| v * v)));
+    vectorized(
+        #[inline(always)]
+        || out.extend(x.iter().map(|&v| v * v)),
+    );
+}
+
+/// `|a|²`, in eight running sums of the element type (so that the loop
+/// vectorises; a row of a layer is short), converted to `f64` once.
+#[inline(always)]
+fn sum_squares<T: Float>(a: &[T]) -> f64 {
+    let mut l = [T::ZERO; 8];
+    let chunks = a.chunks_exact(8);
+    let tail = chunks.remainder().iter().fold(T::ZERO, |s, &v| s + v * v);
+    for chunk in chunks {
+        for (lane, &v) in l.iter_mut().zip(chunk) {
+            *lane += v * v;
+        }
+    }
+    (((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7])) + tail).to_f64()
 }
 
 /// `a · b`, accumulated in `f64`.

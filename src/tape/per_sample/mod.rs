@@ -16,7 +16,7 @@ mod moments;
 mod norms;
 mod plan;
 
-pub(crate) use moments::GradientMoments;
+pub(crate) use moments::{GradientMoments, Moment};
 pub use norms::PerSampleNorms;
 
 use linear::Signals;
@@ -42,14 +42,11 @@ pub enum PerSampleMethod {
 }
 
 /// What one parameter's per-sample computation is told before it starts.
-struct Start<'a, T: Float> {
+struct Start<'a> {
     pub id: ParamId,
     pub name: &'a str,
     pub shape: &'a [usize],
     pub method: PerSampleMethod,
-    /// Its gradient of the sum of the terms: the sum of the per-sample
-    /// gradients.
-    pub sum: &'a Tensor<T>,
 }
 
 /// What is computed from the per-sample gradients: materialised, reduced
@@ -57,7 +54,7 @@ struct Start<'a, T: Float> {
 /// parameter's gradients over in one of two forms.
 trait Sink<T: Float> {
     /// Sets up for `batch` samples; `k` numbers the parameter, in binding order.
-    fn start(&mut self, k: usize, batch: usize, start: Start<'_, T>);
+    fn start(&mut self, k: usize, batch: usize, start: Start<'_>);
     /// Parameter `k` is a `linear` node's weight (`slot` 1) or bias (2), with these signals.
     fn linear(&mut self, k: usize, slot: usize, signals: &Signals<'_, T>);
     /// Parameter `k` has no gradient from any sample.
@@ -73,7 +70,10 @@ trait Sink<T: Float> {
 #[derive(Clone, Debug, Default)]
 struct Sweeper<T: Float> {
     plan: Plan,
-    grads: Gradients<T>,
+    /// The sweep from the sum of the terms: the sum of the per-sample gradients.
+    summed: Gradients<T>,
+    /// The sweeps from one sample's terms, for the fallback.
+    one: Gradients<T>,
     seed: Vec<T>,
 }
 
@@ -96,21 +96,20 @@ impl<T: Float> Sweeper<T> {
             let inner = tape.inner.borrow();
             self.plan.make(&inner.nodes, &inner.bound, root, batch);
         }
-        self.sweep(terms, &shape, None);
+        Self::sweep(&mut self.seed, &mut self.summed, terms, &shape, None);
         {
             let inner = tape.inner.borrow();
             for (k, &(id, node, rule)) in self.plan.params.iter().enumerate() {
                 let method = if rule == Rule::Sweeps { PerSampleMethod::Sweeps } else { PerSampleMethod::OuterProduct };
-                let name = self.grads.name_of(node as usize).unwrap_or("");
+                let name = self.summed.name_of(node as usize).unwrap_or("");
                 let param = &inner.nodes[node as usize].value;
-                let sum = self.grads.by_index(node as usize).expect("a bound parameter has a gradient");
-                sink.start(k, batch, Start { id, name, shape: param.shape(), method, sum });
+                sink.start(k, batch, Start { id, name, shape: param.shape(), method });
                 match rule {
                     Rule::Unused => sink.unused(k),
                     Rule::Linear { node, slot } => {
                         let linear = &inner.nodes[node as usize];
                         let x = &inner.nodes[linear.inputs[0] as usize].value;
-                        match self.grads.by_index(node as usize) {
+                        match self.summed.by_index(node as usize) {
                             Some(g) => sink.linear(k, slot, &Signals::new(x, g, batch)),
                             None => sink.unused(k),
                         }
@@ -121,10 +120,10 @@ impl<T: Float> Sweeper<T> {
         }
         if self.plan.needs_sweeps() {
             for i in 0..batch {
-                self.sweep(terms, &shape, Some(i));
+                Self::sweep(&mut self.seed, &mut self.one, terms, &shape, Some(i));
                 for (k, &(_, node, rule)) in self.plan.params.iter().enumerate() {
                     if rule == Rule::Sweeps {
-                        sink.sample(k, i, self.grads.by_index(node as usize).expect("a bound parameter"));
+                        sink.sample(k, i, self.one.by_index(node as usize).expect("a bound parameter"));
                     }
                 }
             }
@@ -133,23 +132,28 @@ impl<T: Float> Sweeper<T> {
         batch
     }
 
-    /// One backward sweep from `terms`, seeded with ones: everywhere, or in
-    /// the row of sample `only`.
-    fn sweep(&mut self, terms: Var<'_, T>, shape: &[usize], only: Option<usize>) {
+    /// One backward sweep from `terms` into `grads`, seeded with ones:
+    /// everywhere, or in the row of sample `only`.
+    fn sweep(seed: &mut Vec<T>, grads: &mut Gradients<T>, terms: Var<'_, T>, shape: &[usize], only: Option<usize>) {
         let n = numel(shape);
         let row = n / shape[0];
-        self.seed.clear();
+        seed.clear();
         match only {
-            None => self.seed.resize(n, T::ONE),
+            None => seed.resize(n, T::ONE),
             Some(i) => {
-                self.seed.resize(n, T::ZERO);
-                self.seed[i * row..(i + 1) * row].fill(T::ONE);
+                seed.resize(n, T::ZERO);
+                seed[i * row..(i + 1) * row].fill(T::ONE);
             }
         }
-        let seed = Tensor::from_parts(Shape::from_slice(shape), std::mem::take(&mut self.seed));
-        let result = backward::sweep(terms, Some(&seed), &mut self.grads);
-        self.seed = seed.into_parts().1;
+        let tensor = Tensor::from_parts(Shape::from_slice(shape), std::mem::take(seed));
+        let result = backward::sweep(terms, Some(&tensor), grads);
+        *seed = tensor.into_parts().1;
         result.unwrap_or_else(|anomaly| panic!("per-sample gradients: {anomaly}"));
+    }
+
+    /// The gradients of the summed terms, from the last run.
+    pub fn summed(&self) -> &Gradients<T> {
+        &self.summed
     }
 }
 
@@ -167,10 +171,10 @@ struct Entry<V> {
 /// The `k`-th entry of `entries`, made for the parameter `start` describes
 /// (a new one with value `empty()` on first use; otherwise its value is
 /// left as it was, for the caller to reset).
-fn entry<'e, V, T: Float>(
+fn entry<'e, V>(
     entries: &'e mut Vec<Entry<V>>,
     k: usize,
-    start: &Start<'_, T>,
+    start: &Start<'_>,
     empty: impl FnOnce() -> V,
 ) -> &'e mut Entry<V> {
     if entries.len() <= k {
@@ -297,18 +301,14 @@ struct Materialise<'a, T: Float> {
 }
 
 impl<T: Float> Sink<T> for Materialise<'_, T> {
-    fn start(&mut self, k: usize, batch: usize, start: Start<'_, T>) {
+    fn start(&mut self, k: usize, batch: usize, start: Start<'_>) {
         let mut shape = Shape::from_slice(&[batch]);
         shape.extend_from_slice(start.shape);
         reshape_for_overwrite(&mut entry(self.entries, k, &start, || Tensor::zeros([0])).value, &shape);
     }
 
     fn linear(&mut self, k: usize, slot: usize, signals: &Signals<'_, T>) {
-        let value = &mut self.entries[k].value;
-        let per = value.len() / value.shape()[0];
-        for (i, target) in value.data_mut().chunks_exact_mut(per).enumerate() {
-            signals.gradient_into(slot, i, target);
-        }
+        signals.gradients_into(slot, self.entries[k].value.data_mut());
     }
 
     fn unused(&mut self, k: usize) {

@@ -1,12 +1,10 @@
 //! [`PerSampleNorms`]: each sample's gradient norm, without the gradients
 //! where a layer allows it.
 
-use super::linear::Signals;
-use super::{Entry, PerSampleMethod, Sink, Start, Sweeper, entry};
+use super::{GradientMoments, Moment, PerSampleMethod};
 use crate::float::Float;
 use crate::param::Param;
-use crate::tape::Var;
-use crate::tensor::Tensor;
+use crate::tape::{Gradients, Var};
 
 /// The squared L2 norm of each sample's gradient, per parameter and over
 /// all of them (BackPACK's `BatchL2Grad`; what Opacus clips). For a
@@ -40,16 +38,14 @@ use crate::tensor::Tensor;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct PerSampleNorms<T: Float = f32> {
-    entries: Vec<Entry<Vec<f64>>>,
-    len: usize,
+    moments: GradientMoments<T>,
     total: Vec<f64>,
-    sweeper: Sweeper<T>,
 }
 
 impl<T: Float> PerSampleNorms<T> {
     /// Empty, to compute into.
     pub fn new() -> Self {
-        Self { entries: Vec::new(), len: 0, total: Vec::new(), sweeper: Sweeper::default() }
+        Self::default()
     }
 
     /// Computes the norms for `terms` (one term, or row of terms, per
@@ -59,12 +55,11 @@ impl<T: Float> PerSampleNorms<T> {
     /// As [`PerSampleGradients::compute`](super::PerSampleGradients::compute).
     #[track_caller]
     pub fn compute(&mut self, terms: Var<'_, T>) {
-        let mut sink = Squares { entries: &mut self.entries, len: &mut self.len };
-        let batch = self.sweeper.run("PerSampleNorms::compute", terms, &mut sink);
+        self.moments.compute("PerSampleNorms::compute", terms, Moment::SquaredNorms);
         self.total.clear();
-        self.total.resize(batch, 0.0);
-        for e in &self.entries[..self.len] {
-            self.total.iter_mut().zip(&e.value).for_each(|(t, v)| *t += v);
+        self.total.resize(self.moments.batch(), 0.0);
+        for e in self.moments.entries() {
+            self.total.iter_mut().zip(&e.value.squared_norms).for_each(|(t, v)| *t += v);
         }
     }
 
@@ -75,46 +70,22 @@ impl<T: Float> PerSampleNorms<T> {
 
     /// Each sample's squared gradient norm for `param`, if it was bound.
     pub fn param(&self, param: &Param<T>) -> Option<&[f64]> {
-        self.entries[..self.len].iter().find(|e| e.id == param.id()).map(|e| e.value.as_slice())
+        self.moments.entries().iter().find(|e| e.id == param.id()).map(|e| e.value.squared_norms.as_slice())
     }
 
     /// Each sample's squared gradient norm for the parameter named `name`.
     pub fn named(&self, name: &str) -> Option<&[f64]> {
-        self.entries[..self.len].iter().find(|e| e.name == name).map(|e| e.value.as_slice())
+        self.moments.entries().iter().find(|e| e.name == name).map(|e| e.value.squared_norms.as_slice())
     }
 
     /// Each parameter's name, how its norms were computed, and the norms.
     pub fn iter(&self) -> impl Iterator<Item = (&str, PerSampleMethod, &[f64])> {
-        self.entries[..self.len].iter().map(|e| (e.name.as_str(), e.method, e.value.as_slice()))
-    }
-}
-
-/// The sink that keeps squared norms.
-struct Squares<'a> {
-    entries: &'a mut Vec<Entry<Vec<f64>>>,
-    len: &'a mut usize,
-}
-
-impl<T: Float> Sink<T> for Squares<'_> {
-    fn start(&mut self, k: usize, batch: usize, start: Start<'_, T>) {
-        let norms = &mut entry(self.entries, k, &start, Vec::new).value;
-        norms.clear();
-        norms.resize(batch, 0.0);
+        self.moments.iter().map(|(name, method, m, _)| (name, method, m.squared_norms.as_slice()))
     }
 
-    fn linear(&mut self, k: usize, slot: usize, signals: &Signals<'_, T>) {
-        for (i, norm) in self.entries[k].value.iter_mut().enumerate() {
-            *norm = signals.squared_norm(slot, i);
-        }
-    }
-
-    fn unused(&mut self, _: usize) {}
-
-    fn sample(&mut self, k: usize, i: usize, gradient: &Tensor<T>) {
-        self.entries[k].value[i] = gradient.data().iter().map(|g| g.to_f64() * g.to_f64()).sum();
-    }
-
-    fn finish(&mut self, count: usize) {
-        *self.len = count;
+    /// The gradients of the summed terms, from the same sweep: for each
+    /// parameter, the sum of the per-sample gradients.
+    pub fn summed(&self) -> &Gradients<T> {
+        self.moments.summed()
     }
 }
