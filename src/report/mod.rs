@@ -8,6 +8,7 @@
 //! * per activation, the saturated or dead fraction and the spread over
 //!   time;
 //! * the last step's diagnostics as a table;
+//! * the gradient noise scale over training, if the log has it;
 //! * for 2-D data, the decision boundary at a few epochs side by side;
 //! * one step's graph with names, values and gradients, drawn as a layered
 //!   picture (no Graphviz needed), and its DOT.
@@ -39,6 +40,7 @@ mod boundary;
 mod chart;
 mod curves;
 mod graph;
+mod noise;
 mod page;
 
 pub use boundary::DecisionBoundary;

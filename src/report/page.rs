@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::Report;
 use super::chart::{CHART_SIZE, tick};
 use super::curves::{self, Figure};
+use super::noise;
 use crate::diagnostics::TrainingLog;
 
 /// Width and height of one decision-boundary panel.
@@ -58,9 +59,13 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
 
     let training = curves::training_curves(log);
     let diagnostics = curves::diagnostics_curves(log);
+    let noise = noise::noise_curves(log);
     let mut contents = vec![("training", "Training curves")];
     if !diagnostics.is_empty() {
         contents.push(("inside", "Inside the network"));
+    }
+    if !noise.is_empty() {
+        contents.push(("noise", "Gradient noise"));
     }
     if !report.boundaries.is_empty() {
         contents.push(("boundary", "Decision boundary"));
@@ -80,6 +85,9 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             figures(html, &diagnostics);
             last_step_tables(html, log);
         });
+    }
+    if !noise.is_empty() {
+        section(&mut html, "noise", "Gradient noise", |html| figures(html, &noise));
     }
     if !report.boundaries.is_empty() {
         section(&mut html, "boundary", "Decision boundary", |html| {
