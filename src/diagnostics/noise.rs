@@ -331,7 +331,8 @@ impl NoiseScale {
 pub struct NoiseRow {
     /// The steps recorded before it.
     pub step: usize,
-    /// The batch size it was measured on.
+    /// The training batch size at that step: what `B_noise` is compared
+    /// with (the report draws it as a guide).
     pub batch: usize,
     /// That batch's own estimate.
     pub raw: NoiseEstimate,
@@ -341,8 +342,8 @@ pub struct NoiseRow {
 
 impl TrainingLog {
     /// Records the noise scale as `scale` has it now (its last estimate and
-    /// its averages), measured on batches of `batch`, after the steps
-    /// recorded so far. Does nothing if `scale` has no estimate yet.
+    /// its averages), after the steps recorded so far, with the training
+    /// batch size `batch`. Does nothing if `scale` has no estimate yet.
     pub fn record_noise(&mut self, scale: &NoiseScale, batch: usize) {
         if let Some(raw) = scale.last() {
             let row = NoiseRow { step: self.steps(), batch, raw, smoothed: scale.smoothed() };
