@@ -1,4 +1,4 @@
-"""Generates tests/fixtures/pytorch_ops.json: values and gradients of ~35
+"""Generates tests/fixtures/pytorch_ops.json: values and gradients of about 90
 expressions computed by PyTorch in float64. tests/pytorch_ops.rs rebuilds each
 expression with tapegrad and checks that both agree to 1e-10 relative.
 
@@ -34,6 +34,11 @@ def away_from_zero(*shape):
     """Values with |x| in [0.2, 2], both signs: no kinks of abs/relu nearby."""
     sign = torch.where(torch.rand(shape) < 0.5, -1.0, 1.0).to(DT)
     return sign * positive(*shape, low=0.2, high=2.0)
+
+
+def idx(values):
+    """Indices as tapegrad takes them: whole numbers in float64."""
+    return torch.tensor(values, dtype=DT)
 
 
 def gelu_tanh(x):
@@ -154,6 +159,56 @@ CASES = {
         [randn(8, 1) * 1.5, torch.where(torch.rand(8, 1) < 0.5, -1.0, 1.0).to(DT)],
         lambda s, y: torch.relu(1.0 - y * s),
     ),
+    # The tensor vocabulary (issue 20), appended so that the inputs above stay
+    # as they were. Indices are float64 inputs listed in CONSTANTS (tapegrad
+    # stores indices as whole numbers of the element type) and cast to long
+    # for PyTorch.
+    "index_select_rows": ([randn(4, 3), idx([2, 0, 2])], lambda x, i: x.index_select(0, i.long())),
+    "index_select_last_axis": ([randn(2, 3, 4), idx([3, 1, 1, 0, 2])], lambda x, i: x.index_select(-1, i.long())),
+    "gather_labels": ([randn(3, 4), idx([[2], [0], [3]])], lambda x, i: x.gather(1, i.long())),
+    "gather_axis0_smaller": (
+        [randn(3, 4, 2), idx([[[2, 0], [1, 1], [0, 2]], [[1, 2], [2, 2], [0, 0]]])],
+        lambda x, i: x.gather(0, i.long()),
+    ),
+    "cat_three_axis1": ([randn(2, 1), randn(2, 3), randn(2, 2)], lambda *p: torch.cat(p, dim=1)),
+    "cat_five_axis0": ([randn(1, 3), randn(2, 3), randn(1, 3), randn(3, 3), randn(1, 3)], lambda *p: torch.cat(p, dim=0)),
+    "stack_axis1": ([randn(2, 3), randn(2, 3), randn(2, 3)], lambda *p: torch.stack(p, dim=1)),
+    "narrow": ([randn(3, 5)], lambda x: x.narrow(1, 1, 3)),
+    "slice_2d": ([randn(4, 5)], lambda x: x[1:3, 2:5]),
+    "split_recombined": (
+        [randn(5, 3)],
+        lambda x: (lambda p: torch.cat([p[2], p[0], p[1]], dim=0) * p[0].sum())(x.split(2, dim=0)),
+    ),
+    "chunk_product": ([randn(6, 2)], lambda x: (lambda p: p[0] * p[1] * p[2])(x.chunk(3, dim=0))),
+    "min_axis_last_keepdim": ([randn(3, 5)], lambda x: x.min(dim=-1, keepdim=True).values),
+    "min_axis0": ([randn(4, 3)], lambda x: x.min(dim=0).values),
+    "var_axis_sample": ([randn(3, 5)], lambda x: x.var(dim=1)),
+    "var_axis_population_keepdim": ([randn(2, 3, 4)], lambda x: x.var(dim=1, correction=0, keepdim=True)),
+    "var_axis_correction2": ([randn(4, 3)], lambda x: x.var(dim=0, correction=2)),
+    "std_axis": ([randn(3, 6)], lambda x: x.std(dim=-1, keepdim=True)),
+    "sin": ([randn(3, 4) * 2.0], torch.sin),
+    "cos": ([randn(3, 4) * 2.0], torch.cos),
+    # Both sides of the threshold (20), where PyTorch's softplus turns linear.
+    "softplus": ([torch.tensor([-30.0, -2.0, 0.0, 1.5, 19.5, 20.5, 40.0], dtype=DT)], F.softplus),
+    "log1p": ([positive(2, 3, low=-0.5, high=3.0)], torch.log1p),
+    "expm1": ([randn(2, 3)], torch.expm1),
+    "square": ([randn(2, 3)], torch.square),
+    "rsqrt": ([positive(2, 3)], torch.rsqrt),
+    "clamp": ([away_from_zero(3, 4) * 1.5], lambda x: x.clamp(-1.0, 1.0)),
+    "clamp_min": ([away_from_zero(3, 4)], lambda x: x.clamp_min(0.0)),
+    "clamp_max": ([away_from_zero(3, 4)], lambda x: x.clamp_max(0.0)),
+    # Exactly at the bounds: PyTorch passes no gradient there.
+    "clamp_at_bounds": ([torch.tensor([-2.0, -1.0, 0.5, 1.0, 3.0], dtype=DT)], lambda x: x.clamp(-1.0, 1.0)),
+    "maximum_broadcast": ([randn(3, 4), randn(4)], torch.maximum),
+    "minimum_broadcast": ([randn(3, 1), randn(1, 4)], torch.minimum),
+    # Ties: PyTorch gives each operand half the gradient.
+    "maximum_ties": ([idx([1.0, 2.0, 3.0, 2.0]), idx([2.0, 2.0, 2.0, 2.0])], torch.maximum),
+    "minimum_ties": ([idx([1.0, 2.0, 3.0, 2.0]), idx([2.0, 2.0, 2.0, 2.0])], torch.minimum),
+    "where_broadcast": (
+        [idx([[1.0], [0.0], [1.0]]), randn(3, 4), randn(4)],
+        lambda c, a, b: torch.where(c != 0, a, b),
+    ),
+    "masked_fill": ([randn(2, 3), idx([[0.0, 1.0, 0.0], [1.0, 1.0, 0.0]])], lambda x, m: x.masked_fill(m != 0, -2.5)),
 }
 
 # Inputs (by position) that are data, not variables: no gradient is recorded.
@@ -164,6 +219,12 @@ CONSTANTS = {
     "softmax_cross_entropy_sum": [1],
     "softmax_cross_entropy_none": [1],
     "svm_max_margin_none": [1],
+    "index_select_rows": [1],
+    "index_select_last_axis": [1],
+    "gather_labels": [1],
+    "gather_axis0_smaller": [1],
+    "where_broadcast": [0],
+    "masked_fill": [1],
 }
 
 

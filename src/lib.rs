@@ -92,7 +92,7 @@ pub mod report;
 
 pub use error::TensorError;
 pub use float::Float;
-pub use kernels::threads::{num_threads, set_num_threads};
+pub use kernels::threads::{max_num_threads, num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use shape::Shape;
 pub use tape::{

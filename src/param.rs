@@ -140,6 +140,7 @@ impl<T: Float> Param<T> {
     ///
     /// # Panics
     /// If the shapes differ.
+    #[track_caller]
     pub fn set_value(&mut self, value: Tensor<T>) {
         assert!(
             value.shape() == self.value.shape(),

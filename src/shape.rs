@@ -17,11 +17,17 @@ pub(crate) fn shape_of(dims: impl AsRef<[usize]>) -> Shape {
 /// # Panics
 /// If the count does not fit in a `usize` (a shape like `[2^63 + 1, 2]`,
 /// whose product would otherwise wrap around to a small number).
+#[inline]
+#[track_caller]
 pub(crate) fn numel(shape: &[usize]) -> usize {
-    checked_numel(shape).unwrap_or_else(|| panic!("shape {shape:?}: the number of elements overflows usize"))
+    match checked_numel(shape) {
+        Some(n) => n,
+        None => panic!("shape {shape:?}: the number of elements overflows usize"),
+    }
 }
 
 /// Number of elements, or `None` if it does not fit in a `usize`.
+#[inline]
 pub(crate) fn checked_numel(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
@@ -77,6 +83,7 @@ pub(crate) fn broadcast_strides(operand: &[usize], out: &[usize]) -> Shape {
 /// Resolves a possibly negative axis (`-1` is the last) against a rank.
 ///
 /// Panics with a message naming `op` if the axis is out of range.
+#[track_caller]
 pub(crate) fn resolve_axis(op: &str, axis: isize, shape: &[usize]) -> usize {
     let ndim = shape.len() as isize;
     let resolved = if axis < 0 { axis + ndim } else { axis };

@@ -222,3 +222,15 @@ fn clip_grad_value_rejects_nan() {
     let mut grads = linear_in(&tape, &a, &[1.0]).backward();
     clip_grad_value(&mut grads, f64::NAN);
 }
+
+#[test]
+fn the_norm_of_an_f32_model_is_an_f32_like_its_max_norm() {
+    let w = Param::new("w", Tensor::from_vec(vec![0.0f32, 0.0], [2]));
+    let tape = Tape::new();
+    let mut grads = (tape.param(&w) * tape.constant(Tensor::from_vec(vec![30.0, 40.0], [2]))).sum().backward();
+    let max_norm = 5.0;
+    let norm = clip_grad_norm(&mut grads, max_norm);
+    // What a newcomer wrote first, which did not compile when the norm was an f64.
+    assert_eq!(norm.max(max_norm), 50.0f32);
+    assert!((grads.params_norm() - 5.0).abs() < 1e-5);
+}

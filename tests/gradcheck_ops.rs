@@ -123,6 +123,44 @@ fn div_gradient_matches_finite_differences() {
     check_binary("div", 4, |_, v| v[0] / v[1]);
 }
 
+/// Random operands never tie; ties are checked against PyTorch's
+/// convention (half each) in `pytorch_ops.rs` and below.
+#[test]
+fn maximum_gradient_matches_finite_differences() {
+    check_binary("maximum", 6, |_, v| v[0].maximum(v[1]));
+}
+
+#[test]
+fn minimum_gradient_matches_finite_differences() {
+    check_binary("minimum", 7, |_, v| v[0].minimum(v[1]));
+}
+
+#[test]
+fn maximum_and_minimum_split_the_gradient_at_a_tie() {
+    let tape = Tape::<f64>::new();
+    let a = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]));
+    let b = tape.var(Tensor::scalar(2.0));
+    let grads = (a.maximum(b) + a.minimum(b) * 3.0).sum().backward();
+    assert_eq!(grads.wrt(a).data(), &[3.0, 2.0, 1.0]);
+    assert_eq!(grads.wrt(b).item(), 1.0 + 2.0 + 3.0);
+}
+
+/// The condition broadcasts against both operands, which broadcast against
+/// each other; each operand's gradient is summed back to its shape.
+#[test]
+fn where_cond_gradient_matches_finite_differences() {
+    let mut rng = rng(8);
+    let cond = Tensor::from_vec(vec![1.0, 0.0, 1.0], [3, 1]);
+    let inputs = [randn(&[3, 4], &mut rng), randn(&[4], &mut rng)];
+    check("where_cond([3, 1], [3, 4], [4])", &inputs, |tape, v| {
+        Var::where_cond(tape.constant(cond.clone()), v[0], v[1]).tanh()
+    });
+    let mask = Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0, 1.0, 1.0], [2, 3]);
+    check("masked_fill", &[randn(&[2, 3], &mut rng)], |tape, v| {
+        v[0].masked_fill(tape.constant(mask.clone()), -1.0).exp()
+    });
+}
+
 /// Broadcasting an operand against a var that is itself the result of a
 /// broadcast, with a constant in the graph: the constant gets no gradient and
 /// the vars get theirs with their own shapes.
@@ -276,6 +314,35 @@ fn gelu_gradient_matches_finite_differences() {
 fn erf_and_sign_gradients_match_finite_differences() {
     check_unary("erf", 50, |s, r| uniform(s, -3.0, 3.0, r), |_, v| v[0].erf());
     check_unary("sign", 51, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].sign() * v[0]);
+}
+
+#[test]
+fn sin_cos_gradients_match_finite_differences() {
+    check_unary("sin", 52, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].sin());
+    check_unary("cos", 53, |s, r| uniform(s, -4.0, 4.0, r), |_, v| v[0].cos());
+}
+
+/// Both sides of softplus's threshold (20), away from it.
+#[test]
+fn softplus_gradient_matches_finite_differences() {
+    check_unary("softplus", 54, |s, r| uniform(s, -8.0, 8.0, r), |_, v| v[0].softplus());
+    check_unary("softplus above the threshold", 55, |s, r| uniform(s, 20.5, 30.0, r), |_, v| v[0].softplus());
+}
+
+#[test]
+fn log1p_expm1_square_rsqrt_gradients_match_finite_differences() {
+    check_unary("log1p", 56, |s, r| uniform(s, -0.7, 3.0, r), |_, v| v[0].log1p());
+    check_unary("expm1", 57, randn, |_, v| v[0].expm1());
+    check_unary("square", 58, randn, |_, v| v[0].square());
+    check_unary("rsqrt", 59, |s, r| uniform(s, 0.2, 3.0, r), |_, v| v[0].rsqrt());
+}
+
+/// Inputs on both sides of each bound, none within a step of it.
+#[test]
+fn clamp_gradients_match_finite_differences() {
+    check_unary("clamp_min(0)", 60, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].clamp_min(0.0));
+    check_unary("clamp_max(0)", 61, |s, r| away_from_zero(s, 0.1, 2.0, r), |_, v| v[0].clamp_max(0.0));
+    check_unary("clamp(-1, 1)", 62, |s, r| away_from_zero(s, 0.1, 3.0, r), |_, v| v[0].clamp(-1.0, 1.0));
 }
 
 // ---------------------------------------------------------------------------
@@ -457,6 +524,52 @@ fn max_axis_gradient_matches_finite_differences() {
     check_reduce_axis("max_axis", 74, |x, axis, keepdim| x.max_axis(axis, keepdim));
 }
 
+#[test]
+fn min_axis_gradient_matches_finite_differences() {
+    check_reduce_axis("min_axis", 76, |x, axis, keepdim| x.min_axis(axis, keepdim));
+}
+
+/// `var_axis` (or with `std`, `std_axis`) on every case of `REDUCE_CASES`
+/// whose axis has more entries than `correction` (fewer give a division by
+/// zero, as in PyTorch).
+fn check_var_axis(correction: usize, std: bool, seed: u64) {
+    let mut rng = rng(seed);
+    for (shape, axis) in REDUCE_CASES {
+        let extent = shape[axis.rem_euclid(shape.len() as isize) as usize];
+        if extent <= correction {
+            continue;
+        }
+        for keepdim in [false, true] {
+            let x = distinct(shape, &mut rng);
+            let name = if std { "std_axis" } else { "var_axis" };
+            check(
+                &format!("{name}(axis={axis}, correction={correction}, keepdim={keepdim}) of {shape:?}"),
+                &[x],
+                move |_, v| {
+                    if std {
+                        v[0].std_axis(axis, correction, keepdim)
+                    } else {
+                        v[0].var_axis(axis, correction, keepdim)
+                    }
+                },
+            );
+        }
+    }
+}
+
+#[test]
+fn var_axis_gradient_matches_finite_differences_for_every_correction() {
+    for correction in [0, 1, 2] {
+        check_var_axis(correction, false, 77 + correction as u64);
+    }
+}
+
+#[test]
+fn std_axis_gradient_matches_finite_differences() {
+    // `distinct` values: no lane is constant, so no standard deviation is 0.
+    check_var_axis(1, true, 80);
+}
+
 /// The reduced value is used again downstream (broadcast back against the
 /// input), as in a numerically stable softmax written by hand.
 #[test]
@@ -515,6 +628,146 @@ fn softmax_and_log_softmax_large_logits_gradient_matches_finite_differences() {
     let x = uniform(&[3, 4], 50.0, 60.0, &mut rng);
     check("softmax of large logits", std::slice::from_ref(&x), |_, v| v[0].softmax(-1));
     check("log_softmax of large logits", &[x], |_, v| v[0].log_softmax(-1));
+}
+
+// ---------------------------------------------------------------------------
+// Indexing: index_select and gather (indices are constants of whole numbers)
+// ---------------------------------------------------------------------------
+
+/// `(input shape, axis, indices, shape of the indices)`.
+type IndexCase = (&'static [usize], isize, &'static [usize], &'static [usize]);
+
+/// A constant index tensor of `shape` holding `values`.
+fn indices(values: &[usize], shape: &[usize]) -> Tensor<f64> {
+    Tensor::from_vec(values.iter().map(|&i| i as f64).collect(), shape)
+}
+
+/// Every axis of a 3-D value, an index picked twice (its gradient is the sum
+/// of both), an index left out (its gradient is zero), and a 0-D index.
+#[test]
+fn index_select_gradient_matches_finite_differences() {
+    let mut rng = rng(110);
+    let cases: [IndexCase; 6] = [
+        (&[4, 3], 0, &[2, 0, 2], &[3]),
+        (&[4, 3], 1, &[1, 1, 0, 2, 1], &[5]),
+        (&[2, 3, 4], 1, &[2, 0], &[2]),
+        (&[2, 3, 4], -1, &[3, 3, 0], &[3]),
+        (&[2, 3, 4], 0, &[1], &[]),
+        (&[5], 0, &[4, 0, 4, 2], &[4]),
+    ];
+    for (shape, axis, picked, index_shape) in cases {
+        let idx = indices(picked, index_shape);
+        let x = randn(shape, &mut rng);
+        check(&format!("index_select(axis={axis}, {picked:?}) of {shape:?}"), &[x], move |tape, v| {
+            v[0].index_select(axis, tape.constant(idx.clone()))
+        });
+    }
+}
+
+#[test]
+fn gather_gradient_matches_finite_differences() {
+    let mut rng = rng(111);
+    let cases: [IndexCase; 5] = [
+        // Each row's element at its label, as a loss picks it.
+        (&[3, 4], 1, &[2, 0, 3], &[3, 1]),
+        (&[3, 4], 0, &[2, 0, 1, 1, 2, 2, 0, 0], &[2, 4]),
+        // Indices smaller than x along another axis, repeated indices.
+        (&[2, 3, 4], 2, &[1, 1, 0, 3, 2, 2, 3, 0, 1, 0, 0, 0], &[2, 2, 3]),
+        (&[2, 3, 4], -2, &[2, 2, 0, 1, 0, 1, 2, 2], &[2, 1, 4]),
+        (&[5], 0, &[4, 4, 0], &[3]),
+    ];
+    for (shape, axis, picked, index_shape) in cases {
+        let idx = indices(picked, index_shape);
+        let x = randn(shape, &mut rng);
+        check(&format!("gather(axis={axis}) of {shape:?} at {index_shape:?}"), &[x], move |tape, v| {
+            v[0].gather(axis, tape.constant(idx.clone()))
+        });
+    }
+}
+
+/// Indices recorded as a variable get a zero gradient, as labels do (the
+/// index is a step function of its value), and `x`'s gradient is the same.
+#[test]
+fn index_ops_give_the_indices_no_gradient() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0], [3]));
+    let idx = tape.var(Tensor::from_vec(vec![2.0, 2.0], [2]));
+    let grads = (x.index_select(0, idx) + x.gather(0, idx)).sum().backward();
+    assert_eq!(grads.wrt(x).data(), &[0.0, 0.0, 4.0]);
+    assert_eq!(grads.wrt(idx).data(), &[0.0, 0.0]);
+}
+
+// ---------------------------------------------------------------------------
+// Cutting and joining: cat, stack, narrow, slice, split, chunk
+// ---------------------------------------------------------------------------
+
+/// Two to five pieces (more than three inputs take the tape's other path)
+/// along every axis, each piece weighted differently downstream.
+#[test]
+fn cat_gradient_matches_finite_differences() {
+    let mut rng = rng(120);
+    let cases: [(&[&[usize]], isize); 5] = [
+        (&[&[2, 3], &[1, 3]], 0),
+        (&[&[2, 1], &[2, 3], &[2, 2]], 1),
+        (&[&[2, 1, 4], &[2, 3, 4], &[2, 2, 4], &[2, 1, 4], &[2, 1, 4]], -2),
+        (&[&[3], &[2], &[1], &[4]], 0),
+        (&[&[2, 3, 1], &[2, 3, 2]], 2),
+    ];
+    for (shapes, axis) in cases {
+        let inputs: Vec<Tensor<f64>> = shapes.iter().map(|s| randn(s, &mut rng)).collect();
+        check(&format!("cat(axis={axis}) of {shapes:?}"), &inputs, move |_, v| {
+            let joined = Var::cat(v, axis);
+            joined * joined.tanh()
+        });
+    }
+}
+
+#[test]
+fn stack_gradient_matches_finite_differences() {
+    let mut rng = rng(121);
+    for axis in [0isize, 1, 2, -1] {
+        let inputs: Vec<Tensor<f64>> = (0..4).map(|_| randn(&[2, 3], &mut rng)).collect();
+        check(&format!("stack(axis={axis}) of four [2, 3]"), &inputs, move |_, v| {
+            let stacked = Var::stack(v, axis);
+            stacked * stacked.exp()
+        });
+    }
+}
+
+#[test]
+fn narrow_and_slice_gradients_match_finite_differences() {
+    let mut rng = rng(122);
+    let x = randn(&[3, 4, 5], &mut rng);
+    for (axis, start, len) in [(0isize, 1, 2), (1, 0, 4), (-1, 2, 3), (2, 4, 1), (1, 2, 0)] {
+        check(&format!("narrow({axis}, {start}, {len})"), std::slice::from_ref(&x), move |_, v| {
+            v[0].narrow(axis, start, len).exp()
+        });
+    }
+    check("slice(1..3, 0..2, 1..4)", std::slice::from_ref(&x), |_, v| v[0].slice(&[1..3, 0..2, 1..4]).exp());
+    #[allow(clippy::single_range_in_vec_init)] // one range: the leading axis only
+    check("slice(0..2) of leading axis only", std::slice::from_ref(&x), |_, v| v[0].slice(&[0..2]).tanh());
+    check("overlapping slices", &[x], |_, v| v[0].slice(&[0..2, 1..3]) * v[0].slice(&[1..3, 2..4]));
+}
+
+/// The pieces of `split` and `chunk` joined back in another order: every
+/// element of the input reaches the output once.
+#[test]
+fn split_and_chunk_gradients_match_finite_differences() {
+    let mut rng = rng(123);
+    let x = randn(&[5, 3], &mut rng);
+    check("split(2)", std::slice::from_ref(&x), |_, v| {
+        let pieces = v[0].split(2, 0);
+        Var::cat(&[pieces[2], pieces[0], pieces[1]], 0).exp() * pieces[0].sum()
+    });
+    check("split_sizes([1, 2])", std::slice::from_ref(&x), |_, v| {
+        let pieces = v[0].split_sizes(&[1, 2], 1);
+        pieces[0] * pieces[1].sum_axis(1, true)
+    });
+    check("chunk(3)", &[x], |_, v| {
+        let pieces = v[0].chunk(3, 0);
+        assert_eq!(pieces.len(), 3);
+        Var::cat(&[pieces[1], pieces[0], pieces[2]], 0).tanh()
+    });
 }
 
 // ---------------------------------------------------------------------------

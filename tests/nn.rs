@@ -2,7 +2,7 @@
 //! and gradients that reach every parameter.
 
 use rand::{SeedableRng, rngs::StdRng};
-use tapegrad::nn::{Activation, Init, Linear, Mlp, Module, loss};
+use tapegrad::nn::{Activation, Init, Linear, Mlp, Module, Sequential, loss};
 use tapegrad::{Tape, Tensor, check_gradients};
 
 #[test]
@@ -32,6 +32,21 @@ fn an_mlp_prints_its_layers_and_parameter_count() {
     assert_eq!(
         model.to_string(),
         "Mlp(\n  (layers.0): Linear(in=2, out=4) -> Tanh\n  (layers.1): Linear(in=4, out=1)\n) 17 parameters"
+    );
+}
+
+#[test]
+fn a_sequential_names_an_mlp_inside_it_as_an_mlp() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let inner = Sequential::new().layer(Linear::<f32>::new(1, 2, &mut rng)).layer(Activation::Relu);
+    let net = Sequential::new()
+        .layer(Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, &mut rng))
+        .layer(Activation::Sigmoid)
+        .layer(inner);
+    assert_eq!(
+        net.to_string(),
+        "Sequential(\n  (0): Mlp(Linear(in=2, out=4), Tanh, Linear(in=4, out=1))\n  (1): Sigmoid\n  \
+         (2): Sequential(Linear(in=1, out=2), ReLU)\n) 21 parameters"
     );
 }
 

@@ -561,7 +561,7 @@ fn rmsprop_rejects_a_negative_rho() {
 }
 
 #[test]
-#[should_panic(expected = "RmsProp: eps must be finite and >= 0, got -1")]
+#[should_panic(expected = "RmsProp: eps must be finite and > 0 in float32, got -1")]
 fn rmsprop_rejects_a_negative_eps() {
     let _ = RmsProp::<f32>::new(0.1).eps(-1.0);
 }

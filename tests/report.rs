@@ -3,12 +3,12 @@
 //! (`scripts/browser_check.sh` opens it in a real browser.)
 
 use rand::{SeedableRng, rngs::StdRng};
-use tapegrad::data::toy;
+use tapegrad::data::{Dataset, toy};
 use tapegrad::diagnostics::{Diagnostics, EpochMetrics, GradientNoise, NoiseScale, StepMetrics, TrainingLog};
 use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::nn::metrics::binary_accuracy;
 use tapegrad::nn::{Activation, Mlp, Module};
-use tapegrad::optim::{Adam, Optimizer};
+use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::report::{DecisionBoundary, GraphPicture, Report};
 use tapegrad::{Gradients, Tape, Tensor};
 
@@ -156,4 +156,86 @@ fn writing_the_report_into_a_missing_directory_names_the_path() {
     let path = std::env::temp_dir().join("tapegrad-no-such-dir").join("report.html");
     let error = Report::new("r").write(&path, &TrainingLog::new()).unwrap_err();
     assert!(error.to_string().starts_with(&path.display().to_string()), "{error}");
+}
+
+/// A user's own model, not the moons example: a regression of a sine lifted
+/// to the scale of its targets (prices around 300,000, not standardized),
+/// trained by SGD at a constant rate, with no test set and no accuracy.
+/// The output bias sits at 300,000, where f32 cannot represent a step of
+/// 0.01: that parameter never changes.
+fn price_regression() -> (Report, TrainingLog) {
+    let mut rng = StdRng::seed_from_u64(3);
+    let data = toy::sine::<f32, _>(200, 0.1, &mut rng);
+    let prices = data.y().map(|y| 300_000.0 + y);
+    let mut model = Mlp::new(&[1, 16, 16, 1], Activation::Tanh, &mut rng);
+    for param in model.params_mut().filter(|p| p.name() == "layers.2.bias") {
+        param.set_value(Tensor::full([1], 300_000.0));
+    }
+    let mut opt = Sgd::new(0.01);
+    let (mut tape, mut grads, mut diagnostics) = (Tape::new(), Gradients::new(), Diagnostics::new());
+    let mut log = TrainingLog::new();
+    for _ in 0..3 {
+        for batch in Dataset::new(data.x().clone(), prices.clone()).unwrap().batches(50, &mut rng) {
+            tape.clear();
+            let loss = loss::mse_loss(model.forward(tape.constant(batch.x)), tape.constant(batch.y));
+            let value = loss.item() as f64;
+            loss.backward_into(&mut grads);
+            opt.step(&mut model, &grads);
+            diagnostics.measure(&tape, &grads, &model);
+            log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(&diagnostics));
+        }
+        let train_loss = log.step_rows().last().unwrap().loss();
+        log.record_epoch(EpochMetrics { train_loss, train_accuracy: None, test_loss: None, test_accuracy: None });
+    }
+    (Report::new("prices"), log)
+}
+
+/// The `<figure>` element of the line chart titled `title`, whole.
+fn chart<'a>(html: &'a str, title: &str) -> &'a str {
+    let at = html.find(&format!(">\n{title}\n</text>")).unwrap_or_else(|| panic!("no chart {title:?}"));
+    let start = html[..at].rfind("<figure").unwrap();
+    &html[start..at + html[at..].find("</figure>").unwrap()]
+}
+
+#[test]
+fn a_constant_learning_rate_is_drawn_from_zero_to_twice_its_value() {
+    let (report, log) = price_regression();
+    let html = report.to_html(&log);
+    let lr = chart(&html, "Learning rate");
+    // The y axis' tick labels: 0 at the bottom, the rate in the middle, no negative rates.
+    for label in [">\n0\n</text>", ">\n0.01\n</text>", ">\n0.02\n</text>"] {
+        assert!(lr.contains(label), "the learning-rate axis lacks {label:?}");
+    }
+    assert!(!lr.contains(">\n-0.5\n</text>") && !lr.contains(">\n0.5\n</text>"), "the old -0.5..0.5 axis");
+}
+
+#[test]
+fn the_loss_legend_lists_only_the_curves_drawn() {
+    let (report, log) = price_regression();
+    let html = report.to_html(&log);
+    let loss = chart(&html, "Loss");
+    assert!(loss.contains("</span>train, epoch mean</li>"));
+    assert!(!loss.contains("</span>test</li>"), "no test loss was recorded, yet the legend lists one");
+}
+
+#[test]
+fn a_parameter_that_rounding_leaves_unchanged_says_so_instead_of_showing_zero() {
+    let (report, log) = price_regression();
+    let last = log.step_rows().last().unwrap();
+    let bias = log.param_names().iter().position(|n| n == "layers.2.bias").unwrap();
+    assert_eq!(last.update_ratio(bias), 0.0, "the bias at 300,000 is meant to stay put");
+    assert!(last.grad_norm(bias) > 0.01, "it has a gradient: its steps are lost to rounding");
+    let html = report.to_html(&log);
+    assert!(html.contains("<tr><td>layers.2.bias</td>"));
+    let row = html.split("<tr><td>layers.2.bias</td>").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.ends_with("<td class=\"warn\">0 (unchanged *)</td>"), "{row}");
+    assert!(html.contains("* Unchanged: no element of the parameter moved at this step."));
+    let ratios = chart(&html, "Update / value ratio per parameter");
+    let steps = log.steps();
+    assert!(
+        ratios.contains(&format!("layers.2.bias: the ratio is 0 at {steps} of {steps} steps")),
+        "the ratio chart does not explain the missing curve"
+    );
+    assert!(!ratios.contains("</span>layers.2.bias</li>"), "the legend names a curve that is not drawn");
+    assert!(ratios.contains("</span>layers.2.weight</li>"));
 }

@@ -136,6 +136,26 @@ fn neg_abs_sign_relu_leaky_relu_second_derivatives_match_finite_differences() {
 }
 
 #[test]
+fn sin_cos_softplus_log1p_expm1_square_rsqrt_second_derivatives_match_finite_differences() {
+    check_unary("sin", 25, randn, |_, v| v[0].sin());
+    check_unary("cos", 26, randn, |_, v| v[0].cos());
+    check_unary("softplus", 27, |s, r| uniform(s, -6.0, 6.0, r), |_, v| v[0].softplus());
+    check_unary("softplus above the threshold", 28, |s, r| uniform(s, 21.0, 25.0, r), |_, v| v[0].softplus() * v[0]);
+    check_unary("log1p", 29, positive, |_, v| v[0].log1p());
+    check_unary("expm1", 37, randn, |_, v| v[0].expm1());
+    check_unary("square", 38, randn, |_, v| v[0].square());
+    check_unary("rsqrt", 39, positive, |_, v| v[0].rsqrt());
+}
+
+/// Piecewise linear: multiplied by `x` so that the mask shows in the Hessian.
+#[test]
+fn clamp_second_derivatives_match_finite_differences() {
+    check_unary("clamp_min(0) x", 46, signed, |_, v| v[0].clamp_min(0.0) * v[0]);
+    check_unary("clamp_max(0) x", 47, signed, |_, v| v[0].clamp_max(0.0) * v[0]);
+    check_unary("clamp(-1, 1) x", 48, signed, |_, v| v[0].clamp(-1.0, 1.0) * v[0]);
+}
+
+#[test]
 fn scalar_forms_second_derivatives_match_finite_differences() {
     check_unary("x + 2", 40, randn, |_, v| (v[0] + 2.0) * v[0]);
     check_unary("3 x", 41, randn, |_, v| (v[0] * 3.0) * v[0]);
@@ -180,6 +200,19 @@ fn add_sub_mul_div_second_derivatives_match_finite_differences() {
     check_binary("sub", 51, |a, b| a - b);
     check_binary("mul", 52, |a, b| a * b);
     check_binary("div", 53, |a, b| a / b);
+}
+
+/// Squared, so the winner's mask meets a nonzero second derivative.
+#[test]
+fn maximum_minimum_where_second_derivatives_match_finite_differences() {
+    check_binary("maximum²", 55, |a, b| a.maximum(b) * a.maximum(b));
+    check_binary("minimum * a", 56, |a, b| a.minimum(b) * a);
+    let mut rng = rng(57);
+    let cond = Tensor::from_vec(vec![0.0, 1.0, 1.0], [3, 1]);
+    check("where_cond", &[randn(&[3, 4], &mut rng), randn(&[4], &mut rng)], |tape, v| {
+        let y = Var::where_cond(tape.constant(cond.clone()), v[0], v[1]);
+        y * y
+    });
 }
 
 /// The same variable on both sides, and a product that feeds a quotient.
@@ -296,6 +329,80 @@ fn sum_axis_mean_axis_max_axis_second_derivatives_match_finite_differences() {
     check_reduce_axis("sum_axis", 84, |x, axis, keepdim| x.sum_axis(axis, keepdim));
     check_reduce_axis("mean_axis", 85, |x, axis, keepdim| x.mean_axis(axis, keepdim));
     check_reduce_axis("max_axis", 86, |x, axis, keepdim| x.max_axis(axis, keepdim));
+    check_reduce_axis("min_axis", 89, |x, axis, keepdim| x.min_axis(axis, keepdim));
+}
+
+/// The variance's gradient depends on `x` through the lane's mean too: the
+/// second derivative `2 (I - 1/n) / (n - c)` is checked with and without
+/// the squaring downstream.
+#[test]
+fn var_axis_and_std_axis_second_derivatives_match_finite_differences() {
+    check_reduce_axis("var_axis(correction=1)", 91, |x, axis, keepdim| x.var_axis(axis, 1, keepdim));
+    check_reduce_axis("var_axis(correction=0)", 92, |x, axis, keepdim| x.var_axis(axis, 0, keepdim));
+    check_reduce_axis("std_axis(correction=1)", 93, |x, axis, keepdim| x.std_axis(axis, 1, keepdim));
+    let x = randn(&[3, 5], &mut rng(94));
+    check("var_axis alone", &[x], |_, v| v[0].var_axis(-1, 1, false));
+}
+
+// ---------------------------------------------------------------------------
+// Indexing: index_select, gather (and their adjoints, index_add and
+// scatter_add, which the gradient graphs record)
+// ---------------------------------------------------------------------------
+
+fn indices(values: &[f64], shape: &[usize]) -> Tensor<f64> {
+    Tensor::from_vec(values.to_vec(), shape)
+}
+
+/// Squared after the pick, so the picked elements' gradients meet a nonzero
+/// second derivative; indices repeat, so the adjoint adds.
+#[test]
+fn index_select_and_gather_second_derivatives_match_finite_differences() {
+    let mut rng = rng(87);
+    for axis in [0isize, 1, -1] {
+        let idx = indices(&[1.0, 0.0, 1.0], &[3]);
+        check(&format!("index_select(axis={axis})²"), &[randn(&[2, 3, 4], &mut rng)], move |tape, v| {
+            let y = v[0].index_select(axis, tape.constant(idx.clone()));
+            y * y
+        });
+    }
+    let idx = indices(&[2.0, 0.0, 2.0, 3.0, 1.0, 1.0], &[3, 2]);
+    check("gather(axis=1)²", &[randn(&[3, 4], &mut rng)], move |tape, v| {
+        let y = v[0].gather(1, tape.constant(idx.clone()));
+        y * y.exp()
+    });
+    let idx = indices(&[1.0, 1.0, 0.0, 2.0], &[2, 2]);
+    check("gather(axis=0) of [3, 2]", &[randn(&[3, 2], &mut rng)], move |tape, v| {
+        let y = v[0].gather(0, tape.constant(idx.clone()));
+        y * y
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Cutting and joining: cat, stack, slice (and pad, the slice's gradient)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn cat_stack_slice_second_derivatives_match_finite_differences() {
+    let mut rng = rng(88);
+    let pieces =
+        [randn(&[2, 3], &mut rng), randn(&[1, 3], &mut rng), randn(&[2, 3], &mut rng), randn(&[1, 3], &mut rng)];
+    check("cat of four", &pieces, |_, v| {
+        let y = Var::cat(v, 0);
+        y * y.tanh()
+    });
+    let same = [randn(&[2, 3], &mut rng), randn(&[2, 3], &mut rng)];
+    check("stack(axis=1)", &same, |_, v| {
+        let y = Var::stack(v, 1);
+        y * y
+    });
+    check("slice", &[randn(&[3, 4], &mut rng)], |_, v| {
+        let y = v[0].slice(&[1..3, 0..3]);
+        y * y.exp()
+    });
+    check("narrow then cat back", &[randn(&[4, 3], &mut rng)], |_, v| {
+        let y = Var::cat(&[v[0].narrow(0, 2, 2), v[0].narrow(0, 0, 2)], 0);
+        y * v[0]
+    });
 }
 
 // ---------------------------------------------------------------------------

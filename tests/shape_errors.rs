@@ -515,3 +515,220 @@ fn linear_rejects_a_bias_of_the_wrong_length() {
     let tape = Tape::<f32>::new();
     let _ = tape.var(t(&[32, 2])).linear(tape.var(t(&[16, 2])), Some(tape.var(t(&[15]))));
 }
+
+// ---------------------------------------------------------------------------
+// index_select and gather: shapes and bad indices
+// ---------------------------------------------------------------------------
+
+/// A constant index tensor on `tape`.
+fn idx<'t>(tape: &'t Tape, values: &[f32], shape: &[usize]) -> tapegrad::Var<'t> {
+    tape.constant(Tensor::from_vec(values.to_vec(), shape))
+}
+
+#[test]
+#[should_panic(expected = "index_select: index 3 at position [1] is out of bounds for axis 0 with extent 3")]
+fn index_select_names_an_index_past_the_end() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3, 2])).index_select(0, idx(&tape, &[0.0, 3.0], &[2]));
+}
+
+#[test]
+#[should_panic(expected = "index_select: index -1 at position [0] is out of bounds for axis 1 with extent 2")]
+fn index_select_names_a_negative_index() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3, 2])).index_select(-1, idx(&tape, &[-1.0], &[1]));
+}
+
+#[test]
+#[should_panic(expected = "index_select: index 1.5 at position [2] is not a whole number")]
+fn index_select_names_an_index_that_is_not_a_whole_number() {
+    let _ = t(&[4]).index_select(0, &Tensor::from_vec(vec![0.0, 1.0, 1.5], [3]));
+}
+
+#[test]
+#[should_panic(expected = "index_select: index NaN at position [0] is not a whole number")]
+fn index_select_names_a_nan_index() {
+    let _ = t(&[4]).index_select(0, &Tensor::from_vec(vec![f32::NAN], [1]));
+}
+
+#[test]
+#[should_panic(expected = "index_select: the indices must be 0-D or 1-D, got shape [2, 2] (reshape them to [4])")]
+fn index_select_rejects_indices_of_two_axes() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3, 2])).index_select(0, idx(&tape, &[0.0, 1.0, 2.0, 0.0], &[2, 2]));
+}
+
+#[test]
+#[should_panic(expected = "index_select: axis 2 is out of range for shape [3, 2]")]
+fn index_select_rejects_an_axis_out_of_range() {
+    let _ = t(&[3, 2]).index_select(2, &Tensor::from_vec(vec![0.0], [1]));
+}
+
+#[test]
+#[should_panic(expected = "gather: index 4 at position [1, 0] is out of bounds for axis 1 with extent 4")]
+fn gather_names_an_index_and_its_position() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[2, 4])).gather(1, idx(&tape, &[3.0, 4.0], &[2, 1]));
+}
+
+#[test]
+#[should_panic(expected = "gather: indices of shape [2] do not fit [2, 4] along axis 1 \
+                           (same rank, and no larger extent on the other axes)")]
+fn gather_rejects_indices_of_another_rank() {
+    let _ = t(&[2, 4]).gather(1, &Tensor::from_vec(vec![0.0, 1.0], [2]));
+}
+
+#[test]
+#[should_panic(expected = "gather: indices of shape [3, 1] do not fit [2, 4] along axis 1")]
+fn gather_rejects_indices_longer_than_the_input_on_another_axis() {
+    let _ = t(&[2, 4]).gather(1, &Tensor::from_vec(vec![0.0, 1.0, 2.0], [3, 1]));
+}
+
+// ---------------------------------------------------------------------------
+// cat, stack, narrow, slice, split, chunk
+// ---------------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "cat: piece 1 has shape [2, 3] and piece 0 [1, 2]; they may differ only along axis 0")]
+fn cat_rejects_pieces_that_differ_on_another_axis() {
+    let tape = Tape::new();
+    let _ = tapegrad::Var::cat(&[tape.var(t(&[1, 2])), tape.var(t(&[2, 3]))], 0);
+}
+
+#[test]
+#[should_panic(expected = "cat: piece 1 has shape [2] and piece 0 [1, 2]; they may differ only along axis 0")]
+fn cat_rejects_pieces_of_another_rank() {
+    let _ = Tensor::cat(&[t(&[1, 2]), t(&[2])], 0);
+}
+
+#[test]
+#[should_panic(expected = "cat: needs at least one piece")]
+fn cat_rejects_no_pieces() {
+    let _ = Tensor::<f32>::cat(&[] as &[Tensor<f32>], 0);
+}
+
+#[test]
+#[should_panic(expected = "cat: axis 0 is out of range for pieces of shape []")]
+fn cat_rejects_scalars() {
+    let _ = Tensor::cat(&[t(&[]), t(&[])], 0);
+}
+
+#[test]
+#[should_panic(expected = "stack: piece 2 has shape [3] and piece 0 [2]; stacked pieces must have one shape")]
+fn stack_rejects_pieces_of_different_shapes() {
+    let _ = Tensor::stack(&[t(&[2]), t(&[2]), t(&[3])], 0);
+}
+
+#[test]
+#[should_panic(expected = "stack: axis 3 is out of range for pieces of shape [2, 2]")]
+fn stack_rejects_an_axis_past_the_new_one() {
+    let _ = Tensor::stack(&[t(&[2, 2]), t(&[2, 2])], 3);
+}
+
+#[test]
+#[should_panic(expected = "narrow: start 3 + length 2 exceeds the extent 4 of axis 1 (shape [2, 4])")]
+fn narrow_rejects_a_block_past_the_end() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[2, 4])).narrow(1, 3, 2);
+}
+
+#[test]
+#[should_panic(expected = "slice: range 1..5 is out of bounds for axis 1 with extent 4 (shape [3, 4])")]
+fn slice_rejects_a_range_past_the_end() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3, 4])).slice(&[0..3, 1..5]);
+}
+
+#[test]
+#[should_panic(expected = "slice: range 2..1 of axis 0 ends before it starts")]
+fn slice_rejects_a_reversed_range() {
+    #[allow(clippy::reversed_empty_ranges, clippy::single_range_in_vec_init)]
+    let _ = t(&[3, 4]).slice(&[2..1]);
+}
+
+#[test]
+#[should_panic(expected = "slice: 3 ranges for shape [3, 4] of 2 axes")]
+fn slice_rejects_more_ranges_than_axes() {
+    let _ = t(&[3, 4]).slice(&[0..1, 0..1, 0..1]);
+}
+
+#[test]
+#[should_panic(expected = "split_sizes: sizes [1, 2] add up to 3, not the extent 4 of axis 0 (shape [4, 2])")]
+fn split_sizes_rejects_sizes_that_do_not_add_up() {
+    let _ = t(&[4, 2]).split_sizes(&[1, 2], 0);
+}
+
+#[test]
+#[should_panic(expected = "split: pieces of size 0 cannot split axis 0 of shape [4, 2]")]
+fn split_rejects_size_zero() {
+    let _ = t(&[4, 2]).split(0, 0);
+}
+
+#[test]
+#[should_panic(expected = "chunk: cannot cut axis 1 of shape [4, 2] into 0 chunks")]
+fn chunk_rejects_zero_chunks() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[4, 2])).chunk(0, -1);
+}
+
+// ---------------------------------------------------------------------------
+// maximum, minimum, where_cond, constructors
+// ---------------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "maximum: shapes [3] and [4] do not broadcast")]
+fn maximum_rejects_shapes_that_do_not_broadcast() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3])).maximum(tape.var(t(&[4])));
+}
+
+#[test]
+#[should_panic(expected = "minimum: shapes [2, 3] and [3, 2] do not broadcast")]
+fn minimum_rejects_shapes_that_do_not_broadcast() {
+    let _ = t(&[2, 3]).minimum(&t(&[3, 2]));
+}
+
+#[test]
+#[should_panic(expected = "where_cond: shapes [3, 1] (condition), [3, 4] and [5] do not broadcast")]
+fn where_cond_rejects_operands_that_do_not_broadcast() {
+    let _ = Tensor::where_cond(&t(&[3, 1]), &t(&[3, 4]), &t(&[5]));
+}
+
+#[test]
+#[should_panic(expected = "masked_fill: a mask of shape [2] does not broadcast to [3]")]
+fn masked_fill_rejects_a_mask_that_does_not_broadcast() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[3])).masked_fill(tape.constant(t(&[2])), 0.0);
+}
+
+/// The mask may not enlarge the value (the result has the value's shape).
+#[test]
+#[should_panic(expected = "masked_fill: a mask of shape [2, 3] does not broadcast to [3]")]
+fn masked_fill_rejects_a_mask_larger_than_the_value() {
+    let _ = t(&[3]).masked_fill(&t(&[2, 3]), 0.0);
+}
+
+#[test]
+#[should_panic(expected = "arange: step -1 points away from 5 (start 0)")]
+fn arange_rejects_a_step_away_from_the_end() {
+    let _ = Tensor::<f32>::arange(0.0, 5.0, -1.0);
+}
+
+#[test]
+#[should_panic(expected = "arange: step 0 must be finite and nonzero")]
+fn arange_rejects_a_zero_step() {
+    let _ = Tensor::<f32>::arange(0.0, 5.0, 0.0);
+}
+
+#[test]
+#[should_panic(expected = "argmax: axis 1 of shape [2, 0] is empty")]
+fn argmax_rejects_an_empty_axis() {
+    let _ = t(&[2, 0]).argmax(1, false);
+}
+
+#[test]
+#[should_panic(expected = "var_axis: axis 2 is out of range for shape [2, 3]")]
+fn var_axis_rejects_an_axis_out_of_range() {
+    let tape = Tape::new();
+    let _ = tape.var(t(&[2, 3])).var_axis(2, 1, false);
+}

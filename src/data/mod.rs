@@ -120,6 +120,7 @@ impl<T: Float> Dataset<T> {
     ///
     /// # Panics
     /// If an index is not below [`len`](Self::len); the message names it.
+    #[track_caller]
     pub fn gather(&self, indices: &[usize]) -> Batch<T> {
         let n = self.len();
         if let Some(&bad) = indices.iter().find(|&&i| i >= n) {
@@ -134,6 +135,7 @@ impl<T: Float> Dataset<T> {
     ///
     /// # Panics
     /// If `test_fraction` is not in `[0, 1]`.
+    #[track_caller]
     pub fn split<R: Rng + ?Sized>(&self, test_fraction: f64, rng: &mut R) -> (Dataset<T>, Dataset<T>) {
         assert!(
             (0.0..=1.0).contains(&test_fraction),
@@ -152,6 +154,7 @@ impl<T: Float> Dataset<T> {
     ///
     /// # Panics
     /// If the data set is empty.
+    #[track_caller]
     pub fn standardizer(&self) -> Standardizer<T> {
         Standardizer::fit(&self.x)
     }
@@ -163,6 +166,7 @@ impl<T: Float> Dataset<T> {
     ///
     /// # Panics
     /// If `batch_size` is 0.
+    #[track_caller]
     pub fn batches<R: Rng + ?Sized>(&self, batch_size: usize, rng: &mut R) -> Batches<'_, T> {
         assert!(batch_size > 0, "Dataset::batches: batch_size must be at least 1");
         Batches::new(self, self.permutation(rng), batch_size)

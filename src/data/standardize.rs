@@ -77,6 +77,7 @@ impl<T: Float> Standardizer<T> {
     ///
     /// # Panics
     /// If `data` has a different number of features.
+    #[track_caller]
     pub fn apply(&self, data: &mut Dataset<T>) {
         self.apply_tensor(data.x_mut());
     }
@@ -85,6 +86,7 @@ impl<T: Float> Standardizer<T> {
     ///
     /// # Panics
     /// If `x` is not 2-D with as many columns as there are features.
+    #[track_caller]
     pub fn apply_tensor(&self, x: &mut Tensor<T>) {
         let d = self.mean.len();
         assert!(

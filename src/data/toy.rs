@@ -66,11 +66,11 @@ use crate::tensor::Tensor;
 /// let data = toy::moons::<f32, _>(100, 0.1, &mut StdRng::seed_from_u64(0));
 /// assert_eq!((data.x().shape(), data.y().shape()), (&[100, 2][..], &[100, 1][..]));
 /// ```
+#[track_caller]
 pub fn moons<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Dataset<T> {
     check_scale("moons", "noise", noise);
     let n_outer = n / 2;
-    let mut x = Vec::with_capacity(2 * n);
-    let mut y = Vec::with_capacity(n);
+    let (mut x, mut y) = buffers("moons", n, 2);
     for t in linspace(0.0, PI, n_outer) {
         x.extend([t.cos(), t.sin()]);
         y.push(0.0);
@@ -99,12 +99,12 @@ pub fn moons<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Da
 /// let data = toy::circles::<f32, _>(100, 0.05, 0.5, &mut StdRng::seed_from_u64(0));
 /// assert_eq!(data.len(), 100);
 /// ```
+#[track_caller]
 pub fn circles<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, factor: f64, rng: &mut R) -> Dataset<T> {
     check_scale("circles", "noise", noise);
     assert!((0.0..1.0).contains(&factor), "circles: factor must be in [0, 1), got {factor}");
     let n_outer = n / 2;
-    let mut x = Vec::with_capacity(2 * n);
-    let mut y = Vec::with_capacity(n);
+    let (mut x, mut y) = buffers("circles", n, 2);
     for (count, radius, label) in [(n_outer, 1.0, 0.0), (n - n_outer, factor, 1.0)] {
         let step = 2.0 * PI / count as f64;
         for i in 0..count {
@@ -129,11 +129,11 @@ pub fn circles<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, factor: f64, rng
 /// let data = toy::spirals::<f32, _>(100, 3, 0.2, &mut StdRng::seed_from_u64(0));
 /// assert_eq!((data.x().shape(), data.y().shape()), (&[300, 2][..], &[300][..]));
 /// ```
+#[track_caller]
 pub fn spirals<T: Float, R: Rng + ?Sized>(n_per_class: usize, classes: usize, noise: f64, rng: &mut R) -> Dataset<T> {
     check_scale("spirals", "noise", noise);
-    let n = n_per_class * classes;
-    let mut x = Vec::with_capacity(2 * n);
-    let mut y = Vec::with_capacity(n);
+    let n = count("spirals", n_per_class, classes);
+    let (mut x, mut y) = buffers("spirals", n, 2);
     for j in 0..classes {
         let start = 4.0 * j as f64;
         let radii = linspace(0.0, 1.0, n_per_class);
@@ -160,11 +160,11 @@ pub fn spirals<T: Float, R: Rng + ?Sized>(n_per_class: usize, classes: usize, no
 /// let data = toy::xor::<f32, _>(100, 0.2, &mut StdRng::seed_from_u64(0));
 /// assert_eq!(data.y().data().iter().filter(|&&l| l == 1.0).count(), 50);
 /// ```
+#[track_caller]
 pub fn xor<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Dataset<T> {
     check_scale("xor", "noise", noise);
     const CENTRES: [(f64, f64); 4] = [(1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)];
-    let mut x = Vec::with_capacity(2 * n);
-    let mut y = Vec::with_capacity(n);
+    let (mut x, mut y) = buffers("xor", n, 2);
     for i in 0..n {
         let (cx, cy) = CENTRES[i % 4];
         x.extend([cx + gaussian(noise, rng), cy + gaussian(noise, rng)]);
@@ -190,6 +190,7 @@ pub fn xor<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Data
 /// let data = toy::blobs::<f32, _>(50, centers, 1.0, &mut StdRng::seed_from_u64(0));
 /// assert_eq!((data.len(), data.input_dim()), (100, 3));
 /// ```
+#[track_caller]
 pub fn blobs<T: Float, R: Rng + ?Sized>(n_per_blob: usize, centers: &[&[f64]], std: f64, rng: &mut R) -> Dataset<T> {
     check_scale("blobs", "std", std);
     assert!(!centers.is_empty(), "blobs: need at least one centre, got none");
@@ -201,9 +202,8 @@ pub fn blobs<T: Float, R: Rng + ?Sized>(n_per_blob: usize, centers: &[&[f64]], s
             centre.len()
         );
     }
-    let n = n_per_blob * centers.len();
-    let mut x = Vec::with_capacity(n * d);
-    let mut y = Vec::with_capacity(n);
+    let n = count("blobs", n_per_blob, centers.len());
+    let (mut x, mut y) = buffers("blobs", n, d);
     for (b, centre) in centers.iter().enumerate() {
         for _ in 0..n_per_blob {
             x.extend(centre.iter().map(|&c| c + gaussian(std, rng)));
@@ -225,10 +225,10 @@ pub fn blobs<T: Float, R: Rng + ?Sized>(n_per_blob: usize, centers: &[&[f64]], s
 /// let (x, y) = (data.x().data(), data.y().data());
 /// assert!(x.iter().zip(y).all(|(x, y)| (x.sin() - y).abs() < 1e-12));
 /// ```
+#[track_caller]
 pub fn sine<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Dataset<T> {
     check_scale("sine", "noise", noise);
-    let mut x = Vec::with_capacity(n);
-    let mut y = Vec::with_capacity(n);
+    let (mut x, mut y) = buffers("sine", n, 1);
     for _ in 0..n {
         // Round x to T before taking the sine, so that without noise y is
         // sin of the x the caller sees, not of a value it never sees.
@@ -239,8 +239,36 @@ pub fn sine<T: Float, R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Dat
     build(x, 1, y, &[n, 1])
 }
 
+#[track_caller]
 fn check_scale(generator: &str, name: &str, value: f64) {
     assert!(value.is_finite() && value >= 0.0, "{generator}: {name} must be finite and non-negative, got {value}");
+}
+
+/// `per` points in each of `groups` groups, or a panic naming the
+/// generator if the total does not fit in a `usize`.
+#[track_caller]
+fn count(generator: &str, per: usize, groups: usize) -> usize {
+    match per.checked_mul(groups) {
+        Some(n) => n,
+        None => panic!("{generator}: {per} points in each of {groups} groups are more than can be counted"),
+    }
+}
+
+/// Empty buffers for `n` points of `d` coordinates and their `n` targets,
+/// computed in `f64`.
+///
+/// # Panics
+/// If they do not fit in memory: a message naming the generator, `n` and
+/// the bytes, rather than an abort or a "capacity overflow".
+#[track_caller]
+fn buffers(generator: &str, n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let fits = n.checked_mul(d).is_some_and(|len| x.try_reserve_exact(len).is_ok()) && y.try_reserve_exact(n).is_ok();
+    if !fits {
+        let bytes = n as u128 * (d as u128 + 1) * 8;
+        panic!("{generator}: cannot allocate {n} points of {d} coordinates ({bytes} bytes of f64): out of memory");
+    }
+    (x, y)
 }
 
 /// A draw from `N(0, std²)`. The draw happens even when `std` is 0 so that

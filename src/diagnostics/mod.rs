@@ -94,6 +94,7 @@ impl Diagnostics {
     ///
     /// # Panics
     /// If `grads` come from another tape or an earlier graph of this one.
+    #[track_caller]
     pub fn measure<T: Float, M: Module<T> + ?Sized>(&mut self, tape: &Tape<T>, grads: &Gradients<T>, model: &M) {
         assert!(
             grads.belongs_to(tape),

@@ -11,15 +11,13 @@ use std::path::Path;
 use safetensors::tensor::SafeTensors;
 
 use super::atomic::{read, write_atomically};
-use super::weights::{Entry, decode, parse, serialize};
+use super::format::{CHECKPOINT_FORMAT, Entry, decode, parse, serialize};
 use crate::error::FileError;
 use crate::float::Float;
 use crate::nn::Module;
 use crate::optim::{Optimizer, StateValue};
 use crate::tensor::Tensor;
 
-/// The `format` entry of a checkpoint's metadata.
-pub(crate) const FORMAT: &str = "tapegrad-checkpoint";
 const VERSION: &str = "1";
 
 fn model_key(param: &str) -> String {
@@ -59,7 +57,7 @@ pub fn checkpoint_to_bytes<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
         }
     }
     let metadata = HashMap::from([
-        ("format".to_string(), FORMAT.to_string()),
+        ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
         ("version".to_string(), VERSION.to_string()),
         ("optimizer".to_string(), optimizer.name().to_string()),
         ("lr".to_string(), format!("{:e}", optimizer.lr())),
@@ -105,7 +103,7 @@ pub fn load_checkpoint_bytes<T: Float, M: Module<T> + ?Sized, O: Optimizer<T>>(
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
     let meta = header.metadata().clone().unwrap_or_default();
     let get = |key: &str| meta.get(key).ok_or_else(|| FileError::NotACheckpoint(format!("no {key:?} in the metadata")));
-    if get("format")? != FORMAT {
+    if get("format")? != CHECKPOINT_FORMAT {
         return Err(FileError::NotACheckpoint(format!("format is {:?}", get("format")?)));
     }
     if get("version")? != VERSION {

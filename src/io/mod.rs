@@ -16,6 +16,7 @@
 
 mod atomic;
 mod checkpoint;
+mod format;
 mod weights;
 
 pub use crate::error::FileError;

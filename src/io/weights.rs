@@ -7,109 +7,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::SafeTensors;
 
 use super::atomic::{read, write_atomically};
+use super::format::{CHECKPOINT_FORMAT, Entry, decode, parse, serialize};
 use crate::error::FileError;
 use crate::float::Float;
 use crate::nn::Module;
 use crate::tensor::Tensor;
-
-/// The safetensors dtype of the element type.
-fn dtype_of<T: Float>() -> Dtype {
-    if T::BYTES == 8 { Dtype::F64 } else { Dtype::F32 }
-}
-
-/// One tensor ready to be written: its name, element type, shape and
-/// little-endian bytes.
-pub(crate) struct Entry {
-    name: String,
-    dtype: Dtype,
-    shape: Vec<usize>,
-    bytes: Vec<u8>,
-}
-
-impl Entry {
-    pub(crate) fn new<T: Float>(name: impl Into<String>, t: &Tensor<T>) -> Self {
-        let mut bytes = Vec::with_capacity(t.len() * T::BYTES);
-        for &x in t.data() {
-            x.write_le(&mut bytes);
-        }
-        Entry { name: name.into(), dtype: dtype_of::<T>(), shape: t.shape().to_vec(), bytes }
-    }
-}
-
-/// FNV-1a (64 bits) over every tensor's name, element type, shape and bytes,
-/// in the order of their names. Stored in the metadata of the files written
-/// here, so that a flipped bit, in the data or in the header's description
-/// of it, is an error on load rather than a silently different weight.
-fn checksum<'a>(mut tensors: Vec<(&'a str, Dtype, &'a [usize], &'a [u8])>) -> String {
-    tensors.sort_unstable_by_key(|t| t.0);
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= b as u64;
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    for (name, dtype, shape, bytes) in tensors {
-        eat(name.as_bytes());
-        eat(&[0]);
-        eat(format!("{dtype:?}").as_bytes());
-        for &d in shape {
-            eat(&(d as u64).to_le_bytes());
-        }
-        eat(&(bytes.len() as u64).to_le_bytes());
-        eat(bytes);
-    }
-    format!("{hash:016x}")
-}
-
-/// Checks the checksum in the metadata, if the file has one (files written
-/// elsewhere, by PyTorch for instance, do not).
-pub(crate) fn verify_checksum(bytes: &[u8], file: &SafeTensors<'_>) -> Result<(), FileError> {
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
-    let Some(expected) = header.metadata().as_ref().and_then(|m| m.get("checksum")) else {
-        return Ok(());
-    };
-    let tensors = file.tensors();
-    let actual =
-        checksum(tensors.iter().map(|(name, view)| (name.as_str(), view.dtype(), view.shape(), view.data())).collect());
-    if &actual == expected {
-        Ok(())
-    } else {
-        Err(FileError::Format(format!(
-            "checksum mismatch (file says {expected}, data gives {actual}): the file is corrupted"
-        )))
-    }
-}
-
-/// Serialises tensors, with `metadata` and a checksum, to safetensors bytes.
-pub(crate) fn serialize(entries: &[Entry], mut metadata: HashMap<String, String>) -> Result<Vec<u8>, FileError> {
-    let mut seen = std::collections::HashSet::new();
-    if let Some(e) = entries.iter().find(|e| !seen.insert(e.name.as_str())) {
-        return Err(FileError::Format(format!("two tensors are named {:?}", e.name)));
-    }
-    let described = entries.iter().map(|e| (e.name.as_str(), e.dtype, &e.shape[..], &e.bytes[..])).collect();
-    metadata.insert("checksum".to_string(), checksum(described));
-    let views = entries
-        .iter()
-        .map(|e| {
-            TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
-                .map(|view| (e.name.clone(), view))
-                .map_err(|err| FileError::Format(err.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize(views, Some(metadata)).map_err(|e| FileError::Format(e.to_string()))
-}
-
-/// Parses safetensors bytes and checks their checksum, turning any defect
-/// into [`FileError::Format`].
-pub(crate) fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, FileError> {
-    let file = SafeTensors::deserialize(bytes).map_err(|e| FileError::Format(e.to_string()))?;
-    verify_checksum(bytes, &file)?;
-    Ok(file)
-}
 
 /// [`parse`], for a file that should hold weights: a checkpoint is refused
 /// by name rather than with a confusing "unexpected tensor".
@@ -117,34 +22,10 @@ fn parse_weights(bytes: &[u8]) -> Result<SafeTensors<'_>, FileError> {
     let file = parse(bytes)?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| FileError::Format(e.to_string()))?;
     let format = header.metadata().as_ref().and_then(|m| m.get("format"));
-    if format.is_some_and(|f| f == super::checkpoint::FORMAT) {
+    if format.is_some_and(|f| f == CHECKPOINT_FORMAT) {
         return Err(FileError::IsACheckpoint);
     }
     Ok(file)
-}
-
-/// Decodes tensor `name` from the file, checking its element type and that
-/// its shape is `expected`.
-pub(crate) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[usize]) -> Result<Tensor<T>, FileError> {
-    let view = file.tensor(name).map_err(|_| FileError::Missing { name: name.to_string() })?;
-    if view.dtype() != dtype_of::<T>() {
-        let found = match view.dtype() {
-            Dtype::F32 => "float32".to_string(),
-            Dtype::F64 => "float64".to_string(),
-            other => format!("{other:?}"),
-        };
-        return Err(FileError::Dtype { name: name.to_string(), expected: T::DTYPE, found });
-    }
-    if view.shape() != expected {
-        return Err(FileError::Shape {
-            name: name.to_string(),
-            expected: expected.to_vec(),
-            found: view.shape().to_vec(),
-        });
-    }
-    // `deserialize` has checked that the bytes fit the shape and dtype.
-    let data = view.data().chunks_exact(T::BYTES).map(T::read_le).collect();
-    Tensor::new(data, expected).map_err(|e| FileError::Format(format!("tensor {name:?}: {e}")))
 }
 
 /// The parameters' names and shapes, in the model's order.

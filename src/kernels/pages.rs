@@ -5,7 +5,7 @@
 //! 4 KB pages, 5.1-5.4 ms with huge pages). Linux gives huge
 //! pages to a region that asks for them (`madvise(MADV_HUGEPAGE)`, what
 //! PyTorch's CPU allocator does) when the system setting is `madvise`, the
-//! default on many distributions. [`with_capacity`] asks, for buffers of
+//! default on many distributions. [`try_with_capacity`] asks, for buffers of
 //! 4 MB and more, before any page is touched.
 #![allow(unsafe_code)]
 
@@ -13,14 +13,17 @@
 const HUGE_MIN_BYTES: usize = 4 << 20;
 
 /// An empty `Vec` with room for `len` elements, whose memory is advised to
-/// use huge pages if it is large. Fill it before reading.
-pub(crate) fn with_capacity<T>(len: usize) -> Vec<T> {
-    let v = Vec::with_capacity(len);
+/// use huge pages if it is large, or the allocator's refusal (so that the
+/// caller can name what it was building, instead of the process aborting).
+/// Fill it before reading.
+pub(crate) fn try_with_capacity<T>(len: usize) -> Result<Vec<T>, std::collections::TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)?;
     let bytes = v.capacity().saturating_mul(size_of::<T>());
     if bytes >= HUGE_MIN_BYTES {
         advise_huge_pages(v.as_ptr() as usize, bytes);
     }
-    v
+    Ok(v)
 }
 
 #[cfg(target_os = "linux")]
@@ -48,7 +51,7 @@ mod tests {
     #[test]
     fn large_and_small_buffers_hold_what_is_written() {
         for len in [0, 10, 3 << 20] {
-            let mut v = super::with_capacity::<f32>(len);
+            let mut v = super::try_with_capacity::<f32>(len).unwrap();
             assert!(v.capacity() >= len);
             v.extend((0..len).map(|i| i as f32));
             assert!(v.iter().enumerate().all(|(i, &x)| x == i as f32));

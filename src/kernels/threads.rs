@@ -7,22 +7,48 @@
 #![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
 /// Sets how many threads tapegrad's kernels may use (1, the default, runs
-/// everything on the calling thread). Work is split only where it is large
-/// enough to gain: the Adam and AdamW updates of parameters over 128k
-/// elements and the larger matrix products.
+/// everything on the calling thread), and returns the count now in effect.
+/// Work is split only where it is large enough to gain: the Adam and AdamW
+/// updates of parameters over 128k elements and the larger matrix products.
+///
+/// The count is clamped to [`max_num_threads`], four threads per CPU this
+/// process may run on: the kernels compute without waiting, so threads
+/// beyond the cores only take turns on them, and every thread is a worker
+/// that wakes for each split. (Before the clamp, 1,000 threads made a
+/// 512 x 512 product take a second instead of milliseconds, and 100,000
+/// never finished starting.) A few threads per core stay allowed, so that a
+/// split into more parts than cores can be run and tested on a small machine.
+///
+/// ```
+/// use tapegrad::{max_num_threads, num_threads, set_num_threads};
+/// assert_eq!(set_num_threads(1_000_000), max_num_threads());
+/// assert_eq!(num_threads(), max_num_threads());
+/// set_num_threads(1);
+/// ```
 ///
 /// # Panics
 /// If `n` is 0.
-pub fn set_num_threads(n: usize) {
+#[track_caller]
+pub fn set_num_threads(n: usize) -> usize {
     assert!(n >= 1, "set_num_threads: need at least one thread, got 0");
+    let n = n.min(max_num_threads());
     THREADS.store(n, Ordering::Relaxed);
+    n
+}
+
+/// The most threads [`set_num_threads`] allows: four per CPU this process
+/// may run on (`std::thread::available_parallelism`, which follows CPU
+/// affinity and container limits; 4 if it cannot tell).
+pub fn max_num_threads() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| 4 * std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The number of threads kernels may use.

@@ -20,6 +20,11 @@ pub enum Activation {
     /// `1 / (1 + e^-x)`.
     Sigmoid,
     /// `x` if positive, else `slope * x` (PyTorch's default slope: 0.01).
+    /// The slope must be finite in the model's float type: an [`Mlp`]
+    /// refuses another when it is built, any other use when it is applied
+    /// (a NaN slope would make every negative input NaN without a word).
+    ///
+    /// [`Mlp`]: super::Mlp
     LeakyRelu(f64),
     /// GELU, exact (`x Φ(x)`, with the error function): PyTorch's default.
     Gelu,
@@ -29,17 +34,39 @@ pub enum Activation {
 
 impl Activation {
     /// Applies the activation, recording it on the tape.
+    ///
+    /// # Panics
+    /// If a [`LeakyRelu`](Activation::LeakyRelu) slope is not finite.
+    #[track_caller]
     pub fn apply<'t, T: Float>(self, x: Var<'t, T>) -> Var<'t, T> {
         x.unary(self.op())
     }
 
     /// Applies the activation to every element in place, without a tape.
+    ///
+    /// # Panics
+    /// As [`apply`](Activation::apply).
+    #[track_caller]
     pub fn apply_in_place<T: Float>(self, x: &mut Tensor<T>) {
         apply_in_place(self.op(), x.data_mut());
     }
 
+    /// Panics unless the activation's parameter is usable in `T`.
+    #[track_caller]
+    pub(crate) fn check<T: Float>(self) {
+        if let Activation::LeakyRelu(slope) = self {
+            assert!(
+                T::from_f64(slope).is_finite(),
+                "Activation::LeakyRelu: the slope must be a finite {}, got {slope}",
+                T::DTYPE
+            );
+        }
+    }
+
     /// The elementwise op this activation is.
+    #[track_caller]
     fn op<T: Float>(self) -> UnaryOp<T> {
+        self.check::<T>();
         match self {
             Activation::Relu => UnaryOp::Relu,
             Activation::Tanh => UnaryOp::Tanh,

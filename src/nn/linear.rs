@@ -41,6 +41,7 @@ impl<T: Float> Linear<T> {
     ///
     /// # Panics
     /// If either size is 0.
+    #[track_caller]
     pub fn new<R: Rng + ?Sized>(inputs: usize, outputs: usize, rng: &mut R) -> Self {
         let bound = 1.0 / (inputs.max(1) as f64).sqrt();
         let bias = Init::Uniform(-bound, bound).sample([outputs], inputs, outputs, rng);
@@ -51,19 +52,23 @@ impl<T: Float> Linear<T> {
     ///
     /// # Panics
     /// If either size is 0.
+    #[track_caller]
     pub fn with_init<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, rng: &mut R) -> Self {
         Self::build(inputs, outputs, init, Tensor::zeros([outputs]), rng)
     }
 
+    #[track_caller]
     fn build<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, bias: Tensor<T>, rng: &mut R) -> Self {
-        assert!(inputs > 0 && outputs > 0, "Linear: sizes must be positive, got {inputs} inputs and {outputs} outputs");
+        check_sizes(inputs, outputs);
         Self::from_weights(init.sample([outputs, inputs], inputs, outputs, rng), bias)
     }
 
     /// A layer with the given weight `[out, in]` and bias `[out]`.
     ///
     /// # Panics
-    /// If the shapes do not fit.
+    /// If the shapes do not fit, or either size is 0 (as for
+    /// [`new`](Linear::new)).
+    #[track_caller]
     pub fn from_weights(weight: Tensor<T>, bias: Tensor<T>) -> Self {
         assert!(
             weight.ndim() == 2 && bias.shape() == [weight.shape()[0]],
@@ -71,6 +76,7 @@ impl<T: Float> Linear<T> {
             weight.shape(),
             bias.shape()
         );
+        check_sizes(weight.shape()[1], weight.shape()[0]);
         Linear { weight: Param::new("weight", weight), bias: Param::new("bias", bias) }
     }
 
@@ -93,6 +99,12 @@ impl<T: Float> Linear<T> {
     pub fn bias(&self) -> &Param<T> {
         &self.bias
     }
+}
+
+/// A layer maps at least one input to at least one output.
+#[track_caller]
+fn check_sizes(inputs: usize, outputs: usize) {
+    assert!(inputs > 0 && outputs > 0, "Linear: sizes must be positive, got {inputs} inputs and {outputs} outputs");
 }
 
 impl<T: Float> Module<T> for Linear<T> {

@@ -35,11 +35,13 @@ use crate::tape::{Tape, Var};
 ///
 /// # Panics
 /// If the shapes differ: `mse_loss: prediction [32, 1] and target [32] have different shapes`.
+#[track_caller]
 pub fn mse_loss<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>) -> Var<'t, T> {
     mse_loss_with(prediction, target, Reduction::Mean)
 }
 
 /// [`mse_loss`] with another reduction.
+#[track_caller]
 pub fn mse_loss_with<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>, reduction: Reduction) -> Var<'t, T> {
     prediction.apply(Op::MseLoss(MseLoss(reduction)), &[target])
 }
@@ -50,11 +52,13 @@ pub fn mse_loss_with<'t, T: Float>(prediction: Var<'t, T>, target: Var<'t, T>, r
 ///
 /// # Panics
 /// If the shapes differ.
+#[track_caller]
 pub fn bce_with_logits<'t, T: Float>(logits: Var<'t, T>, targets: Var<'t, T>) -> Var<'t, T> {
     bce_with_logits_with(logits, targets, Reduction::Mean)
 }
 
 /// [`bce_with_logits`] with another reduction.
+#[track_caller]
 pub fn bce_with_logits_with<'t, T: Float>(logits: Var<'t, T>, targets: Var<'t, T>, reduction: Reduction) -> Var<'t, T> {
     logits.apply(Op::BceWithLogits(BceWithLogits(reduction)), &[targets])
 }
@@ -65,11 +69,13 @@ pub fn bce_with_logits_with<'t, T: Float>(logits: Var<'t, T>, targets: Var<'t, T
 /// # Panics
 /// If the shapes differ, or a label is not -1 or +1 (0/1 labels would
 /// silently train to chance: pass `2y - 1`).
+#[track_caller]
 pub fn svm_max_margin<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>) -> Var<'t, T> {
     svm_max_margin_with(scores, labels, Reduction::Mean)
 }
 
 /// [`svm_max_margin`] with another reduction.
+#[track_caller]
 pub fn svm_max_margin_with<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>, reduction: Reduction) -> Var<'t, T> {
     scores.apply(Op::SvmMaxMargin(SvmMaxMargin(reduction)), &[labels])
 }
@@ -81,12 +87,14 @@ pub fn svm_max_margin_with<'t, T: Float>(scores: Var<'t, T>, labels: Var<'t, T>,
 ///
 /// # Panics
 /// If the shapes do not fit, or a label is not an integer in `[0, C)`.
+#[track_caller]
 pub fn softmax_cross_entropy<'t, T: Float>(logits: Var<'t, T>, labels: Var<'t, T>) -> Var<'t, T> {
     softmax_cross_entropy_with(logits, labels, Reduction::Mean)
 }
 
 /// [`softmax_cross_entropy`] with another reduction (`None` gives one loss
 /// per row, shape `[N]`).
+#[track_caller]
 pub fn softmax_cross_entropy_with<'t, T: Float>(
     logits: Var<'t, T>,
     labels: Var<'t, T>,
@@ -101,6 +109,7 @@ pub fn softmax_cross_entropy_with<'t, T: Float>(
 ///
 /// # Panics
 /// If the model has no parameters.
+#[track_caller]
 pub fn l2_penalty<'t, T: Float, M: Module<T> + ?Sized>(model: &'t M, tape: &'t Tape<T>, lambda: T) -> Var<'t, T> {
     let squares = model.params().map(|p| {
         let v = tape.param(p);

@@ -41,7 +41,8 @@ impl<T: Float> Mlp<T> {
     /// ([`Activation::default_init`]).
     ///
     /// # Panics
-    /// If fewer than two sizes are given or a size is 0.
+    /// As [`with_init`](Mlp::with_init).
+    #[track_caller]
     pub fn new<R: Rng + ?Sized>(sizes: &[usize], activation: Activation, rng: &mut R) -> Self {
         Self::with_init(sizes, activation, activation.default_init(), rng)
     }
@@ -49,7 +50,9 @@ impl<T: Float> Mlp<T> {
     /// An MLP whose weights are drawn by `init` (biases start at 0).
     ///
     /// # Panics
-    /// If fewer than two sizes are given or a size is 0.
+    /// If fewer than two sizes are given, a size is 0, or the activation's
+    /// parameter is not usable (as in [`from_layers`](Mlp::from_layers)).
+    #[track_caller]
     pub fn with_init<R: Rng + ?Sized>(sizes: &[usize], activation: Activation, init: Init, rng: &mut R) -> Self {
         assert!(
             sizes.len() >= 2 && sizes.iter().all(|&s| s > 0),
@@ -63,10 +66,13 @@ impl<T: Float> Mlp<T> {
     /// [`Linear::from_weights`]), with `activation` between them.
     ///
     /// # Panics
-    /// If there is no layer, or a layer's inputs differ from the outputs of
-    /// the one before.
+    /// If there is no layer, a layer's inputs differ from the outputs of
+    /// the one before, or the activation's parameter is not usable (a
+    /// [`LeakyRelu`](Activation::LeakyRelu) slope that is not finite).
+    #[track_caller]
     pub fn from_layers(layers: Vec<Linear<T>>, activation: Activation) -> Self {
         assert!(!layers.is_empty(), "Mlp: needs at least one layer");
+        activation.check::<T>();
         for (i, pair) in layers.windows(2).enumerate() {
             assert!(
                 pair[0].outputs() == pair[1].inputs(),
@@ -77,7 +83,7 @@ impl<T: Float> Mlp<T> {
             );
         }
         let last = layers.len() - 1;
-        let mut chain = Chain::empty();
+        let mut chain = Chain::empty("Mlp");
         for (i, layer) in layers.into_iter().enumerate() {
             chain = chain.push_named(&format!("layers.{i}"), MlpLayer::Linear(layer));
             if i < last {

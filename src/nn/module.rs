@@ -48,6 +48,7 @@ pub trait Module<T: Float = f32> {
     /// Records the forward pass on `x`'s tape, binding the module's
     /// parameters to it. The result borrows the module: it cannot be updated
     /// until the graph is dropped.
+    #[track_caller]
     fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T>;
 
     /// Calls `visit` on every parameter, in a fixed order.
@@ -61,6 +62,7 @@ pub trait Module<T: Float = f32> {
     /// and prediction. The default runs [`forward`](Module::forward) on a
     /// throwaway tape; `Linear`, the activations and the containers compute
     /// directly, which is cheaper (no nodes, no copies of the parameters).
+    #[track_caller]
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
         let tape = Tape::new();
         self.forward(tape.constant(x.clone())).value()

@@ -56,13 +56,15 @@ pub struct Chain<T: Float, M> {
     /// Each module's prefix: the name of the tape scope its nodes are
     /// recorded in (empty: the scope of the module before it).
     prefixes: Vec<String>,
+    /// What the chain is called in descriptions: `Sequential` or `Mlp`.
+    name: &'static str,
     element: PhantomData<T>,
 }
 
 impl<T: Float> Sequential<T> {
     /// An empty sequence (its forward pass is the identity).
     pub fn new() -> Self {
-        Chain::empty()
+        Chain::empty("Sequential")
     }
 
     /// Appends `module`, prefixing its parameters' names with its position.
@@ -86,9 +88,9 @@ impl<T: Float> Default for Sequential<T> {
 }
 
 impl<T: Float, M: Module<T>> Chain<T, M> {
-    /// A chain of no module.
-    pub(crate) fn empty() -> Self {
-        Chain { modules: Vec::new(), prefixes: Vec::new(), element: PhantomData }
+    /// A chain of no module, called `name` in descriptions.
+    pub(crate) fn empty(name: &'static str) -> Self {
+        Chain { modules: Vec::new(), prefixes: Vec::new(), name, element: PhantomData }
     }
 
     /// Appends `module`, prefixing its parameters' names with `prefix`
@@ -154,8 +156,11 @@ impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
         }
     }
 
+    /// The chain's name and each module's description, on one line:
+    /// `Mlp(Linear(in=2, out=16), Tanh, Linear(in=16, out=1))`.
     fn describe(&self) -> String {
-        format!("Sequential({} modules)", self.modules.len())
+        let modules: Vec<String> = self.modules.iter().map(|m| m.describe()).collect();
+        format!("{}({})", self.name, modules.join(", "))
     }
 }
 

@@ -16,9 +16,21 @@ pub(crate) trait Arith<T: Float>:
     /// Applies an elementwise function.
     fn unary(self, op: UnaryOp<T>) -> Self;
 
-    /// `a` where `self > 0`, else `b`: a step function, whose derivative is
-    /// zero wherever it is defined (the derivatives of ReLU and its kin).
-    fn select_positive(self, a: T, b: T) -> Self;
+    /// `f(self)` for a piecewise-constant `f`, whose derivative is zero
+    /// wherever it is defined (the derivatives of ReLU, clamp and their
+    /// kin): computed on numbers, a constant on a graph.
+    fn step(self, f: impl Fn(T) -> T) -> Self;
+
+    /// `f(self, other)`, elementwise with broadcasting, for a
+    /// piecewise-constant `f` (which of two operands `maximum` passes its
+    /// gradient to): computed on numbers, a constant on a graph.
+    fn step2(self, other: Self, f: impl Fn(T, T) -> T) -> Self;
+
+    /// `a` where `self > 0`, else `b`: a [`step`](Arith::step).
+    #[inline(always)]
+    fn select_positive(self, a: T, b: T) -> Self {
+        self.step(move |x| if x > T::ZERO { a } else { b })
+    }
 
     /// `self + c`.
     #[inline(always)]
@@ -74,6 +86,18 @@ pub(crate) trait Arith<T: Float>:
         self.unary(UnaryOp::Erf)
     }
 
+    /// Sine.
+    #[inline(always)]
+    fn sin(self) -> Self {
+        self.unary(UnaryOp::Sin)
+    }
+
+    /// Cosine.
+    #[inline(always)]
+    fn cos(self) -> Self {
+        self.unary(UnaryOp::Cos)
+    }
+
     /// The logistic sigmoid.
     #[inline(always)]
     fn sigmoid(self) -> Self {
@@ -106,8 +130,13 @@ impl<T: Float> Arith<T> for Num<T> {
     }
 
     #[inline(always)]
-    fn select_positive(self, a: T, b: T) -> Self {
-        Num(if self.0 > T::ZERO { a } else { b })
+    fn step(self, f: impl Fn(T) -> T) -> Self {
+        Num(f(self.0))
+    }
+
+    #[inline(always)]
+    fn step2(self, other: Self, f: impl Fn(T, T) -> T) -> Self {
+        Num(f(self.0, other.0))
     }
 }
 

@@ -1,4 +1,4 @@
-//! `add`, `sub`, `mul`, `div` with NumPy broadcasting. The forward loop walks
+//! `add`, `sub`, `mul`, `div`, `maximum` and `minimum` with NumPy broadcasting. The forward loop walks
 //! the output row by row; the backward kernel sums each input's share back
 //! to that input's shape in the same walk, so no op reduces broadcast
 //! gradients on its own (the graph rule does it with one `sum_to`).
@@ -19,14 +19,18 @@ pub(crate) enum BinaryOp {
     Mul,
     /// `a / b`
     Div,
+    /// The larger of `a` and `b` (NaN if either is).
+    Maximum,
+    /// The smaller of `a` and `b` (NaN if either is).
+    Minimum,
 }
 
-/// One binary op's name, value and vector-Jacobian products, written over
-/// [`Arith`] so that the fast loops (on [`Num`]s) and the graph rule (on
-/// `Var`s) share them.
-struct Rule<A> {
+/// One binary op's name, value and vector-Jacobian products; the products
+/// are written over [`Arith`] so that the fast loops (on [`Num`]s) and the
+/// graph rule (on `Var`s) share them.
+struct Rule<T, A> {
     name: &'static str,
-    value: fn(A, A) -> A,
+    value: fn(T, T) -> T,
     /// `(g, a, b) -> g ∂f/∂a`.
     grad_a: fn(A, A, A) -> A,
     /// `(g, a, b) -> g ∂f/∂b`.
@@ -36,7 +40,7 @@ struct Rule<A> {
 impl BinaryOp {
     /// Each op's rule, side by side.
     #[inline(always)]
-    fn rule<T: Float, A: Arith<T>>(self) -> Rule<A> {
+    fn rule<T: Float, A: Arith<T>>(self) -> Rule<T, A> {
         match self {
             BinaryOp::Add => Rule { name: "add", value: |a, b| a + b, grad_a: |g, _, _| g, grad_b: |g, _, _| g },
             BinaryOp::Sub => Rule { name: "sub", value: |a, b| a - b, grad_a: |g, _, _| g, grad_b: |g, _, _| -g },
@@ -46,11 +50,37 @@ impl BinaryOp {
             BinaryOp::Div => {
                 Rule { name: "div", value: |a, b| a / b, grad_a: |g, _, b| g / b, grad_b: |g, a, b| -g * a / (b * b) }
             }
+            // PyTorch's convention at a tie: each operand receives half the gradient.
+            BinaryOp::Maximum => Rule {
+                name: "maximum",
+                value: |a, b| if a > b || a.is_nan() { a } else { b },
+                grad_a: |g, a, b| g * a.step2(b, |a, b| share(a > b, a == b)),
+                grad_b: |g, a, b| g * b.step2(a, |b, a| share(b > a, a == b)),
+            },
+            BinaryOp::Minimum => Rule {
+                name: "minimum",
+                value: |a, b| if a < b || a.is_nan() { a } else { b },
+                grad_a: |g, a, b| g * a.step2(b, |a, b| share(a < b, a == b)),
+                grad_b: |g, a, b| g * b.step2(a, |b, a| share(b < a, a == b)),
+            },
         }
     }
 
     pub(crate) fn op_name(self) -> &'static str {
         self.rule::<f32, Num<f32>>().name
+    }
+}
+
+/// An operand's share of the gradient of `maximum` or `minimum`: all of it
+/// where it wins, half at a tie.
+#[inline(always)]
+fn share<T: Float>(wins: bool, tie: bool) -> T {
+    if wins {
+        T::ONE
+    } else if tie {
+        T::from_f64(0.5)
+    } else {
+        T::ZERO
     }
 }
 
@@ -68,11 +98,15 @@ macro_rules! with_rule {
             (BinaryOp::Mul, _) => with_rule!(@ BinaryOp::Mul, grad_b, $value, $grad, $body),
             (BinaryOp::Div, 0) => with_rule!(@ BinaryOp::Div, grad_a, $value, $grad, $body),
             (BinaryOp::Div, _) => with_rule!(@ BinaryOp::Div, grad_b, $value, $grad, $body),
+            (BinaryOp::Maximum, 0) => with_rule!(@ BinaryOp::Maximum, grad_a, $value, $grad, $body),
+            (BinaryOp::Maximum, _) => with_rule!(@ BinaryOp::Maximum, grad_b, $value, $grad, $body),
+            (BinaryOp::Minimum, 0) => with_rule!(@ BinaryOp::Minimum, grad_a, $value, $grad, $body),
+            (BinaryOp::Minimum, _) => with_rule!(@ BinaryOp::Minimum, grad_b, $value, $grad, $body),
         }
     };
     (@ $op:expr, $which:ident, $value:ident, $grad:ident, $body:expr) => {{
         let rule = $op.rule::<T, Num<T>>();
-        let $value = |a: T, b: T| (rule.value)(Num(a), Num(b)).0;
+        let $value = rule.value;
         let $grad = |g: T, a: T, b: T| (rule.$which)(Num(g), Num(a), Num(b)).0;
         $body
     }};
@@ -85,7 +119,10 @@ impl<T: Float> Kernel<T> for BinaryOp {
 
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         let (a, b) = (inputs[0], inputs[1]);
-        broadcast_shapes(a, b).unwrap_or_else(|| panic!("{}: shapes {a:?} and {b:?} do not broadcast", self.op_name()))
+        match broadcast_shapes(a, b) {
+            Some(shape) => shape,
+            None => panic!("{}: shapes {a:?} and {b:?} do not broadcast", self.op_name()),
+        }
     }
 
     /// `out = f(a, b)` over the broadcast shape.
@@ -108,6 +145,15 @@ impl<T: Float> Kernel<T> for BinaryOp {
         let grad = if input == 0 { (rule.grad_a)(g, a, b) } else { (rule.grad_b)(g, a, b) };
         Some(grad.sum_to(&inputs[input].shape()))
     }
+}
+
+/// `f(a, b)` elementwise over the broadcast shape of `a` and `b`, which
+/// must broadcast (for masks computed from two values).
+pub(crate) fn zip_broadcast<T: Float>(a: &Tensor<T>, b: &Tensor<T>, f: impl Fn(T, T) -> T) -> Tensor<T> {
+    let shape = broadcast_shapes(a.shape(), b.shape()).expect("the operands of a recorded op broadcast");
+    let mut out = Vec::with_capacity(crate::shape::numel(&shape));
+    forward(f, a, b, &shape, &mut out);
+    Tensor::new(out, shape).expect("one value per element of the broadcast shape")
 }
 
 /// How the operands line up with the output; the first three cases are
@@ -145,6 +191,10 @@ impl Layout {
 
 /// `out = value(full, rep)` where `rep` repeats along `full`.
 fn forward_repeated<T: Float>(full: &[T], rep: &[T], out: &mut Vec<T>, value: impl Fn(T, T) -> T) {
+    if rep.is_empty() {
+        // A block of no element (`[4, 0] + [0]`): the output is empty too.
+        return;
+    }
     if let [r] = rep {
         out.extend(full.iter().map(|&x| value(x, *r)));
     } else {
@@ -187,6 +237,9 @@ fn accumulate_repeated<T: Float>(
     h: impl Fn(T, T, T) -> T,
 ) {
     let n = rep.len();
+    if n == 0 {
+        return;
+    }
     let blocks = g.chunks_exact(n).zip(full.chunks_exact(n));
     if into_full {
         for (t, (g, x)) in target.chunks_exact_mut(n).zip(blocks) {

@@ -70,6 +70,7 @@ fn rows_of(x_shape: &[usize]) -> usize {
 /// # Panics
 /// If `W` is not 2-D or its columns do not match `x`'s last axis, with a
 /// message that starts with `op`.
+#[track_caller]
 fn output_shape(op: &str, x_shape: &[usize], w_shape: &[usize]) -> Shape {
     if w_shape.len() != 2 || x_shape.is_empty() || x_shape[x_shape.len() - 1] != w_shape[1] {
         panic!("{op}: cannot apply weight {w_shape:?} to input {x_shape:?} (weight is [out, in])");
@@ -81,6 +82,7 @@ fn output_shape(op: &str, x_shape: &[usize], w_shape: &[usize]) -> Shape {
 
 /// `x Wᵀ + b` on plain tensors, without a tape: `nn::Linear::predict`.
 /// `op` names the caller in the shape-mismatch panic.
+#[track_caller]
 pub(crate) fn linear<T: Float>(op: &str, x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>) -> Tensor<T> {
     let out_shape = output_shape(op, x.shape(), w.shape());
     let mut out = Vec::with_capacity(numel(&out_shape));

@@ -77,6 +77,7 @@ pub(crate) trait PairLoss: Copy {
     /// `∂ term / ∂ p` (`input` 0) or `∂ term / ∂ t` (`input` 1).
     fn grad<T: Float, A: Arith<T>>(input: usize, p: A, t: A) -> A;
     /// Panics if the targets cannot be right for this loss.
+    #[track_caller]
     fn check_targets<T: Float>(_targets: &[T]) {}
 }
 
@@ -203,6 +204,7 @@ impl PairLoss for SvmMaxMargin {
 
     /// Labels of 0 and 1 would train to chance without a word: the margin
     /// `1 - y s` of a 0 label is 1 whatever the score.
+    #[track_caller]
     fn check_targets<T: Float>(labels: &[T]) {
         if let Some((i, y)) = labels.iter().enumerate().find(|&(_, &y)| y != T::ONE && y != -T::ONE) {
             panic!("svm_max_margin: label {y} at index {i} is not -1 or +1 (for 0/1 labels pass 2y - 1)");
@@ -226,23 +228,32 @@ impl<T: Float> Kernel<T> for SoftmaxCrossEntropy {
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         let (sl, sy) = (inputs[0], inputs[1]);
         assert!(
-            sl.len() == 2 && sy.len() == 1 && sl[0] == sy[0] && sl[0] > 0 && sl[1] > 0,
+            sl.len() == 2 && sy.len() == 1 && sl[0] == sy[0],
             "{SCE}: logits {sl:?} and labels {sy:?} do not fit; expected [N, C] and [N]"
         );
+        assert!(sl[0] > 0, "{SCE}: the batch is empty (logits {sl:?}, labels {sy:?})");
+        assert!(sl[1] > 0, "{SCE}: the logits {sl:?} have no class (C = 0)");
         self.0.shape(sy)
     }
 
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>) {
         let (x, labels) = (inputs[0], inputs[1].data());
         let classes = x.shape()[1];
-        let terms = x.data().chunks_exact(classes).zip(labels).enumerate().map(|(row, (logits, &label))| {
+        let mut total = T::ZERO;
+        // A loop rather than an iterator's closure: a bad label's panic is
+        // then reported at the caller's line (`#[track_caller]`).
+        for (row, (logits, &label)) in x.data().chunks_exact(classes).zip(labels).enumerate() {
             let (shift, log_sum) = lane_max_and_log_sum_exp(logits, 0..classes);
-            shift + log_sum - logits[class_of(label, row, classes)]
-        });
+            let term = shift + log_sum - logits[class_of(label, row, classes)];
+            match self.0 {
+                Reduction::None => out.push(term),
+                Reduction::Sum | Reduction::Mean => total += term,
+            }
+        }
         match self.0 {
-            Reduction::None => out.extend(terms),
-            Reduction::Sum => out.push(terms.fold(T::ZERO, |a, b| a + b)),
-            Reduction::Mean => out.push(terms.fold(T::ZERO, |a, b| a + b) / T::from_usize(labels.len())),
+            Reduction::None => {}
+            Reduction::Sum => out.push(total),
+            Reduction::Mean => out.push(total / T::from_usize(labels.len())),
         }
     }
 
@@ -286,10 +297,11 @@ impl<T: Float> Kernel<T> for SoftmaxCrossEntropy {
 ///
 /// # Panics
 /// If the value is not an integer in `[0, classes)`, naming the row.
+#[track_caller]
 fn class_of<T: Float>(label: T, row: usize, classes: usize) -> usize {
     let v = label.to_f64();
     if !(v >= 0.0 && v < classes as f64 && v.fract() == 0.0) {
-        panic!("{SCE}: label {v} of row {row} is not a class index in [0, {classes})");
+        panic!("{SCE}: label {label} of row {row} is not a class index in [0, {classes})");
     }
     v as usize
 }

@@ -34,25 +34,33 @@ struct Dims {
 impl Dims {
     /// Reads the product's dimensions from the operand shapes; panics with
     /// the op name and both shapes if they do not fit.
+    #[track_caller]
     fn new(a: &[usize], b: &[usize]) -> Self {
-        let fail = |why: &str| -> ! { panic!("matmul: cannot multiply {a:?} by {b:?}{why}") };
+        match Self::read(a, b) {
+            Ok(dims) => dims,
+            Err(why) => panic!("matmul: cannot multiply {a:?} by {b:?}{why}"),
+        }
+    }
+
+    /// The dimensions, or why the shapes do not fit (appended to the message).
+    fn read(a: &[usize], b: &[usize]) -> Result<Self, &'static str> {
         if !(1..=3).contains(&a.len()) || !(1..=3).contains(&b.len()) {
-            fail(" (operands must be 1-D, 2-D or 3-D)");
+            return Err(" (operands must be 1-D, 2-D or 3-D)");
         }
         let (a_vector, b_vector) = (a.len() == 1, b.len() == 1);
         let (m, k) = if a_vector { (1, a[0]) } else { (a[a.len() - 2], a[a.len() - 1]) };
         let (k2, n) = if b_vector { (b[0], 1) } else { (b[b.len() - 2], b[b.len() - 1]) };
         if k != k2 {
-            fail("");
+            return Err("");
         }
         let (a_batched, b_batched) = (a.len() == 3, b.len() == 3);
         let batch = match (a_batched, b_batched) {
-            (true, true) if a[0] != b[0] => fail(" (batch sizes differ)"),
+            (true, true) if a[0] != b[0] => return Err(" (batch sizes differ)"),
             (true, _) => a[0],
             (false, true) => b[0],
             (false, false) => 1,
         };
-        Dims { batch, m, k, n, a_batched, b_batched, a_vector, b_vector }
+        Ok(Dims { batch, m, k, n, a_batched, b_batched, a_vector, b_vector })
     }
 
     /// The product's shape with every operand read as a matrix (and a batch

@@ -25,29 +25,76 @@
 mod arith;
 mod binary;
 mod eager;
+mod eager_pieces;
+mod index;
 mod layout;
 mod linear;
 mod loops;
 mod loss;
 mod matmul;
 mod reduce;
+mod select;
+mod slicing;
 mod softmax;
 mod unary;
 
 pub(crate) use arith::{Arith, Num};
-pub(crate) use binary::BinaryOp;
+pub(crate) use binary::{BinaryOp, zip_broadcast};
+pub(crate) use index::{Gather, IndexAdd, IndexSelect, ScatterAdd};
 pub(crate) use layout::{BroadcastTo, Reshape, SumTo, SwapAxes};
 pub(crate) use linear::{Linear, linear};
 pub use loss::Reduction;
 pub(crate) use loss::{BceWithLogits, MseLoss, SoftmaxCrossEntropy, SvmMaxMargin};
 pub(crate) use matmul::MatMul;
-pub(crate) use reduce::{MaxAxis, Sum, SumAxis};
+pub(crate) use reduce::{Extremum, ExtremumAxis, Sum, SumAxis, VarAxis};
+pub(crate) use select::{Where, check_mask};
+pub(crate) use slicing::{Cat, Pad, Slice};
 pub(crate) use softmax::{LogSoftmax, Softmax};
 pub(crate) use unary::{UnaryOp, apply_in_place, unary_table};
 
 use crate::float::Float;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+
+/// The shapes of an op's inputs, as the `&[&[usize]]` that
+/// [`Kernel::output_shape`] takes: inline for up to three inputs, in a `Vec`
+/// only for more (a `cat` or `stack` of many pieces). A value rather than a
+/// function taking a closure, so that the shape check is called from the
+/// `#[track_caller]` function itself and a panic names the user's line.
+pub(crate) enum Shapes<'a> {
+    Few([&'a [usize]; 3], usize),
+    Many(Vec<&'a [usize]>),
+}
+
+impl<'a> Shapes<'a> {
+    /// The shapes of `values`.
+    #[inline]
+    pub(crate) fn of<T: Float>(values: &[&'a Tensor<T>]) -> Self {
+        if values.len() > 3 {
+            return Shapes::Many(shapes_of_many(values));
+        }
+        let mut shapes: [&[usize]; 3] = [&[]; 3];
+        for (s, v) in shapes.iter_mut().zip(values) {
+            *s = v.shape();
+        }
+        Shapes::Few(shapes, values.len())
+    }
+
+    /// The shapes, in input order.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[&'a [usize]] {
+        match self {
+            Shapes::Few(shapes, n) => &shapes[..*n],
+            Shapes::Many(shapes) => shapes,
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn shapes_of_many<'a, T: Float>(values: &[&'a Tensor<T>]) -> Vec<&'a [usize]> {
+    values.iter().map(|v| v.shape()).collect()
+}
 
 /// One op's shape rule, forward kernel and two backward rules (see the
 /// module documentation).
@@ -59,12 +106,20 @@ pub(crate) trait Kernel<T: Float> {
     /// input's (elementwise ops).
     ///
     /// # Panics
-    /// If the shapes do not fit, with the op's name and the shapes.
+    /// If the shapes do not fit, with the op's name and the shapes. Like
+    /// every method of the chain from a public function to a panic on its
+    /// arguments, it is `#[track_caller]`, so that the panic is reported at
+    /// the user's line.
+    #[track_caller]
     fn output_shape(&self, inputs: &[&[usize]]) -> Shape {
         Shape::from_slice(inputs[0])
     }
 
     /// Appends the output's elements to the empty `out`.
+    ///
+    /// # Panics
+    /// If the values cannot be right for the op (class labels out of range).
+    #[track_caller]
     fn forward(&self, inputs: &[&Tensor<T>], out: &mut Vec<T>);
 
     /// Adds input `input`'s share of the output gradient `g` into `target`
@@ -135,7 +190,10 @@ pub(crate) trait Graph<T: Float>: Arith<T> {
 }
 
 /// Declares [`Op`], the list of every op, and its dispatch to each
-/// variant's [`Kernel`]: adding an op is one line here.
+/// variant's [`Kernel`]: an op's line here joins its `Kernel` (in its
+/// family's file) to the list; its `Var` method (`tape/var.rs`) and, if
+/// tensors get it too, its `Tensor` method (`eager.rs`) are written apart.
+/// ARCHITECTURE.md, "Adding an op", lists the files.
 macro_rules! op_table {
     ($($(#[$doc:meta])* $variant:ident($kernel:ty),)*) => {
         /// How a node's value is computed from its inputs'.
@@ -185,8 +243,26 @@ op_table! {
     Sum(Sum),
     /// Sum or mean along one axis.
     SumAxis(SumAxis),
-    /// Maximum along one axis.
-    MaxAxis(MaxAxis),
+    /// Maximum or minimum along one axis.
+    ExtremumAxis(ExtremumAxis),
+    /// Variance along one axis, with a correction.
+    VarAxis(VarAxis),
+    /// Slices along an axis picked by indices (`index.rs`).
+    IndexSelect(IndexSelect),
+    /// Slices added into zeros at indices: `IndexSelect`'s gradient.
+    IndexAdd(IndexAdd),
+    /// One element per index along an axis.
+    Gather(Gather),
+    /// Elements added into zeros at indices: `Gather`'s gradient.
+    ScatterAdd(ScatterAdd),
+    /// A block cut out, a range per axis (`slicing.rs`).
+    Slice(Slice),
+    /// A block put into zeros: `Slice`'s gradient.
+    Pad(Pad),
+    /// Pieces joined along an axis, or stacked along a new one.
+    Cat(Cat),
+    /// `a` where a condition holds, `b` elsewhere (`select.rs`).
+    Where(Where),
     /// Softmax along one axis (`softmax.rs`).
     Softmax(Softmax),
     /// Log-softmax along one axis.

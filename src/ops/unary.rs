@@ -1,8 +1,16 @@
 //! Elementwise functions of one input. Each is one line of [`unary_table`]:
-//! its method name, its name in listings, its value and its gradient, side
-//! by side. The table generates [`UnaryOp`], the function types the loops
-//! are compiled for, and (in the tape) the `Var` methods, so adding a
-//! function is one line here.
+//! `fn name(parameter)`, its variant, its name in listings, its value and
+//! its gradient, side by side. The table generates [`UnaryOp`], the
+//! function types the loops are compiled for, and a method of that name on
+//! both `Tensor` (`ops/eager.rs`) and `Var` (`tape/var.rs`), with the line's
+//! doc comment: searching for `fn sin` finds its line here. Adding a
+//! function is one line.
+//!
+//! The methods that come from the table: `neg`, `exp`, `ln`, `sqrt`, `powf`,
+//! `abs`, `sign`, `tanh`, `sigmoid`, `relu`, `leaky_relu`, `erf`, `gelu`,
+//! `gelu_tanh`, `add_scalar`, `mul_scalar`, `div_scalar`, `rsub_scalar`,
+//! `rdiv_scalar`, `sin`, `cos`, `softplus`, `log1p`, `expm1`, `square`,
+//! `rsqrt`, `clamp_min`, `clamp_max`.
 //!
 //! A gradient `|g, x, y| ...` is the vector-Jacobian product for output
 //! gradient `g` at input `x` with value `y = f(x)`, written over
@@ -18,7 +26,7 @@ use crate::tensor::Tensor;
 
 /// The table of elementwise functions, handed to `$callback`. An entry is
 ///
-/// `method(param: T) Variant "name" |x| value, |g, x, y| gradient;`
+/// `fn method(param: T) Variant "name" |x| value, |g, x, y| gradient;`
 ///
 /// with at most one parameter, of the element type `T` (which the
 /// expressions may use).
@@ -26,49 +34,72 @@ macro_rules! unary_table {
     ($callback:ident) => {
         $callback! {
             /// `-x`, elementwise.
-            neg() Neg "neg" |x| -x, |g, x, y| -g;
+            fn neg() Neg "neg" |x| -x, |g, x, y| -g;
             /// `e^x`, elementwise.
-            exp() Exp "exp" |x| x.fast_exp(), |g, x, y| g * y;
+            fn exp() Exp "exp" |x| x.fast_exp(), |g, x, y| g * y;
             /// Natural logarithm, elementwise.
-            ln() Ln "ln" |x| x.ln(), |g, x, y| g / x;
+            fn ln() Ln "ln" |x| x.ln(), |g, x, y| g / x;
             /// Square root, elementwise.
-            sqrt() Sqrt "sqrt" |x| x.sqrt(), |g, x, y| g * y.rdiv_scalar(T::from_f64(0.5));
+            fn sqrt() Sqrt "sqrt" |x| x.sqrt(), |g, x, y| g * y.rdiv_scalar(T::from_f64(0.5));
             /// `x^p` for a constant exponent, elementwise.
-            powf(p: T) Powf "powf({p})" |x| x.powf(p), |g, x, y| g * x.powf(p - T::ONE).mul_scalar(p);
+            fn powf(p: T) Powf "powf({p})" |x| x.powf(p), |g, x, y| g * x.powf(p - T::ONE).mul_scalar(p);
             /// `|x|`, elementwise; its derivative at 0 is taken to be 0, as in PyTorch.
-            abs() Abs "abs" |x| x.abs(), |g, x, y| g * x.sign();
+            fn abs() Abs "abs" |x| x.abs(), |g, x, y| g * x.sign();
             /// The sign, `1`, `-1` or `0`, elementwise; its derivative is 0.
-            sign() Sign "sign" |x| sign(x), |g, x, y| g.zero_like();
+            fn sign() Sign "sign" |x| sign(x), |g, x, y| g.zero_like();
             /// Hyperbolic tangent, elementwise.
-            tanh() Tanh "tanh" |x| x.fast_tanh(), |g, x, y| g * (y * y).rsub_scalar(T::ONE);
+            fn tanh() Tanh "tanh" |x| x.fast_tanh(), |g, x, y| g * (y * y).rsub_scalar(T::ONE);
             /// Logistic sigmoid `1 / (1 + e^-x)`, elementwise, stable for large `|x|`.
-            sigmoid() Sigmoid "sigmoid" |x| sigmoid(x), |g, x, y| g * (y * y.rsub_scalar(T::ONE));
+            fn sigmoid() Sigmoid "sigmoid" |x| sigmoid(x), |g, x, y| g * (y * y.rsub_scalar(T::ONE));
             /// `max(x, 0)`, elementwise; its derivative at 0 is taken to be 0, as in PyTorch.
-            relu() Relu "relu" |x| if x > T::ZERO { x } else { T::ZERO },
+            fn relu() Relu "relu" |x| if x > T::ZERO { x } else { T::ZERO },
                 |g, x, y| g * x.select_positive(T::ONE, T::ZERO);
             /// `x` for positive `x`, `slope * x` otherwise (PyTorch's default slope is 0.01).
-            leaky_relu(slope: T) LeakyRelu "leaky_relu({slope})" |x| if x > T::ZERO { x } else { slope * x },
+            fn leaky_relu(slope: T) LeakyRelu "leaky_relu({slope})" |x| if x > T::ZERO { x } else { slope * x },
                 |g, x, y| g * x.select_positive(T::ONE, slope);
             /// The error function `erf x = 2/√π ∫₀ˣ e^(-t²) dt`, elementwise.
-            erf() Erf "erf" |x| x.erf(), |g, x, y| g * (-(x * x)).exp().mul_scalar(T::from_f64(FRAC_2_SQRT_PI));
+            fn erf() Erf "erf" |x| x.erf(), |g, x, y| g * (-(x * x)).exp().mul_scalar(T::from_f64(FRAC_2_SQRT_PI));
             /// GELU, exact: `x Φ(x) = 0.5 x (1 + erf(x / √2))`, elementwise
             /// (PyTorch's default `gelu`). [`gelu_tanh`](Self::gelu_tanh) is the
             /// approximation.
-            gelu() Gelu "gelu" |x| gelu(x), |g, x, y| g * gelu_derivative(x);
+            fn gelu() Gelu "gelu" |x| gelu(x), |g, x, y| g * gelu_derivative(x);
             /// GELU, tanh approximation: `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`
             /// (PyTorch's `gelu(x, approximate="tanh")`), elementwise.
-            gelu_tanh() GeluTanh "gelu_tanh" |x| gelu_tanh(x), |g, x, y| g * gelu_tanh_derivative(x);
+            fn gelu_tanh() GeluTanh "gelu_tanh" |x| gelu_tanh(x), |g, x, y| g * gelu_tanh_derivative(x);
             /// `x + c`, for code generic over the element type (where `x + 2.0`
             /// cannot name the scalar's type).
-            add_scalar(c: T) AddScalar "add({c})" |x| x + c, |g, x, y| g;
+            fn add_scalar(c: T) AddScalar "add({c})" |x| x + c, |g, x, y| g;
             /// `x * c`, for code generic over the element type.
-            mul_scalar(c: T) MulScalar "mul({c})" |x| x * c, |g, x, y| g.mul_scalar(c);
+            fn mul_scalar(c: T) MulScalar "mul({c})" |x| x * c, |g, x, y| g.mul_scalar(c);
             /// `x / c`, for code generic over the element type.
-            div_scalar(c: T) DivScalar "div({c})" |x| x / c, |g, x, y| g.mul_scalar(T::ONE / c);
+            fn div_scalar(c: T) DivScalar "div({c})" |x| x / c, |g, x, y| g.mul_scalar(T::ONE / c);
             /// `c - x`, for code generic over the element type.
-            rsub_scalar(c: T) ScalarSub "rsub({c})" |x| c - x, |g, x, y| -g;
+            fn rsub_scalar(c: T) ScalarSub "rsub({c})" |x| c - x, |g, x, y| -g;
             /// `c / x`, for code generic over the element type.
-            rdiv_scalar(c: T) ScalarDiv "rdiv({c})" |x| c / x, |g, x, y| g * (-y / x);
+            fn rdiv_scalar(c: T) ScalarDiv "rdiv({c})" |x| c / x, |g, x, y| g * (-y / x);
+            /// Sine, elementwise.
+            fn sin() Sin "sin" |x| x.sin(), |g, x, y| g * x.cos();
+            /// Cosine, elementwise.
+            fn cos() Cos "cos" |x| x.cos(), |g, x, y| g * -x.sin();
+            /// `ln(1 + e^x)`, elementwise, as PyTorch's `softplus` (beta 1,
+            /// threshold 20): `x` itself where `x > 20`, with gradient 1 there.
+            fn softplus() Softplus "softplus" |x| softplus(x), |g, x, y| g * softplus_slope(x);
+            /// `ln(1 + x)`, elementwise, accurate near 0.
+            fn log1p() Log1p "log1p" |x| x.ln_1p(), |g, x, y| g / x.add_scalar(T::ONE);
+            /// `e^x - 1`, elementwise, accurate near 0.
+            fn expm1() Expm1 "expm1" |x| x.exp_m1(), |g, x, y| g * y.add_scalar(T::ONE);
+            /// `x²`, elementwise.
+            fn square() Square "square" |x| x * x, |g, x, y| g * x.mul_scalar(T::from_f64(2.0));
+            /// `1 / √x`, elementwise.
+            fn rsqrt() Rsqrt "rsqrt" |x| T::ONE / x.sqrt(), |g, x, y| g * (y * y * y).mul_scalar(T::from_f64(-0.5));
+            /// `max(x, min)`, elementwise (PyTorch's `clamp_min`; NaN stays NaN);
+            /// the gradient passes where `x > min` (not at `min` itself, as in PyTorch).
+            fn clamp_min(min: T) ClampMin "clamp_min({min})" |x| if x < min { min } else { x },
+                |g, x, y| g * x.step(|x| if x > min { T::ONE } else { T::ZERO });
+            /// `min(x, max)`, elementwise (PyTorch's `clamp_max`; NaN stays NaN);
+            /// the gradient passes where `x < max` (not at `max` itself, as in PyTorch).
+            fn clamp_max(max: T) ClampMax "clamp_max({max})" |x| if x > max { max } else { x },
+                |g, x, y| g * x.step(|x| if x < max { T::ONE } else { T::ZERO });
         }
     };
 }
@@ -91,7 +122,7 @@ macro_rules! param_or_zero {
 }
 
 macro_rules! define_unary_ops {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         /// An elementwise function: one per line of `unary_table`.
         #[derive(Clone, Copy, Debug, PartialEq)]
@@ -165,6 +196,22 @@ pub(crate) fn sigmoid<T: Float>(x: T) -> T {
     let e = (-x.abs()).fast_exp();
     let r = T::ONE / (T::ONE + e);
     if x >= T::ZERO { r } else { e * r }
+}
+
+/// Above this, `softplus(x)` is `x` (PyTorch's default `threshold`).
+const SOFTPLUS_THRESHOLD: f64 = 20.0;
+
+/// `ln(1 + e^x)`, or `x` above the threshold, as PyTorch computes it.
+fn softplus<T: Float>(x: T) -> T {
+    if x > T::from_f64(SOFTPLUS_THRESHOLD) { x } else { x.fast_exp().fast_ln_1p() }
+}
+
+/// `d softplus / dx`: the sigmoid, or 1 above the threshold, written over
+/// [`Arith`] (the threshold is a step, constant on a graph).
+#[inline(always)]
+fn softplus_slope<T: Float, A: Arith<T>>(x: A) -> A {
+    let below = x.step(|x| if x > T::from_f64(SOFTPLUS_THRESHOLD) { T::ZERO } else { T::ONE });
+    x.sigmoid() * below + below.rsub_scalar(T::ONE)
 }
 
 const GELU_K: f64 = 0.044_715;

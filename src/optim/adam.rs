@@ -3,8 +3,9 @@
 
 use std::marker::PhantomData;
 
+use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
-use super::{Driver, Rule, StateError, decay_rate, non_negative};
+use super::{Driver, Rule, StateError, decay_rate, non_negative, positive_eps};
 use crate::float::Float;
 use crate::kernels::threads::{run_parts, threads_for};
 use crate::kernels::vectorize::vectorized_256;
@@ -204,6 +205,7 @@ impl<T: Float> Adam<T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Driver::from_rule(AdamRule::new(), lr)
     }
@@ -215,6 +217,7 @@ impl<T: Float> AdamW<T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Driver::from_rule(AdamRule::new(), lr)
     }
@@ -225,10 +228,12 @@ impl<T: Float, D: WeightDecay> Driver<AdamRule<D>, T> {
     ///
     /// # Panics
     /// If either is not in `[0, 1)`.
+    #[track_caller]
     pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        let (beta1, beta2) = (decay_rate(D::NAME, "beta1", beta1), decay_rate(D::NAME, "beta2", beta2));
         self.with_rule(|r| {
-            r.beta1 = decay_rate(D::NAME, "beta1", beta1);
-            r.beta2 = decay_rate(D::NAME, "beta2", beta2);
+            r.beta1 = beta1;
+            r.beta2 = beta2;
             r.powers = (0, 1.0, 1.0);
         })
     }
@@ -237,9 +242,15 @@ impl<T: Float, D: WeightDecay> Driver<AdamRule<D>, T> {
     /// (PyTorch's); the lecture writes `1e-7`.
     ///
     /// # Panics
-    /// If `eps` is negative or not finite.
+    /// If `eps` is not finite or not above 0 in `T`. **Departure from
+    /// PyTorch**, which accepts `eps = 0`: then a weight whose gradient has
+    /// been 0 at every step (a dead unit, an input that is always 0) has
+    /// `m = v = 0` and the update `0 / 0`, and becomes NaN. Any positive
+    /// value `T` can hold, however small, keeps that update at 0.
+    #[track_caller]
     pub fn eps(self, eps: f64) -> Self {
-        self.with_rule(|r| r.eps = non_negative(D::NAME, "eps", eps))
+        let eps = positive_eps::<T>(D::NAME, eps);
+        self.with_rule(|r| r.eps = eps)
     }
 
     /// `false` drops the bias corrections (the lecture's "Adam (90%)").
@@ -256,8 +267,10 @@ impl<T: Float, D: WeightDecay> Driver<AdamRule<D>, T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
+    #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        self.with_rule(|r| r.weight_decay = non_negative(D::NAME, "weight decay", wd))
+        let wd = non_negative(D::NAME, "weight decay", wd);
+        self.with_rule(|r| r.weight_decay = wd)
     }
 }
 
@@ -330,7 +343,7 @@ impl<T: Float> AdamScalars<T> {
         vectorized_256(|| {
             for (((x, &g), m), v) in x.iter_mut().zip(g).zip(m).zip(v) {
                 let xd = *x * self.shrink;
-                let g = g + self.l2 * xd;
+                let g = coupled_decay(g, xd, self.l2);
                 *m = self.b1 * *m + self.one_minus_b1 * g;
                 *v = self.b2 * *v + self.one_minus_b2 * g * g;
                 let denom = v.sqrt() / self.bc2_sqrt + self.eps;

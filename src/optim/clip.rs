@@ -20,7 +20,9 @@ use crate::tape::Gradients;
 const NORM_EPS: f64 = 1e-6;
 
 /// Clips the global L2 norm of all parameter gradients to `max_norm`, in
-/// place, and returns the norm before clipping:
+/// place, and returns the norm before clipping, both in the gradients'
+/// float type (as PyTorch returns the norm in the parameters' dtype), so
+/// that `max_norm.max(norm)` and `norm > max_norm` need no conversion:
 ///
 /// `norm = sqrt(sum over parameters p, elements i of g[p][i]^2)`
 ///
@@ -31,13 +33,14 @@ const NORM_EPS: f64 = 1e-6;
 /// `norm_type=2`, its `1e-6` included: a norm above `max_norm` ends slightly
 /// below it, and (as in PyTorch) a norm less than `1e-6` below `max_norm` is
 /// scaled by a factor within `1e-6 / max_norm` of 1. The norm is accumulated
-/// in `f64` whatever the element type, and rescaled if the plain sum of
-/// squares overflows.
+/// in `f64` whatever the element type (rescaled if the plain sum of squares
+/// overflows), and rounded to `T` once at the end.
 ///
 /// **Non-finite norm.** If a gradient holds a NaN or an infinity, the norm is
 /// NaN or infinite: the gradients are left unchanged and the non-finite norm
 /// is returned, so the caller can skip the step (`if !norm.is_finite()`), as
-/// mixed-precision loss scaling does. PyTorch by default scales anyway,
+/// mixed-precision loss scaling does. The same holds for a norm of finite
+/// `f32` gradients that is beyond `f32::MAX` (returned as infinity). PyTorch by default scales anyway,
 /// turning every gradient into NaN or 0 (or raises an error with
 /// `error_if_nonfinite=True`); neither helps a toy training loop.
 ///
@@ -54,27 +57,42 @@ const NORM_EPS: f64 = 1e-6;
 /// let mut grads = loss.backward();
 ///
 /// let norm = clip_grad_norm(&mut grads, 1.0);
-/// assert_eq!(norm, 5.0);                           // the norm before clipping
+/// assert_eq!(norm, 5.0);                           // the norm before clipping, an f64 like the gradients
 /// let scale = 1.0 / (5.0 + 1e-6);
 /// assert_eq!(grads.param(&a).unwrap().data(), &[3.0 * scale, 0.0]);
 /// assert_eq!(grads.param(&b).unwrap().data(), &[4.0 * scale]);
 /// assert!((grads.params_norm() - 1.0).abs() < 1e-6);
 /// ```
 ///
+/// With an `f32` model the norm is an `f32`:
+///
+/// ```
+/// use tapegrad::optim::clip::clip_grad_norm;
+/// use tapegrad::{Param, Tape, Tensor};
+///
+/// let w = Param::new("w", Tensor::from_vec(vec![0.0f32, 0.0], [2]));
+/// let tape = Tape::new();
+/// let mut grads = (tape.param(&w) * tape.constant(Tensor::from_vec(vec![6.0, 8.0], [2]))).sum().backward();
+/// let max_norm = 2.0;
+/// let norm: f32 = clip_grad_norm(&mut grads, max_norm);
+/// assert_eq!(norm.max(max_norm), 10.0);
+/// ```
+///
 /// # Panics
-/// If `max_norm` is negative or NaN (`f64::INFINITY` never clips).
-pub fn clip_grad_norm<T: Float>(grads: &mut Gradients<T>, max_norm: f64) -> f64 {
-    assert!(max_norm >= 0.0, "clip_grad_norm: max_norm must be >= 0, got {max_norm}");
+/// If `max_norm` is negative or NaN (infinity never clips).
+#[track_caller]
+pub fn clip_grad_norm<T: Float>(grads: &mut Gradients<T>, max_norm: T) -> T {
+    assert!(max_norm >= T::ZERO, "clip_grad_norm: max_norm must be >= 0, got {max_norm}");
     let norm = global_norm(grads);
-    if !norm.is_finite() {
-        return norm;
+    if !T::from_f64(norm).is_finite() {
+        return T::from_f64(norm);
     }
-    let factor = max_norm / (norm + NORM_EPS);
+    let factor = max_norm.to_f64() / (norm + NORM_EPS);
     if factor < 1.0 {
         let factor = T::from_f64(factor);
         grads.for_each_param_mut(|_, g| g.data_mut().iter_mut().for_each(|x| *x *= factor));
     }
-    norm
+    T::from_f64(norm)
 }
 
 /// The global L2 norm of the parameter gradients, accumulated in `f64`.
@@ -117,9 +135,10 @@ fn global_norm<T: Float>(grads: &Gradients<T>) -> f64 {
 ///
 /// # Panics
 /// If `clip` is negative or NaN.
-pub fn clip_grad_value<T: Float>(grads: &mut Gradients<T>, clip: f64) {
-    assert!(clip >= 0.0, "clip_grad_value: clip must be >= 0, got {clip}");
-    let (low, high) = (T::from_f64(-clip), T::from_f64(clip));
+#[track_caller]
+pub fn clip_grad_value<T: Float>(grads: &mut Gradients<T>, clip: T) {
+    assert!(clip >= T::ZERO, "clip_grad_value: clip must be >= 0, got {clip}");
+    let (low, high) = (-clip, clip);
     grads.for_each_param_mut(|_, g| {
         for x in g.data_mut() {
             // Comparisons rather than min/max, which would turn NaN into a bound.

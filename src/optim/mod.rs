@@ -72,6 +72,7 @@ pub trait Optimizer<T: Float = f32> {
     /// # Panics
     /// If `lr` is negative or not finite, as the constructors do: such a
     /// rate would turn every weight into NaN at the next step.
+    #[track_caller]
     fn set_lr(&mut self, lr: f64);
 
     /// A short name (`"Adam"`), stored in checkpoints and checked when one
@@ -91,6 +92,7 @@ pub trait Optimizer<T: Float = f32> {
     ///
     /// # Panics
     /// If the gradient's shape differs from the parameter's.
+    #[track_caller]
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>);
 
     /// One step over `params` (a module, `&mut model`, or parameters one by
@@ -185,6 +187,7 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
 ///
 /// # Panics
 /// Otherwise, with `{owner}: {what} must be finite and >= 0, got {value}`.
+#[track_caller]
 pub(crate) fn non_negative(owner: &str, what: &str, value: f64) -> f64 {
     assert!(value.is_finite() && value >= 0.0, "{owner}: {what} must be finite and >= 0, got {value}");
     value
@@ -194,7 +197,30 @@ pub(crate) fn non_negative(owner: &str, what: &str, value: f64) -> f64 {
 ///
 /// # Panics
 /// Otherwise, with `{owner}: {what} must be in [0, 1), got {value}`.
+#[track_caller]
 pub(crate) fn decay_rate(owner: &str, what: &str, value: f64) -> f64 {
     assert!((0.0..1.0).contains(&value), "{owner}: {what} must be in [0, 1), got {value}");
     value
+}
+
+/// The `eps` of a denominator `sqrt(v) + eps` (Adam's, RMSProp's), checked
+/// to be finite and above 0 in `T`.
+///
+/// **Departure from PyTorch**, which accepts `eps = 0`: a weight whose
+/// gradient has been 0 at every step so far (a dead unit, an unused input)
+/// has `v = 0`, and its update is then `0 / 0`, which makes the weight NaN
+/// for good. Any positive `eps` that `T` can represent, however small,
+/// keeps that update at 0.
+///
+/// # Panics
+/// Otherwise, with `{owner}: eps must be finite and > 0 in {float32|float64}, got {eps} ...`.
+#[track_caller]
+pub(crate) fn positive_eps<T: Float>(owner: &str, eps: f64) -> f64 {
+    assert!(
+        eps.is_finite() && T::from_f64(eps) > T::ZERO,
+        "{owner}: eps must be finite and > 0 in {}, got {eps} (with eps = 0, a weight whose gradient has been 0 at \
+         every step would become 0/0 = NaN)",
+        T::DTYPE
+    );
+    eps
 }

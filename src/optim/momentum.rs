@@ -1,5 +1,6 @@
 //! SGD with momentum, in both of the lecture's forms.
 
+use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
 use super::{Driver, Rule, StateError, decay_rate, non_negative};
 use crate::float::Float;
@@ -110,6 +111,7 @@ impl<T: Float> Momentum<T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite, or `rho` is not in `[0, 1)`.
+    #[track_caller]
     pub fn new(lr: f64, rho: f64) -> Self {
         let rho = decay_rate(NAME, "rho", rho);
         Driver::from_rule(MomentumRule { rho, form: MomentumForm::GradientSum, nesterov: false, weight_decay: 0.0 }, lr)
@@ -131,8 +133,10 @@ impl<T: Float> Momentum<T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
+    #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        self.with_rule(|r| r.weight_decay = non_negative(NAME, "weight decay", wd))
+        let wd = non_negative(NAME, "weight decay", wd);
+        self.with_rule(|r| r.weight_decay = wd)
     }
 }
 
@@ -155,28 +159,28 @@ impl<T: Float> Rule<T> for MomentumRule {
         match (self.form, self.nesterov) {
             (MomentumForm::GradientSum, false) => {
                 for ((x, &g), v) in lanes {
-                    let g = g + wd * *x;
+                    let g = coupled_decay(g, *x, wd);
                     *v = rho * *v + g;
                     *x -= lr * *v;
                 }
             }
             (MomentumForm::GradientSum, true) => {
                 for ((x, &g), v) in lanes {
-                    let g = g + wd * *x;
+                    let g = coupled_decay(g, *x, wd);
                     *v = rho * *v + g;
                     *x -= lr * (g + rho * *v);
                 }
             }
             (MomentumForm::Velocity, false) => {
                 for ((x, &g), v) in lanes {
-                    let g = g + wd * *x;
+                    let g = coupled_decay(g, *x, wd);
                     *v = rho * *v - lr * g;
                     *x += *v;
                 }
             }
             (MomentumForm::Velocity, true) => {
                 for ((x, &g), v) in lanes {
-                    let g = g + wd * *x;
+                    let g = coupled_decay(g, *x, wd);
                     *v = rho * *v - lr * g;
                     *x += rho * *v - lr * g;
                 }

@@ -1,7 +1,8 @@
 //! RMSProp: steps scaled by a running average of squared gradients.
 
+use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
-use super::{Driver, Rule, StateError, decay_rate, non_negative};
+use super::{Driver, Rule, StateError, decay_rate, non_negative, positive_eps};
 use crate::float::Float;
 use crate::tensor::Tensor;
 
@@ -73,6 +74,7 @@ impl<T: Float> RmsProp<T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Driver::from_rule(RmsPropRule { rho: 0.99, eps: 1e-8, weight_decay: 0.0 }, lr)
     }
@@ -82,16 +84,22 @@ impl<T: Float> RmsProp<T> {
     ///
     /// # Panics
     /// If `rho` is not in `[0, 1)`.
+    #[track_caller]
     pub fn rho(self, rho: f64) -> Self {
-        self.with_rule(|r| r.rho = decay_rate(NAME, "rho", rho))
+        let rho = decay_rate(NAME, "rho", rho);
+        self.with_rule(|r| r.rho = rho)
     }
 
     /// The term added to `sqrt(s)` in the denominator. Default `1e-8`.
     ///
     /// # Panics
-    /// If `eps` is negative or not finite.
+    /// If `eps` is not finite or not above 0 in `T`: **unlike PyTorch**,
+    /// which accepts 0, with which a weight whose gradient has been 0 at
+    /// every step gets the update `0 / 0` and becomes NaN.
+    #[track_caller]
     pub fn eps(self, eps: f64) -> Self {
-        self.with_rule(|r| r.eps = non_negative(NAME, "eps", eps))
+        let eps = positive_eps::<T>(NAME, eps);
+        self.with_rule(|r| r.eps = eps)
     }
 
     /// Adds coupled weight decay (L2 in the gradient): `g += wd * x` before
@@ -99,8 +107,10 @@ impl<T: Float> RmsProp<T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
+    #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        self.with_rule(|r| r.weight_decay = non_negative(NAME, "weight decay", wd))
+        let wd = non_negative(NAME, "weight decay", wd);
+        self.with_rule(|r| r.weight_decay = wd)
     }
 }
 
@@ -119,7 +129,7 @@ impl<T: Float> Rule<T> for RmsPropRule {
         let (lr, rho, one_minus_rho) = (T::from_f64(lr), T::from_f64(self.rho), T::from_f64(1.0 - self.rho));
         let (eps, wd) = (T::from_f64(self.eps), T::from_f64(self.weight_decay));
         for ((x, &g), s) in x.iter_mut().zip(g).zip(state.square_avg.data_mut()) {
-            let g = g + wd * *x;
+            let g = coupled_decay(g, *x, wd);
             *s = rho * *s + one_minus_rho * g * g;
             *x -= lr * g / (s.sqrt() + eps);
         }

@@ -51,6 +51,16 @@ pub trait Rule<T: Float> {
     fn update(&mut self, x: &mut [T], g: &[T], state: &mut Self::State, lr: f64);
 }
 
+/// Coupled weight decay, an L2 term in the gradient: the gradient
+/// `g + wd * x` that [`Sgd`](super::Sgd), [`Momentum`](super::Momentum),
+/// [`RmsProp`](super::RmsProp) and [`Adam`](super::Adam) step with when
+/// given a `weight_decay` (PyTorch's `weight_decay` in those optimizers).
+/// `AdamW`'s decoupled decay is another thing (a shrink of `x`).
+#[inline(always)]
+pub(crate) fn coupled_decay<T: Float>(g: T, x: T, wd: T) -> T {
+    g + wd * x
+}
+
 /// An optimizer made of a [`Rule`]: the rule's hyper-parameters, the
 /// learning rate, and each parameter's state (created at its first update).
 /// [`Sgd`](super::Sgd), [`Momentum`](super::Momentum),
@@ -68,6 +78,7 @@ impl<T: Float, R: Rule<T>> Driver<R, T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn from_rule(rule: R, lr: f64) -> Self {
         non_negative(rule.name(), "learning rate", lr);
         Driver { rule, lr, states: ParamMap::default() }
@@ -101,6 +112,7 @@ impl<T: Float, R: Rule<T>> Driver<R, T> {
     ///
     /// # Panics
     /// If the state's tensors differ in shape among themselves.
+    #[track_caller]
     pub fn set_state(&mut self, id: ParamId, state: R::State) {
         if let Err(e) = super::state::check_same_shapes(self.rule.name(), &state) {
             panic!("{e}");

@@ -118,6 +118,7 @@ impl Constant {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         non_negative("Constant", "learning rate", lr);
         Constant { lr }
@@ -162,6 +163,7 @@ impl StepDecay {
     /// # Panics
     /// If `lr0` is negative or not finite, `gamma` is not finite and `> 0`,
     /// or the milestones are not strictly increasing.
+    #[track_caller]
     pub fn new(lr0: f64, milestones: impl Into<Vec<usize>>, gamma: f64) -> Self {
         let milestones = milestones.into();
         non_negative("StepDecay", "learning rate", lr0);
@@ -278,6 +280,7 @@ impl<C: Curve> Anneal<C> {
     ///
     /// # Panics
     /// If `lr0` is negative or not finite, or `total_steps` is 0.
+    #[track_caller]
     pub fn new(lr0: f64, total_steps: usize) -> Self {
         non_negative(C::NAME, "learning rate", lr0);
         assert!(total_steps > 0, "{}: total_steps must be > 0, got 0", C::NAME);
@@ -288,6 +291,7 @@ impl<C: Curve> Anneal<C> {
     ///
     /// # Panics
     /// If `min_lr` is not finite or not in `[0, lr0]`.
+    #[track_caller]
     pub fn min_lr(mut self, min_lr: f64) -> Self {
         non_negative(C::NAME, "min_lr", min_lr);
         assert!(min_lr <= self.lr0, "{}: min_lr ({min_lr}) must not exceed the initial rate ({})", C::NAME, self.lr0);
@@ -344,6 +348,7 @@ impl InverseSqrt {
     ///
     /// # Panics
     /// If `lr0` is negative or not finite.
+    #[track_caller]
     pub fn new(lr0: f64) -> Self {
         non_negative("InverseSqrt", "learning rate", lr0);
         InverseSqrt { lr0, timescale: 0 }
@@ -502,6 +507,7 @@ impl<S: Schedule> Scaled<S> {
     ///
     /// # Panics
     /// If `factor` is negative or not finite.
+    #[track_caller]
     pub fn new(inner: S, factor: f64) -> Self {
         non_negative("Scaled", "factor", factor);
         Scaled { inner, factor }
@@ -529,6 +535,7 @@ impl<S: Schedule> Schedule for Scaled<S> {
 ///
 /// # Panics
 /// If `base_lr` is negative or not finite, or either batch size is 0.
+#[track_caller]
 pub fn scale_lr_for_batch(base_lr: f64, base_batch: usize, batch: usize) -> f64 {
     non_negative("scale_lr_for_batch", "base learning rate", base_lr);
     assert!(base_batch > 0 && batch > 0, "scale_lr_for_batch: batch sizes must be > 0, got {base_batch} and {batch}");

@@ -1,5 +1,6 @@
 //! Plain (mini-batch) stochastic gradient descent.
 
+use super::rule::coupled_decay;
 use super::{Driver, Rule, non_negative};
 use crate::float::Float;
 
@@ -23,6 +24,7 @@ impl<T: Float> Sgd<T> {
     ///
     /// # Panics
     /// If `lr` is negative or not finite.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Driver::from_rule(SgdRule { weight_decay: 0.0 }, lr)
     }
@@ -31,8 +33,10 @@ impl<T: Float> Sgd<T> {
     ///
     /// # Panics
     /// If `wd` is negative or not finite.
+    #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        self.with_rule(|r| r.weight_decay = non_negative("Sgd", "weight decay", wd))
+        let wd = non_negative("Sgd", "weight decay", wd);
+        self.with_rule(|r| r.weight_decay = wd)
     }
 }
 
@@ -48,7 +52,7 @@ impl<T: Float> Rule<T> for SgdRule {
     fn update(&mut self, x: &mut [T], g: &[T], _: &mut (), lr: f64) {
         let (lr, wd) = (T::from_f64(lr), T::from_f64(self.weight_decay));
         for (x, &g) in x.iter_mut().zip(g) {
-            *x -= lr * (g + wd * *x);
+            *x -= lr * coupled_decay(g, *x, wd);
         }
     }
 }

@@ -52,19 +52,21 @@ impl DecisionBoundary {
     /// # Panics
     /// If `inputs` is not `[N, 2]`, `labels` does not hold `N` classes, or
     /// `predict` returns another shape than `[M, 1]` or `[M, C]`.
+    #[track_caller]
     pub fn capture<T: Float>(
         label: impl Into<String>,
         inputs: &Tensor<T>,
         labels: &Tensor<T>,
         predict: impl FnOnce(&Tensor<T>) -> Tensor<T>,
     ) -> Self {
-        let n = inputs.shape()[0];
+        let n = inputs.shape().first().copied().unwrap_or(0);
         assert!(
-            inputs.shape() == [n, 2] && labels.len() == n && n > 0,
+            inputs.shape() == [n, 2] && labels.len() == n,
             "DecisionBoundary::capture: inputs {:?} and labels {:?} do not fit; expected [N, 2] and [N] or [N, 1]",
             inputs.shape(),
             labels.shape()
         );
+        assert!(n > 0, "DecisionBoundary::capture: no point to draw (inputs {:?} are empty)", inputs.shape());
         let bounds = [0, 1].map(|axis| {
             let values = inputs.data().iter().skip(axis).step_by(2).map(|v| v.to_f64());
             let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));

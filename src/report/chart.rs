@@ -61,6 +61,9 @@ pub(super) struct LineChart {
     /// A horizontal dashed guide and its label.
     pub guide: Option<(f64, String)>,
     pub series: Vec<Series>,
+    /// Sentences about what this run's data shows that the lines cannot
+    /// (values a log axis leaves out), printed under the caption.
+    pub notes: Vec<String>,
 }
 
 impl LineChart {
@@ -74,13 +77,21 @@ impl LineChart {
             y_range: None,
             guide: None,
             series: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     /// How many points the chart shows (after dropping those its axes
     /// cannot: not finite, or `<= 0` on a log axis).
     pub fn visible_points(&self) -> usize {
-        self.series.iter().map(|s| s.points.iter().filter(|&&p| self.shows(p)).count()).sum()
+        self.series.iter().map(|s| self.visible_in(s)).sum()
+    }
+
+    /// How many of `series`' points the chart shows: a series with none
+    /// (no test loss recorded, a ratio that is 0 on a log axis) is left out
+    /// of the legend, which would otherwise name a curve that is not there.
+    pub fn visible_in(&self, series: &Series) -> usize {
+        series.points.iter().filter(|&&p| self.shows(p)).count()
     }
 
     fn shows(&self, (x, y): (f64, f64)) -> bool {
@@ -173,18 +184,24 @@ impl LineChart {
 }
 
 /// The range of `values`, with a margin; usable when there is nothing or
-/// one value. On a log axis the margin is a factor.
+/// one value. On a log axis the margin is a factor. A constant (a learning
+/// rate that does not change) is drawn from 0 to twice its value, so that
+/// it reads as what it is rather than as a line at 0 on a `-0.5..0.5` axis.
 fn span(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    // Equal up to rounding: a range of 1e-12 would give ticks that all read the same.
+    let constant = high - low <= 1e-9 * low.abs().max(high.abs());
     match (low <= high, log) {
         (false, true) => (0.1, 1.0),
         (false, false) => (0.0, 1.0),
-        (true, true) if low == high => (low / 3.0, high * 3.0),
+        (true, true) if constant => (low / 3.0, high * 3.0),
         (true, true) => {
             let factor = (high / low).powf(0.05);
             (low / factor, high * factor)
         }
-        (true, false) if low == high => (low - 0.5, high + 0.5),
+        (true, false) if constant && high > 0.0 => (0.0, 2.0 * high),
+        (true, false) if constant && low < 0.0 => (2.0 * low, 0.0),
+        (true, false) if constant => (low - 0.5, high + 0.5),
         (true, false) => {
             let margin = 0.04 * (high - low);
             // Losses and rates read best from 0 when they are not far from it.

@@ -22,6 +22,11 @@ pub(super) fn training_curves(log: &TrainingLog) -> Vec<Figure> {
         0,
     ));
     let test: Vec<(f64, f64)> = log.epoch_rows().filter_map(|r| Some((epoch_end(r), r.metrics.test_loss?))).collect();
+    let loss_caption = if test.is_empty() {
+        "The mini-batch loss of every step (faint) and its mean over each epoch (no test loss was recorded)."
+    } else {
+        "The mini-batch loss of every step (faint), its mean over each epoch, and the loss on the test set after each epoch."
+    };
     loss.series.push(Series::new("test", test, 1));
 
     let mut accuracy = LineChart::new("Accuracy", "step", "accuracy");
@@ -40,8 +45,11 @@ pub(super) fn training_curves(log: &TrainingLog) -> Vec<Figure> {
     lr.series.push(Series::new("learning rate", per_step(log, |r| r.lr()), 2));
 
     vec![
-        Figure { chart: loss, caption: "The mini-batch loss of every step (faint), its mean over each epoch, and the loss on the test set after each epoch." },
-        Figure { chart: accuracy, caption: "Accuracy on the training and test sets after each epoch: a gap that widens is overfitting." },
+        Figure { chart: loss, caption: loss_caption },
+        Figure {
+            chart: accuracy,
+            caption: "Accuracy on the training and test sets after each epoch: a gap that widens is overfitting.",
+        },
         Figure { chart: lr, caption: "The learning rate each step used (the schedule)." },
     ]
     .into_iter()
@@ -59,7 +67,16 @@ pub(super) fn diagnostics_curves(log: &TrainingLog) -> Vec<Figure> {
     ratios.guide = Some((1e-3, "1e-3".into()));
     for (k, name) in log.param_names().iter().enumerate() {
         smoothed(&mut grads, name, per_step(log, |r| r.grad_norm(k)), k);
-        smoothed(&mut ratios, name, per_step(log, |r| r.update_ratio(k)), k);
+        let points = per_step(log, |r| r.update_ratio(k));
+        let unchanged = points.iter().filter(|p| p.1 == 0.0).count();
+        if unchanged > 0 {
+            ratios.notes.push(format!(
+                "{name}: the ratio is 0 at {unchanged} of {} steps, which a log axis cannot draw: no element of \
+                 it changed. {UNCHANGED}",
+                points.len()
+            ));
+        }
+        smoothed(&mut ratios, name, points, k);
     }
 
     let mut saturation = LineChart::new("Saturated or dead units per activation", "step", "fraction");
@@ -96,6 +113,11 @@ pub(super) fn diagnostics_curves(log: &TrainingLog) -> Vec<Figure> {
     .filter(|f| f.chart.visible_points() > 0)
     .collect()
 }
+
+/// Why a parameter with a gradient can be left unchanged by a step.
+pub(super) const UNCHANGED: &str = "Where its gradient is not 0, each element's update was below the resolution \
+    of the float type at the weight's size (about 6e-8 of the weight in f32, 1e-16 in f64), so rounding gave back \
+    the same weight; or the parameter was not stepped.";
 
 /// One value of every step, against the step.
 fn per_step(log: &TrainingLog, value: impl Fn(&StepRow<'_>) -> f64) -> Vec<(f64, f64)> {

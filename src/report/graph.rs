@@ -64,6 +64,7 @@ impl GraphPicture {
     ///
     /// # Panics
     /// If `grads` come from another tape or an earlier graph.
+    #[track_caller]
     pub fn capture<T: Float>(tape: &Tape<T>, grads: Option<&Gradients<T>>) -> Self {
         let dot = match grads {
             Some(g) => tape.to_dot_with(g),

@@ -35,6 +35,7 @@ table { border-collapse: collapse; font-size: 13px; margin: 12px 24px 12px 0; di
 th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
 th:first-child, td:first-child { text-align: left; font-family: monospace; }
 td.warn { color: #b3261e; font-weight: 600; }
+p.note { font-size: 13px; color: #b3261e; max-width: 900px; }
 .scroll { overflow-x: auto; border: 1px solid #eee; }
 .scroll svg { border: 0; }
 pre { font-size: 11px; background: #f7f7f7; padding: 8px; overflow-x: auto; }
@@ -174,7 +175,7 @@ fn figures(html: &mut String, figures: &[Figure]) {
             CHART_SIZE.0,
             chart.to_svg()
         );
-        for s in chart.series.iter().filter(|s| s.in_legend) {
+        for s in chart.series.iter().filter(|s| s.in_legend && chart.visible_in(s) > 0) {
             let (r, g, b) = (s.color.0, s.color.1, s.color.2);
             let class = if s.faint { " class=\"faint\"" } else { "" };
             let _ = write!(
@@ -190,7 +191,11 @@ fn figures(html: &mut String, figures: &[Figure]) {
                 escape(label)
             );
         }
-        let _ = writeln!(html, "</ul><p>{}</p></figcaption>\n</figure>", escape(caption));
+        let _ = write!(html, "</ul><p>{}</p>", escape(caption));
+        for note in &chart.notes {
+            let _ = write!(html, "<p class=\"note\">{}</p>", escape(note));
+        }
+        html.push_str("</figcaption>\n</figure>\n");
     }
     html.push_str("</div>\n");
 }
@@ -207,19 +212,35 @@ fn last_step_tables(html: &mut String, log: &TrainingLog) {
     );
     if !log.param_names().is_empty() {
         html.push_str("<table><tr><th>parameter</th><th>|g|</th><th>|w|</th><th>|Δw| / |w|</th></tr>\n");
+        let mut unchanged = false;
         for (k, name) in log.param_names().iter().enumerate() {
-            let ratio = last.update_ratio(k);
+            let (ratio, grad) = (last.update_ratio(k), last.grad_norm(k));
             let class = if (1e-4..=1e-2).contains(&ratio) { "" } else { " class=\"warn\"" };
+            // A 0 next to ratios of 1e-9 would read as a smaller number; it is another thing.
+            let shown = match (ratio == 0.0, grad == 0.0) {
+                (false, _) => tick(ratio),
+                (true, true) => "0 (no gradient)".to_string(),
+                (true, false) => {
+                    unchanged = true;
+                    "0 (unchanged *)".to_string()
+                }
+            };
             let _ = writeln!(
                 html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{shown}</td></tr>",
                 escape(name),
-                tick(last.grad_norm(k)),
+                tick(grad),
                 tick(last.value_norm(k)),
-                tick(ratio)
             );
         }
         html.push_str("</table>\n");
+        if unchanged {
+            let _ = writeln!(
+                html,
+                "<p class=\"note\">* Unchanged: no element of the parameter moved at this step. {}</p>",
+                escape(curves::UNCHANGED)
+            );
+        }
     }
     if !log.activation_names().is_empty() {
         html.push_str("<table><tr><th>activation</th><th>mean</th><th>std</th><th>saturated / dead</th></tr>\n");

@@ -3,8 +3,9 @@
 //! their gradient buffers. (The sweep that builds the gradients as a graph,
 //! for higher orders, is `graph.rs`.)
 
-use super::anomaly::{Anomaly, all_finite};
+use super::anomaly::all_finite;
 use super::{Gradients, Source, Var, values_of};
+use crate::error::Anomaly;
 use crate::float::Float;
 use crate::ops::Kernel;
 use crate::tensor::Tensor;
@@ -38,7 +39,7 @@ pub(super) fn sweep<T: Float>(
         if !grads.present[i] || !node.requires_grad {
             continue;
         }
-        let (values, n) = values_of(nodes, &node.inputs);
+        let values = values_of(nodes, &node.inputs);
         for (k, &input) in node.inputs.iter().enumerate() {
             let input = input as usize;
             if !nodes[input].requires_grad {
@@ -50,7 +51,7 @@ pub(super) fn sweep<T: Float>(
             // Inputs precede their node on the tape, so the input's gradient
             // is in the lower half and the node's own in the upper.
             let (lower, upper) = grads.grads.split_at_mut(i);
-            op.backward(k, &values[..n], &node.value, upper[0].data(), lower[input].data_mut());
+            op.backward(k, &values, &node.value, upper[0].data(), lower[input].data_mut());
             if inner.detect_anomalies && inner.anomaly.is_none() && !all_finite(lower[input].data()) {
                 let gradient_was_finite = all_finite(upper[0].data());
                 inner.anomaly = Some(Anomaly::backward(nodes, i, gradient_was_finite, input));

@@ -86,10 +86,16 @@ impl fmt::Display for GradCheck {
 /// let report = check_gradients(&Tape::new(), &[x], 1e-6, |_, v| model.forward(v[0]));
 /// assert!(report.passes(1e-8, 1e-6), "{report}");
 /// ```
+///
+/// # Panics
+/// If `eps` is not finite and above 0 (the differences divide by `2ε`; at
+/// 0 every numerical derivative would be `0 / 0`).
+#[track_caller]
 pub fn check_gradients<'t, F>(tape: &'t Tape<f64>, inputs: &[Tensor<f64>], eps: f64, f: F) -> GradCheck
 where
     F: Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
 {
+    check_step("check_gradients", eps);
     let start = tape.len();
     // The scalar the check differentiates, and optionally its gradients.
     let evaluate = |values: &[Tensor<f64>], want_grads: bool| -> (f64, Vec<Tensor<f64>>) {
@@ -136,11 +142,14 @@ where
 /// ```
 ///
 /// # Panics
-/// If `f` returns a value on another tape.
+/// If `f` returns a value on another tape, or `eps` is not finite and
+/// above 0 (as in [`check_gradients`]).
+#[track_caller]
 pub fn check_second_order<'t, F>(tape: &'t Tape<f64>, inputs: &[Tensor<f64>], eps: f64, f: F) -> GradCheck
 where
     F: Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>,
 {
+    check_step("check_second_order", eps);
     let start = tape.len();
     let directions: Vec<Tensor<f64>> =
         inputs.iter().enumerate().map(|(i, x)| fixed_weights(x.shape(), direction_seed(i))).collect();
@@ -173,6 +182,12 @@ where
     let mut points = inputs.to_vec();
     points.push(weights);
     compare(&points, eps, analytic, h)
+}
+
+/// Panics unless the finite-difference step `eps` is finite and above 0.
+#[track_caller]
+fn check_step(what: &str, eps: f64) {
+    assert!(eps.is_finite() && eps > 0.0, "{what}: the step eps must be finite and > 0, got {eps}");
 }
 
 /// Compares `analytic[i]` with the central differences of `scalar` in every

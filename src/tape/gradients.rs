@@ -94,6 +94,7 @@ impl<T: Float> Gradients<T> {
     /// If `var` needs no gradient (a constant, or computed from constants
     /// only), or belongs to another tape or to an earlier graph of a cleared
     /// tape.
+    #[track_caller]
     pub fn wrt(&self, var: Var<'_, T>) -> &Tensor<T> {
         match self.get(var) {
             Some(g) => g,
@@ -110,6 +111,7 @@ impl<T: Float> Gradients<T> {
     ///
     /// # Panics
     /// If `var` belongs to another tape or to an earlier graph of a cleared tape.
+    #[track_caller]
     pub fn get(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
         assert!(
             var.tape.id == self.tape_id,

@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::{Source, Tape, Var};
 use crate::float::Float;
-use crate::ops::{Arith, Graph, Kernel, Op, UnaryOp};
+use crate::ops::{Arith, Graph, Kernel, Op, UnaryOp, zip_broadcast};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -17,9 +17,13 @@ impl<T: Float> Arith<T> for Var<'_, T> {
     }
 
     /// A constant: a step function has no gradient to pass on.
-    fn select_positive(self, a: T, b: T) -> Self {
-        let step = Var::value(self).map(|x| if x > T::ZERO { a } else { b });
-        self.tape.constant(step)
+    fn step(self, f: impl Fn(T) -> T) -> Self {
+        self.tape.constant(Var::value(self).map(f))
+    }
+
+    /// A constant, as [`step`](Arith::step).
+    fn step2(self, other: Self, f: impl Fn(T, T) -> T) -> Self {
+        self.tape.constant(zip_broadcast(&Var::value(self), &Var::value(other), f))
     }
 }
 
@@ -104,6 +108,7 @@ fn sweep<'t, T: Float>(root: Var<'t, T>, seed: Var<'t, T>) -> Vec<Option<Var<'t,
 /// # Panics
 /// If `output` has more than one element, or an input belongs to another
 /// tape.
+#[track_caller]
 pub fn grad<'t, T: Float>(output: Var<'t, T>, inputs: &[Var<'t, T>], create_graph: bool) -> Vec<Var<'t, T>> {
     let tape = output.tape;
     let shape = output.shape();

@@ -67,6 +67,7 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// If `var` belongs to another tape.
+    #[track_caller]
     pub fn node(&self, var: Var<'_, T>) -> NodeInfo {
         self.check_owns(var, "node");
         self.with_graph(|nodes, labels, _| {
@@ -152,6 +153,7 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// If `grads` were computed on another tape or an earlier graph.
+    #[track_caller]
     pub fn to_dot_with(&self, grads: &Gradients<T>) -> String {
         assert!(grads.belongs_to(self), "to_dot_with: the gradients come from another tape or an earlier graph");
         self.dot(Some(grads))

@@ -15,12 +15,14 @@ mod labels;
 mod operators;
 mod per_sample;
 mod var;
+mod var_choices;
+mod var_pieces;
 
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use anomaly::{Anomaly, Phase};
+pub use crate::error::{Anomaly, Phase};
 pub use curvature::{Eigenpair, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients, check_second_order};
 pub use gradients::Gradients;
@@ -37,7 +39,7 @@ pub use var::Var;
 pub(crate) use labels::{Labels, ScopeId};
 
 use crate::float::Float;
-use crate::ops::{Kernel, Op};
+use crate::ops::{Kernel, Op, Shapes};
 use crate::param::{Param, ParamId, ParamMap};
 use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
@@ -67,37 +69,78 @@ impl<T: Float> Source<T> {
     }
 }
 
-/// The inputs of one node: at most three (the linear layer's), inline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Inputs {
-    ids: [NodeId; 3],
-    len: u8,
+/// The inputs of one node: up to three inline (every op but a `cat` or
+/// `stack` of more pieces), more in a boxed slice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Inputs {
+    Few { ids: [NodeId; 3], len: u8 },
+    Many(Box<[NodeId]>),
 }
 
 impl Inputs {
+    #[inline]
     fn new(ids: &[NodeId]) -> Self {
+        if ids.len() > 3 {
+            return Self::many(ids);
+        }
         let mut inline = [0; 3];
         inline[..ids.len()].copy_from_slice(ids);
-        Inputs { ids: inline, len: ids.len() as u8 }
+        Inputs::Few { ids: inline, len: ids.len() as u8 }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn many(ids: &[NodeId]) -> Self {
+        Inputs::Many(ids.into())
     }
 }
 
 impl std::ops::Deref for Inputs {
     type Target = [NodeId];
+    #[inline]
     fn deref(&self) -> &[NodeId] {
-        &self.ids[..self.len as usize]
+        match self {
+            Inputs::Few { ids, len } => &ids[..*len as usize],
+            Inputs::Many(ids) => ids,
+        }
     }
 }
 
-/// The values of the nodes `ids` (one to three of them), as an array and
-/// its length: how an op's inputs are handed to its kernel without
-/// allocating.
-pub(crate) fn values_of<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> ([&'a Tensor<T>; 3], usize) {
+/// The values of an op's inputs, as its kernel takes them: up to three in
+/// an array (no allocation), more in a `Vec`.
+pub(crate) enum InputValues<'a, T: Float> {
+    Few([&'a Tensor<T>; 3], usize),
+    Many(Vec<&'a Tensor<T>>),
+}
+
+impl<'a, T: Float> std::ops::Deref for InputValues<'a, T> {
+    type Target = [&'a Tensor<T>];
+    #[inline]
+    fn deref(&self) -> &[&'a Tensor<T>] {
+        match self {
+            InputValues::Few(values, n) => &values[..*n],
+            InputValues::Many(values) => values,
+        }
+    }
+}
+
+/// The values of the nodes `ids`.
+#[inline]
+pub(crate) fn values_of<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> InputValues<'a, T> {
+    if ids.len() > 3 {
+        return many_values(nodes, ids);
+    }
     let mut values = [&nodes[ids[0] as usize].value; 3];
     for (v, &i) in values.iter_mut().zip(ids) {
         *v = &nodes[i as usize].value;
     }
-    (values, ids.len())
+    InputValues::Few(values, ids.len())
+}
+
+#[cold]
+#[inline(never)]
+fn many_values<'a, T: Float>(nodes: &'a [Node<T>], ids: &[NodeId]) -> InputValues<'a, T> {
+    InputValues::Many(ids.iter().map(|&i| &nodes[i as usize].value).collect())
 }
 
 /// One recorded operation: where it came from, its inputs, its value,
@@ -212,6 +255,7 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// If `data.len()` does not fit `shape`.
+    #[track_caller]
     pub fn constant_from_slice(&self, data: &[T], shape: impl AsRef<[usize]>) -> Var<'_, T> {
         let shape = shape_of(shape);
         assert!(data.len() == numel(&shape), "constant_from_slice: {} values do not fit shape {shape:?}", data.len());
@@ -289,24 +333,32 @@ impl<T: Float> Tape<T> {
     /// value into a pool buffer and appends the node.
     ///
     /// # Panics
-    /// If an input belongs to another tape, or the shapes do not fit the op.
+    /// If an input belongs to another tape, the shapes do not fit the op, or
+    /// the output does not fit in memory.
+    #[track_caller]
     pub(crate) fn apply(&self, op: Op<T>, inputs: &[Var<'_, T>]) -> Var<'_, T> {
         if inputs.iter().any(|v| !std::ptr::eq(self, v.tape)) {
             panic!("{}: the operands belong to different tapes", op.name());
         }
         let mut inner = self.inner.borrow_mut();
         let TapeInner { nodes, pool, .. } = &mut *inner;
-        let mut ids = [0; 3];
-        for (id, v) in ids.iter_mut().zip(inputs) {
-            *id = v.id;
-        }
-        let ids = Inputs::new(&ids[..inputs.len()]);
-        let (values, n) = values_of(nodes, &ids);
-        let shapes = values.map(|v| v.shape());
-        let shape = op.output_shape(&shapes[..n]);
+        let ids = if inputs.len() <= 3 {
+            let mut ids = [0; 3];
+            for (id, v) in ids.iter_mut().zip(inputs) {
+                *id = v.id;
+            }
+            Inputs::new(&ids[..inputs.len()])
+        } else {
+            Inputs::many(&inputs.iter().map(|v| v.id).collect::<Vec<_>>())
+        };
+        let values = values_of(nodes, &ids);
+        let shape = op.output_shape(Shapes::of(&values).as_slice());
         let mut data = pool.pop().unwrap_or_default();
         data.clear();
-        op.forward(&values[..n], &mut data);
+        // A reused buffer has the room already; a new one gets it here, so
+        // that an output too large for memory is a panic naming the op.
+        Tensor::reserve(&mut data, &shape, || op.name());
+        op.forward(&values, &mut data);
         debug_assert_eq!(data.len(), numel(&shape), "{} wrote the wrong number of elements", op.name());
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].requires_grad);
         let id = inner.push(Source::Op(op), ids, Tensor::from_parts(shape, data), requires_grad);
@@ -409,6 +461,7 @@ impl<T: Float> Tape<T> {
         self.len() == 0
     }
 
+    #[track_caller]
     fn check_owns(&self, var: Var<'_, T>, what: &str) {
         assert!(std::ptr::eq(self, var.tape), "{what}: the Var belongs to another tape");
     }

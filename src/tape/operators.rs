@@ -16,6 +16,7 @@ macro_rules! var_operators {
     ($($trait:ident $method:ident: $binary:expr, |$x:ident, $c:ident| $with_scalar:expr;)*) => {$(
         impl<'t, T: Float> $trait<Var<'t, T>> for Var<'t, T> {
             type Output = Var<'t, T>;
+            #[track_caller]
             fn $method(self, rhs: Var<'t, T>) -> Var<'t, T> {
                 self.binary($binary, rhs)
             }

@@ -1,10 +1,16 @@
 //! [`Var`], the handle to one node, and the methods that record ops on it.
 //! Each method resolves its arguments (negative axes, shapes) and records
 //! an op of `ops/`; the elementwise ones are generated from the op table.
+//! The methods that cut, join and index are in `var_pieces.rs`, those that
+//! choose between values (`maximum`, `clamp`, `where_cond`...) in
+//! `var_choices.rs`.
 
-use super::{Anomaly, Gradients, NodeId, Tape, backward};
+use super::{Anomaly, Gradients, NodeId, Source, Tape, backward};
 use crate::float::Float;
-use crate::ops::{BinaryOp, BroadcastTo, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp, unary_table};
+use crate::ops::{
+    BinaryOp, BroadcastTo, Extremum, ExtremumAxis, Kernel, Linear, MatMul, Op, Reshape, Sum, SumTo, UnaryOp,
+    unary_table,
+};
 use crate::shape::{Shape, numel, shape_of};
 use crate::tensor::Tensor;
 
@@ -42,8 +48,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has more than one element.
+    #[track_caller]
     pub fn item(self) -> T {
-        self.tape.with_nodes(|nodes| nodes[self.id as usize].value.item())
+        let one = self.tape.with_nodes(|nodes| {
+            let value = &nodes[self.id as usize].value;
+            if value.len() == 1 { Ok(value.data()[0]) } else { Err(Shape::from_slice(value.shape())) }
+        });
+        match one {
+            Ok(x) => x,
+            Err(shape) => panic!("item: tensor of shape {shape:?} has {} elements, not 1", numel(&shape)),
+        }
     }
 
     /// Whether a gradient flows to this node (it is a `var` or parameter, or
@@ -94,6 +108,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the value has more than one element (use
     /// [`backward_with`](Var::backward_with)), or if anomaly detection is on
     /// and found a NaN or an infinity (see [`try_backward`](Var::try_backward)).
+    #[track_caller]
     pub fn backward(self) -> Gradients<T> {
         let mut grads = Gradients::new();
         self.backward_into(&mut grads);
@@ -118,9 +133,12 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// As [`backward`](Var::backward).
+    #[track_caller]
     pub fn backward_into(self, grads: &mut Gradients<T>) {
         self.check_scalar("backward");
-        backward::sweep(self, None, grads).unwrap_or_else(|anomaly| panic!("backward: {anomaly}"))
+        if let Err(anomaly) = backward::sweep(self, None, grads) {
+            panic!("backward: {anomaly}")
+        }
     }
 
     /// Like [`backward`](Var::backward), but with anomaly detection on it
@@ -129,6 +147,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has more than one element.
+    #[track_caller]
     pub fn try_backward(self) -> Result<Gradients<T>, Anomaly> {
         self.check_scalar("try_backward");
         let mut grads = Gradients::new();
@@ -141,6 +160,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the seed's shape differs from the value's.
+    #[track_caller]
     pub fn backward_with(self, seed: &Tensor<T>) -> Gradients<T> {
         let shape = self.shape();
         assert!(
@@ -149,10 +169,13 @@ impl<'t, T: Float> Var<'t, T> {
             seed.shape()
         );
         let mut grads = Gradients::new();
-        backward::sweep(self, Some(seed), &mut grads).unwrap_or_else(|anomaly| panic!("backward_with: {anomaly}"));
+        if let Err(anomaly) = backward::sweep(self, Some(seed), &mut grads) {
+            panic!("backward_with: {anomaly}")
+        }
         grads
     }
 
+    #[track_caller]
     fn check_scalar(self, what: &str) {
         let shape = self.shape();
         assert!(
@@ -162,19 +185,22 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Records `op` on `self` followed by `rest`.
+    #[track_caller]
     pub(crate) fn apply(self, op: Op<T>, rest: &[Var<'t, T>]) -> Var<'t, T> {
         match *rest {
             [] => self.tape.apply(op, &[self]),
             [b] => self.tape.apply(op, &[self, b]),
             [b, c] => self.tape.apply(op, &[self, b, c]),
-            _ => unreachable!("ops take at most three inputs"),
+            _ => self.tape.apply(op, &[&[self], rest].concat()),
         }
     }
 
+    #[track_caller]
     pub(crate) fn unary(self, op: UnaryOp<T>) -> Var<'t, T> {
         self.apply(Op::Unary(op), &[])
     }
 
+    #[track_caller]
     pub(crate) fn binary(self, op: BinaryOp, other: Var<'t, T>) -> Var<'t, T> {
         self.apply(Op::Binary(op), &[other])
     }
@@ -189,6 +215,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the inner dimensions or batch sizes differ, e.g.
     /// `matmul: cannot multiply [32, 3] by [4, 16]`.
+    #[track_caller]
     pub fn matmul(self, other: Var<'t, T>) -> Var<'t, T> {
         self.apply(Op::MatMul(MatMul), &[other])
     }
@@ -200,6 +227,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not fit, e.g.
     /// `linear: cannot apply weight [16, 2] to input [32, 3]`.
+    #[track_caller]
     pub fn linear(self, weight: Var<'t, T>, bias: Option<Var<'t, T>>) -> Var<'t, T> {
         match bias {
             Some(b) => self.apply(Op::Linear(Linear), &[weight, b]),
@@ -211,6 +239,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the value has fewer than two axes.
+    #[track_caller]
     pub fn transpose(self) -> Self {
         self.apply(Op::transpose(&self.shape()), &[])
     }
@@ -220,6 +249,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range.
+    #[track_caller]
     pub fn swap_axes(self, axis0: isize, axis1: isize) -> Self {
         self.apply(Op::swap_axes(&self.shape(), axis0, axis1), &[])
     }
@@ -228,6 +258,7 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the element counts differ, e.g. `reshape: cannot reshape [2, 3] into [4, 2]`.
+    #[track_caller]
     pub fn reshape(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::Reshape(Reshape(shape_of(shape))), &[])
     }
@@ -238,6 +269,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the value does not broadcast to `shape`, e.g.
     /// `broadcast_to: cannot broadcast [3] to [2, 4]`.
+    #[track_caller]
     pub fn broadcast_to(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::BroadcastTo(BroadcastTo(shape_of(shape))), &[])
     }
@@ -248,27 +280,32 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If `shape` does not broadcast to the value's shape.
+    #[track_caller]
     pub fn sum_to(self, shape: impl AsRef<[usize]>) -> Self {
         self.apply(Op::SumTo(SumTo(shape_of(shape))), &[])
     }
 
     /// Sum of all elements, as a scalar (shape `[]`).
+    #[track_caller]
     pub fn sum(self) -> Self {
         self.apply(Op::Sum(Sum { mean: false }), &[])
     }
 
     /// Mean of all elements, as a scalar (shape `[]`). The mean of nothing is NaN.
+    #[track_caller]
     pub fn mean(self) -> Self {
         self.apply(Op::Sum(Sum { mean: true }), &[])
     }
 
     /// Sum along `axis` (negative counts from the end); with `keepdim` the
     /// axis stays with extent 1.
+    #[track_caller]
     pub fn sum_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::sum_axis(&self.shape(), axis, keepdim, false), &[])
     }
 
     /// Mean along `axis`; with `keepdim` the axis stays with extent 1.
+    #[track_caller]
     pub fn mean_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::sum_axis(&self.shape(), axis, keepdim, true), &[])
     }
@@ -278,26 +315,130 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis has extent 0.
+    #[track_caller]
     pub fn max_axis(self, axis: isize, keepdim: bool) -> Self {
         self.apply(Op::max_axis(&self.shape(), axis, keepdim), &[])
     }
 
+    /// Minimum along `axis`; with `keepdim` the axis stays with extent 1.
+    /// The gradient flows to the first minimal element of each lane.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![3.0, 1.0, 2.0, 0.5, 4.0, 0.5], [2, 3]));
+    /// let m = x.min_axis(1, false);
+    /// assert_eq!(m.value().data(), &[1.0, 0.5]);
+    /// assert_eq!(m.sum().backward().wrt(x).data(), &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn min_axis(self, axis: isize, keepdim: bool) -> Self {
+        self.apply(Op::min_axis(&self.shape(), axis, keepdim), &[])
+    }
+
+    /// The position along `axis` of each lane's maximum (the first, if
+    /// several are equal), as a constant of whole numbers: PyTorch's
+    /// `argmax(dim, keepdim)`. No gradient flows through it; it is in the
+    /// form [`gather`](Var::gather) and [`index_select`](Var::index_select)
+    /// take. See [`Tensor::argmax`].
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 3.0, 0.0], [2, 3]));
+    /// let best = x.argmax(1, true);
+    /// assert_eq!(best.value().data(), &[1.0, 0.0]);
+    /// assert!(!best.requires_grad());
+    /// assert_eq!(x.gather(1, best).value().data(), x.max_axis(1, true).value().data());
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmax(self, axis: isize, keepdim: bool) -> Self {
+        self.positions(ExtremumAxis::new(Extremum::Max, &self.shape(), axis, keepdim, "argmax"))
+    }
+
+    /// The position along `axis` of each lane's minimum, as
+    /// [`argmax`](Var::argmax) gives the maximum's.
+    ///
+    /// # Panics
+    /// If the axis is out of range or empty.
+    #[track_caller]
+    pub fn argmin(self, axis: isize, keepdim: bool) -> Self {
+        self.positions(ExtremumAxis::new(Extremum::Min, &self.shape(), axis, keepdim, "argmin"))
+    }
+
+    /// The positions as a constant, written into one of the tape's buffers.
+    fn positions(self, extremum: ExtremumAxis) -> Self {
+        let shape = Kernel::<T>::output_shape(&extremum, &[&self.shape()]);
+        let i = self.index();
+        self.tape.push_filled(Source::Constant, &[], shape, |nodes, buffer| extremum.positions(&nodes[i].value, buffer))
+    }
+
+    /// The variance along `axis`, `Σ (x - mean)² / max(0, n - correction)`
+    /// over the axis's `n` entries (PyTorch's `var(dim, correction=..,
+    /// keepdim=..)`; 1 is the sample variance, 0 the population variance
+    /// that LayerNorm and BatchNorm use). One node. See [`Tensor::var_axis`].
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 4.0, 4.0], [2, 3]));
+    /// let v = x.var_axis(1, 1, true);
+    /// assert_eq!(v.value().data(), &[1.0, 0.0]);
+    /// // d var / dx = 2 (x - mean) / (n - 1)
+    /// assert_eq!(v.sum().backward().wrt(x).data(), &[-1.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn var_axis(self, axis: isize, correction: usize, keepdim: bool) -> Self {
+        self.apply(Op::var_axis(&self.shape(), axis, correction, keepdim), &[])
+    }
+
+    /// The standard deviation along `axis`, `var_axis(..).sqrt()` (two
+    /// nodes), with PyTorch's `correction`. Its gradient is infinite where
+    /// the variance is 0, as in PyTorch.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::from_vec(vec![1.0, 3.0, 5.0, 7.0], [2, 2]));
+    /// assert_eq!(x.std_axis(-1, 0, false).value().data(), &[1.0, 1.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn std_axis(self, axis: isize, correction: usize, keepdim: bool) -> Self {
+        self.var_axis(axis, correction, keepdim).sqrt()
+    }
+
     /// Softmax along `axis` (negative counts from the end): each lane is
     /// mapped to `e^x / Σ e^x`, computed stably.
+    #[track_caller]
     pub fn softmax(self, axis: isize) -> Self {
         self.apply(Op::softmax(&self.shape(), axis), &[])
     }
 
     /// Log-softmax along `axis`: `x - ln Σ e^x` per lane, finite for any
     /// finite logits.
+    #[track_caller]
     pub fn log_softmax(self, axis: isize) -> Self {
         self.apply(Op::log_softmax(&self.shape(), axis), &[])
     }
 }
 
-/// One method per line of the elementwise table (`ops/unary.rs`).
+/// One method per line of the elementwise table (`ops/unary.rs`, whose lines
+/// read `fn sin() ...`; its module documentation lists them): `Var::sin`,
+/// `Var::clamp_min` and the rest.
 macro_rules! var_methods {
-    ($($(#[$doc:meta])* $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
+    ($($(#[$doc:meta])* fn $method:ident($($p:ident: $pty:ty)?) $variant:ident $name:literal
         |$x:ident| $value:expr, |$g:ident, $gx:ident, $gy:ident| $vjp:expr;)*) => {
         impl<'t, T: Float> Var<'t, T> {
             $(

@@ -2,6 +2,7 @@
 //! here; the [`Tape`](crate::Tape) records operations on tensors.
 #![forbid(unsafe_code)]
 
+mod constructors;
 mod display;
 
 use rand::Rng;
@@ -45,6 +46,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If `data.len()` is not the number of elements of `shape`; use
     /// [`Tensor::new`] for a `Result` instead.
+    #[track_caller]
     pub fn from_vec(data: Vec<T>, shape: impl AsRef<[usize]>) -> Self {
         match Self::new(data, shape) {
             Ok(t) => t,
@@ -56,12 +58,19 @@ impl<T: Float> Tensor<T> {
     /// is `f(i)`.
     ///
     /// # Panics
-    /// If the shape has more elements than fit in memory.
+    /// If the shape has more elements than fit in memory, or the memory
+    /// cannot be had (the message names the shape and the bytes).
+    #[track_caller]
     pub fn from_fn(shape: impl AsRef<[usize]>, f: impl FnMut(usize) -> T) -> Self {
+        Self::generated("Tensor::from_fn", shape, f)
+    }
+
+    /// [`from_fn`](Self::from_fn), its panic naming the constructor called.
+    #[track_caller]
+    fn generated(what: &str, shape: impl AsRef<[usize]>, f: impl FnMut(usize) -> T) -> Self {
         let shape = shape_of(shape);
-        let len = Self::checked_len("Tensor::from_fn", &shape);
-        let mut data = pages::with_capacity(len);
-        data.extend((0..len).map(f));
+        let mut data = Self::allocate(what, &shape);
+        data.extend((0..numel(&shape)).map(f));
         Tensor { shape, data }
     }
 
@@ -72,9 +81,42 @@ impl<T: Float> Tensor<T> {
         (len.checked_mul(std::mem::size_of::<T>())? <= isize::MAX as usize).then_some(len)
     }
 
-    /// [`len_of`](Self::len_of), or a panic naming `what` and the shape.
-    fn checked_len(what: &str, shape: &[usize]) -> usize {
-        Self::len_of(shape).unwrap_or_else(|| panic!("{what}: shape {shape:?} has more elements than fit in memory"))
+    /// An empty buffer with room for the elements of `shape` (on huge pages
+    /// if it is large).
+    ///
+    /// # Panics
+    /// As [`reserve`](Self::reserve).
+    #[track_caller]
+    pub(crate) fn allocate(what: &str, shape: &[usize]) -> Vec<T> {
+        match Self::len_of(shape).map(|len| (len, pages::try_with_capacity(len))) {
+            Some((_, Ok(data))) => data,
+            Some((len, Err(_))) => out_of_memory::<T>(what, shape, Some(len)),
+            None => out_of_memory::<T>(what, shape, None),
+        }
+    }
+
+    /// Makes room in the empty `buffer` for the elements of a tensor of
+    /// `shape` (nothing to do when it has the capacity already, as a reused
+    /// buffer does), so that a shape too large for memory is a panic naming
+    /// it rather than the process aborting. `what` names the caller; it is
+    /// only called to build the message.
+    ///
+    /// # Panics
+    /// If the shape has more elements than fit in memory, or the allocator
+    /// refuses the bytes: "`what`: cannot allocate 4000000000000 bytes for
+    /// a float32 tensor of shape [1000000000000]".
+    #[track_caller]
+    #[inline]
+    pub(crate) fn reserve(buffer: &mut Vec<T>, shape: &[usize], what: impl FnOnce() -> String) {
+        // The steady state of a training step: a reused buffer that is large
+        // enough (and so within `isize::MAX` bytes) costs a count and a compare.
+        if checked_numel(shape).is_some_and(|len| len <= buffer.capacity()) {
+            return;
+        }
+        match Self::len_of(shape) {
+            Some(len) if buffer.try_reserve_exact(len).is_ok() => {}
+            len => out_of_memory::<T>(&what(), shape, len),
+        }
     }
 
     /// A scalar: a tensor of shape `[]` holding one value.
@@ -85,7 +127,9 @@ impl<T: Float> Tensor<T> {
     /// Every element equal to `value`.
     ///
     /// # Panics
-    /// If the shape has more elements than fit in memory.
+    /// If the shape has more elements than fit in memory, or the memory
+    /// cannot be had (the message names the shape and the bytes).
+    #[track_caller]
     pub fn full(shape: impl AsRef<[usize]>, value: T) -> Self {
         Self::filled("Tensor::full", shape, value)
     }
@@ -93,7 +137,11 @@ impl<T: Float> Tensor<T> {
     /// All zeros.
     ///
     /// # Panics
-    /// If the shape has more elements than fit in memory.
+    /// If the shape has more elements than fit in memory, or the memory
+    /// cannot be had: `Tensor::zeros([1_000_000_000_000])` panics with
+    /// "cannot allocate 4000000000000 bytes for a float32 tensor of shape
+    /// [1000000000000]" where the allocator refuses that much.
+    #[track_caller]
     pub fn zeros(shape: impl AsRef<[usize]>) -> Self {
         Self::filled("Tensor::zeros", shape, T::ZERO)
     }
@@ -101,45 +149,63 @@ impl<T: Float> Tensor<T> {
     /// All ones.
     ///
     /// # Panics
-    /// If the shape has more elements than fit in memory.
+    /// As [`zeros`](Self::zeros).
+    #[track_caller]
     pub fn ones(shape: impl AsRef<[usize]>) -> Self {
         Self::filled("Tensor::ones", shape, T::ONE)
     }
 
     /// [`full`](Self::full), its panic naming the constructor called.
+    #[track_caller]
     fn filled(what: &str, shape: impl AsRef<[usize]>, value: T) -> Self {
         let shape = shape_of(shape);
-        let len = Self::checked_len(what, &shape);
-        let mut data = pages::with_capacity(len);
-        data.resize(len, value);
+        let mut data = Self::allocate(what, &shape);
+        data.resize(numel(&shape), value);
         Tensor { shape, data }
     }
 
     /// Samples from the normal distribution `N(mean, std²)` with the caller's RNG.
     ///
     /// # Panics
-    /// If `std` is negative or not finite.
+    /// If `std` is negative or not finite, or as [`zeros`](Self::zeros).
+    #[track_caller]
     pub fn normal<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, mean: T, std: T, rng: &mut R) -> Self {
+        Self::sampled_normal("Tensor::normal", shape, mean, std, rng)
+    }
+
+    /// [`normal`](Self::normal), its panics naming the constructor called.
+    #[track_caller]
+    fn sampled_normal<R: Rng + ?Sized>(what: &str, shape: impl AsRef<[usize]>, mean: T, std: T, rng: &mut R) -> Self {
         // rand_distr accepts a negative std (it samples mean + std * z), so check here.
-        assert!(std >= T::ZERO && std.is_finite(), "Tensor::normal: std must be finite and >= 0, got {std}");
-        let normal = Normal::new(mean.to_f64(), std.to_f64())
-            .unwrap_or_else(|e| panic!("Tensor::normal: invalid parameters mean {mean}, std {std}: {e}"));
-        Self::from_fn(shape, |_| T::from_f64(normal.sample(rng)))
+        assert!(std >= T::ZERO && std.is_finite(), "{what}: std must be finite and >= 0, got {std}");
+        let normal = match Normal::new(mean.to_f64(), std.to_f64()) {
+            Ok(normal) => normal,
+            Err(e) => panic!("{what}: invalid parameters mean {mean}, std {std}: {e}"),
+        };
+        Self::generated(what, shape, |_| T::from_f64(normal.sample(rng)))
     }
 
     /// Samples from the standard normal distribution `N(0, 1)`.
+    ///
+    /// # Panics
+    /// As [`zeros`](Self::zeros).
+    #[track_caller]
     pub fn randn<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, rng: &mut R) -> Self {
-        Self::normal(shape, T::ZERO, T::ONE, rng)
+        Self::sampled_normal("Tensor::randn", shape, T::ZERO, T::ONE, rng)
     }
 
     /// Samples uniformly from `[low, high)`.
     ///
     /// # Panics
-    /// If `low >= high` or either bound is not finite.
+    /// If `low >= high` or either bound is not finite, or as
+    /// [`zeros`](Self::zeros).
+    #[track_caller]
     pub fn uniform<R: Rng + ?Sized>(shape: impl AsRef<[usize]>, low: T, high: T, rng: &mut R) -> Self {
-        let uniform = Uniform::new(low.to_f64(), high.to_f64())
-            .unwrap_or_else(|e| panic!("Tensor::uniform: invalid range [{low}, {high}): {e}"));
-        Self::from_fn(shape, |_| T::from_f64(uniform.sample(rng)))
+        let uniform = match Uniform::new(low.to_f64(), high.to_f64()) {
+            Ok(uniform) => uniform,
+            Err(e) => panic!("Tensor::uniform: invalid range [{low}, {high}): {e}"),
+        };
+        Self::generated("Tensor::uniform", shape, |_| T::from_f64(uniform.sample(rng)))
     }
 
     /// The extent of each axis, outermost first.
@@ -181,6 +247,7 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Panics
     /// If the tensor does not hold exactly one element.
+    #[track_caller]
     pub fn item(&self) -> T {
         assert!(self.data.len() == 1, "item: tensor of shape {:?} has {} elements, not 1", self.shape, self.data.len());
         self.data[0]
@@ -190,6 +257,7 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Panics
     /// If the index has the wrong rank or is out of range.
+    #[track_caller]
     pub fn get(&self, index: &[usize]) -> T {
         assert!(
             index.len() == self.shape.len() && index.iter().zip(&self.shape).all(|(i, n)| i < n),
@@ -204,6 +272,7 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Panics
     /// If the element counts differ.
+    #[track_caller]
     pub fn reshape(mut self, shape: impl AsRef<[usize]>) -> Self {
         let shape = shape_of(shape);
         assert!(numel(&shape) == self.data.len(), "reshape: cannot reshape {:?} into {shape:?}", self.shape);
@@ -248,6 +317,21 @@ impl<T: Float> Tensor<T> {
         self.shape.extend_from_slice(shape);
         self.data.clear();
         self.data.resize(numel(shape), T::ZERO);
+    }
+}
+
+/// The panic of a tensor that cannot be allocated: `len` elements of `T`
+/// (`None`: more than can be counted or addressed).
+#[cold]
+#[track_caller]
+fn out_of_memory<T: Float>(what: &str, shape: &[usize], len: Option<usize>) -> ! {
+    match len {
+        Some(len) => panic!(
+            "{what}: cannot allocate {} bytes for a {} tensor of shape {shape:?}: out of memory",
+            len * std::mem::size_of::<T>(),
+            T::DTYPE
+        ),
+        None => panic!("{what}: shape {shape:?} has more elements than fit in memory"),
     }
 }
 

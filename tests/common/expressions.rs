@@ -94,6 +94,43 @@ pub fn expression<'t>(name: &str, v: &[Var<'t, f64>]) -> Var<'t, f64> {
         "sum_axis_squared" => v[0].sum_axis(0, false).powf(2.0),
         "matmul_same_operand" => v[0].matmul(v[0]),
         "linear_3d_bias_tanh" => v[0].linear(v[1], Some(v[2])).tanh(),
+        "index_select_rows" => v[0].index_select(0, v[1]),
+        "index_select_last_axis" => v[0].index_select(-1, v[1]),
+        "gather_labels" => v[0].gather(1, v[1]),
+        "gather_axis0_smaller" => v[0].gather(0, v[1]),
+        "cat_three_axis1" => Var::cat(v, 1),
+        "cat_five_axis0" => Var::cat(v, 0),
+        "stack_axis1" => Var::stack(v, 1),
+        "narrow" => v[0].narrow(1, 1, 3),
+        "slice_2d" => v[0].slice(&[1..3, 2..5]),
+        "split_recombined" => {
+            let p = v[0].split(2, 0);
+            Var::cat(&[p[2], p[0], p[1]], 0) * p[0].sum()
+        }
+        "chunk_product" => {
+            let p = v[0].chunk(3, 0);
+            p[0] * p[1] * p[2]
+        }
+        "min_axis_last_keepdim" => v[0].min_axis(-1, true),
+        "min_axis0" => v[0].min_axis(0, false),
+        "var_axis_sample" => v[0].var_axis(1, 1, false),
+        "var_axis_population_keepdim" => v[0].var_axis(1, 0, true),
+        "var_axis_correction2" => v[0].var_axis(0, 2, false),
+        "std_axis" => v[0].std_axis(-1, 1, true),
+        "sin" => v[0].sin(),
+        "cos" => v[0].cos(),
+        "softplus" => v[0].softplus(),
+        "log1p" => v[0].log1p(),
+        "expm1" => v[0].expm1(),
+        "square" => v[0].square(),
+        "rsqrt" => v[0].rsqrt(),
+        "clamp" | "clamp_at_bounds" => v[0].clamp(-1.0, 1.0),
+        "clamp_min" => v[0].clamp_min(0.0),
+        "clamp_max" => v[0].clamp_max(0.0),
+        "maximum_broadcast" | "maximum_ties" => v[0].maximum(v[1]),
+        "minimum_broadcast" | "minimum_ties" => v[0].minimum(v[1]),
+        "where_broadcast" => Var::where_cond(v[0], v[1], v[2]),
+        "masked_fill" => v[0].masked_fill(v[1], -2.5),
         other => panic!("fixture case {other} has no tapegrad expression: add it here"),
     }
 }

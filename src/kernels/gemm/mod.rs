@@ -182,6 +182,7 @@ fn extent(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Opt
 /// Inlined, with the message built out of line: every product of a training
 /// step passes here three times.
 #[inline]
+#[track_caller]
 fn check_view(which: &str, len: usize, rows: usize, cols: usize, row_stride: usize, col_stride: usize) {
     match extent(rows, cols, row_stride, col_stride) {
         Some(end) if end <= len => {}
@@ -191,6 +192,7 @@ fn check_view(which: &str, len: usize, rows: usize, cols: usize, row_stride: usi
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn view_out_of_bounds(
     which: &str,
     len: usize,
@@ -256,6 +258,7 @@ impl GemmScalar for f64 {
 /// reaches outside its slice. (The ops check shapes first and name
 /// themselves; this is the last line of defence.)
 #[inline]
+#[track_caller]
 pub fn gemm<T: GemmScalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     gemm_with(cpu::simd_level(), alpha, a, b, beta, c);
 }
@@ -277,7 +280,9 @@ fn gemm_with<T: GemmScalar>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: Mat
     check_view("b", b.data.len(), b.rows, b.cols, b.row_stride, b.col_stride);
     check_view("c", c.data.len(), c.rows, c.cols, c.row_stride, c.col_stride);
     assert!(
-        no_self_overlap(c.rows, c.cols, c.row_stride, c.col_stride),
+        // An empty `C` (a product with no output, `[4, 3] x [3, 0]`) has no
+        // element to overlap; asked second, off the common path.
+        no_self_overlap(c.rows, c.cols, c.row_stride, c.col_stride) || c.rows == 0 || c.cols == 0,
         "gemm: c is a [{}, {}] view with strides ({}, {}) whose elements overlap: the product would be written \
          several times into the same places",
         c.rows,

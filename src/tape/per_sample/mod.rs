@@ -190,12 +190,14 @@ fn entry<'e, V>(
 
 /// Makes `t` a tensor of `shape` without clearing what it held: for a
 /// caller that writes every element. Reuses the allocation when it is
-/// large enough; a new one of 4 MB or more asks for huge pages.
+/// large enough; a new one of 4 MB or more asks for huge pages, and one that
+/// cannot be had is a panic naming the shape.
+#[track_caller]
 fn reshape_for_overwrite<T: Float>(t: &mut Tensor<T>, shape: &[usize]) {
     let n = numel(shape);
     let (mut shape_buf, mut data) = std::mem::replace(t, Tensor::from_parts(Shape::new(), Vec::new())).into_parts();
     if data.capacity() < n {
-        data = crate::kernels::pages::with_capacity(n);
+        data = Tensor::<T>::allocate("per-sample gradients", shape);
     }
     data.resize(n, T::ZERO);
     shape_buf.clear();

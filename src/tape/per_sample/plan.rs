@@ -162,7 +162,7 @@ fn keeps_rows<T: Float>(op: &Op<T>, inputs: &[&[usize]], separate: &[bool], rank
         }
         Op::SwapAxes(SwapAxes(a, b)) => *a != 0 && *b != 0,
         Op::SumAxis(s) => s.axis != 0,
-        Op::MaxAxis(m) => m.axis != 0,
+        Op::ExtremumAxis(e) => e.axis != 0,
         Op::Softmax(Softmax(axis)) | Op::LogSoftmax(LogSoftmax(axis)) => *axis != 0,
         Op::MseLoss(MseLoss(r))
         | Op::BceWithLogits(BceWithLogits(r))
