@@ -14,6 +14,8 @@
 //! * `gradient noise, elementwise`: `GradientNoise::measure_elementwise`,
 //!   which adds each element's variance.
 //!
+//! Run with:
+//!
 //!     cargo bench --bench per_sample
 //!     cargo bench --bench per_sample -- --count-steps 1000 w1 noise   # only steps, for callgrind (BENCHMARKS.md)
 
