@@ -8,9 +8,10 @@
 //! * [`Tape`] records every operation on its [`Var`]s as it runs; a reverse
 //!   sweep ([`Var::backward`]) returns [`Gradients`].
 //! * [`grad`] with `create_graph` records the backward sweep itself, so
-//!   gradients can be differentiated again: [`hvp`], [`hessian`],
-//!   [`jacobian`], and the extreme eigenvalues of a Hessian
-//!   ([`hessian_max_eigenvalue`], [`hessian_min_eigenvalue`]) are built on it.
+//!   gradients can be differentiated again: [`hvp`], [`hessian_of`],
+//!   [`jacobian_of`] (and [`hessian`], [`jacobian`] of a closure), and the
+//!   extreme eigenvalues of a Hessian ([`hessian_max_eigenvalue`],
+//!   [`hessian_min_eigenvalue`], by Lanczos) are built on it.
 //! * [`check_gradients`] and [`check_second_order`] compare the tape's
 //!   gradients, and its gradients of gradients, with central finite
 //!   differences.
@@ -98,7 +99,7 @@ pub use shape::Shape;
 pub use tape::{
     Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, PerSampleGradients, PerSampleMethod,
     PerSampleNorms, Phase, ScopeGuard, Tape, Var, check_gradients, check_second_order, grad, hessian,
-    hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian,
+    hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian, jacobian_of,
 };
 pub use tensor::Tensor;
 
@@ -134,7 +135,7 @@ pub mod prelude {
     };
     pub use crate::{
         Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad, hessian, hessian_max_eigenvalue,
-        hessian_min_eigenvalue, hvp, jacobian,
+        hessian_min_eigenvalue, hessian_of, hvp, jacobian, jacobian_of,
     };
     pub use rand::{SeedableRng, rngs::StdRng};
 }

@@ -23,7 +23,9 @@ use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use crate::error::{Anomaly, Phase};
-pub use curvature::{Eigenpair, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hvp, jacobian};
+pub use curvature::{
+    Eigenpair, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian, jacobian_of,
+};
 pub use gradcheck::{GradCheck, InputCheck, check_gradients, check_second_order};
 pub use gradients::Gradients;
 pub use graph::grad;
