@@ -4,7 +4,8 @@
 //!
 //!     cargo run --release --example moons               # train and draw
 //!     cargo run --release --example moons -- --inspect  # also gradient norms, update ratios, saturation per epoch
-//!     cargo run --release --example moons -- --report   # also moons-report.html and its data as CSV
+//!     cargo run --release --example moons -- --report   # also moons-report.html and its data as CSV (steps, epochs, noise)
+//!     cargo run --release --example moons -- --report --sharpness 50   # the report also charts the sharpness
 //!     cargo run --release --example moons -- --epochs 60 --seed 3 --lr 0.02
 //!     cargo run --release --example moons -- --sgd      # plain SGD at a constant rate instead
 //!     cargo run --release --example moons -- --help     # every flag
@@ -18,7 +19,8 @@ use common::plot;
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
 use tapegrad::diagnostics::{
-    ActivationKind, Diagnostics, EpochMetrics, GradientNoise, NoiseScale, StepMetrics, StepRow, TrainingLog,
+    ActivationKind, Diagnostics, EpochMetrics, GradientNoise, Histograms, NoiseScale, Sharpness, StepMetrics, StepRow,
+    TrainingLog,
 };
 use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::nn::metrics::binary_accuracy;
@@ -44,6 +46,11 @@ const FLAGS: &[Flag] = &[
         "write the training report moons-report.html (with the gradient noise scale of every batch), and its data \
          as moons-steps.csv, moons-epochs.csv and moons-noise.csv",
     ),
+    Flag::value(
+        "--sharpness",
+        "K",
+        "with --report: measure the sharpness (top Hessian eigenvalue of the training loss) every K steps and chart it",
+    ),
 ];
 
 const REPORT: &str = "moons-report.html";
@@ -56,6 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (inspect, write_report, sgd) = (args.is_set("--inspect"), args.is_set("--report"), args.is_set("--sgd"));
     if epochs == 0 || batch_size == 0 {
         cli::fail("--epochs and --batch must be at least 1");
+    }
+    let sharpness_every = value("--sharpness", 0);
+    if sharpness_every > 0 && !write_report {
+        cli::fail("--sharpness needs --report, which charts it");
     }
 
     let mut rng = StdRng::seed_from_u64(seed);
@@ -89,6 +100,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let watch = inspect || write_report;
     let mut diagnostics = Diagnostics::new();
     let mut log = TrainingLog::with_capacity(total_steps, epochs, model.params().count(), 2);
+    // Histograms of every step for the report: room for all of them, so
+    // recording allocates nothing after the first.
+    let mut histograms = Histograms::with_capacity(if write_report { total_steps } else { 0 });
+    // The curvature example's measurement (100 products, tolerance 1e-3),
+    // on the whole training set, every `--sharpness` steps.
+    let mut sharpness = Sharpness::new(100, 1e-3);
     let mut report = Report::new("tapegrad: a 2-16-16-1 tanh MLP learns two moons");
     report.note(setup).note(format!("seed {seed}, {} parameters", model.num_params()));
     let boundary_at = snapshot_epochs(epochs);
@@ -110,6 +127,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let epoch_start = Instant::now();
         let (mut loss_sum, mut seen) = (0.0, 0);
         for batch in train.batches(batch_size, &mut rng) {
+            if sharpness_every > 0 && step % sharpness_every == 0 {
+                sharpness.measure(step, &model, |tape, model| {
+                    let logits = model.forward(tape.constant(train.x().clone()));
+                    loss::bce_with_logits(logits, tape.constant(train.y().clone()))
+                });
+            }
             let n = batch.x.shape()[0];
             if write_report && n > 1 {
                 noise_tape.clear();
@@ -130,6 +153,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             opt.step(&mut model, &grads);
             if watch {
                 diagnostics.measure(&tape, &grads, &model);
+            }
+            if write_report {
+                histograms.record(step, &tape, &grads);
             }
             log.record_step(StepMetrics { loss: value, lr: opt.lr() }, watch.then_some(&diagnostics));
             step += 1;
@@ -184,6 +210,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The tape still holds the last step, with the values the
         // parameters had before it and the gradients of its sweep.
         report.set_graph(GraphPicture::capture(&tape, Some(&grads)));
+        report.set_histograms(histograms);
+        if sharpness_every > 0 {
+            report.set_sharpness(sharpness);
+        }
         report.write(REPORT, &log)?;
         log.write_steps_csv("moons-steps.csv")?;
         log.write_epochs_csv("moons-epochs.csv")?;

@@ -17,6 +17,9 @@
 //!   differences.
 //! * [`nn`], [`optim`], [`data`] and [`io`]: layers and losses, optimizers
 //!   and schedules, toy data sets, safetensors weights and checkpoints.
+//! * [`diagnostics`] measures each training step (norms, activations,
+//!   histograms, sharpness); [`probe`] runs experiments around a model: the
+//!   learning-rate range test and the loss landscape.
 //! * [`linalg::gemm`] is the matrix product every op uses;
 //!   [`set_num_threads`] lets it and the optimizers use more than one thread.
 //!
@@ -66,7 +69,7 @@
 
 // Layers, each importing only from the ones above it in this list:
 // kernels; float, shape, error; tensor, param; ops; tape; nn, data; optim;
-// diagnostics; io; report. ARCHITECTURE.md draws the diagram.
+// diagnostics, probe; io; report. ARCHITECTURE.md draws the diagram.
 mod kernels;
 
 mod error;
@@ -84,6 +87,8 @@ pub mod data;
 pub mod diagnostics;
 pub mod nn;
 pub mod optim;
+
+pub mod probe;
 
 pub mod io;
 pub mod linalg;

@@ -10,7 +10,7 @@ use std::cell::Cell;
 
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
-use tapegrad::diagnostics::{Diagnostics, StepMetrics, TrainingLog};
+use tapegrad::diagnostics::{Diagnostics, Histograms, StepMetrics, TrainingLog};
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::{Gradients, Tape, Tensor};
@@ -239,6 +239,36 @@ fn names_scopes_and_diagnostics_allocate_nothing_per_step() {
     assert_eq!((log.steps(), log.param_names().len(), log.activation_names().len()), (54, 6, 2));
     assert!(log.step_rows().all(|row| row.update_ratio(0) > 0.0 && row.saturation(1) >= 0.0));
     assert_eq!(count, 0, "{count} allocations in 50 steps with names and diagnostics");
+}
+
+#[test]
+fn histograms_recorded_every_step_allocate_nothing_after_the_first() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    let mut opt = Adam::new(1e-2);
+    let mut buffers = Buffers::default();
+    let mut histograms = Histograms::with_capacity(54);
+    let (x, y) = (data.x(), data.y());
+    let step = |buffers: &mut Buffers, model: &mut Mlp, opt: &mut Adam, histograms: &mut Histograms, k: usize| {
+        train_step(buffers, model, opt, x, y, Loss::BceWithLogits);
+        histograms.record(k, &buffers.tape, &buffers.grads);
+    };
+    // The first record fixes the series and reserves room for all 54 (102
+    // allocations: names, series, rows); the training step itself
+    // allocates a little in its second step, as its buffers settle.
+    for k in 0..4 {
+        step(&mut buffers, &mut model, &mut opt, &mut histograms, k);
+    }
+    let count = allocations_during(|| {
+        for k in 4..54 {
+            step(&mut buffers, &mut model, &mut opt, &mut histograms, k);
+        }
+    });
+    // Two tanh layers (outputs, gradients) and six parameters' gradients.
+    assert_eq!((histograms.len(), histograms.series().len()), (54, 10));
+    assert_eq!(histograms.counts(53, 0).iter().sum::<u32>(), 32 * 16);
+    assert_eq!(count, 0, "{count} allocations in 50 steps recording histograms");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use super::Report;
 use super::chart::{CHART_SIZE, tick};
 use super::curves::{self, Figure};
 use super::noise;
+use super::predictions;
 use crate::diagnostics::TrainingLog;
 
 /// Width and height of one decision-boundary panel.
@@ -68,8 +69,17 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
     if !noise.is_empty() {
         contents.push(("noise", "Gradient noise"));
     }
+    if report.histograms.as_ref().is_some_and(|h| !h.is_empty()) {
+        contents.push(("histograms", "Histograms over time"));
+    }
+    if report.sharpness.as_ref().is_some_and(|s| !s.points().is_empty()) {
+        contents.push(("sharpness", "Sharpness"));
+    }
     if !report.boundaries.is_empty() {
         contents.push(("boundary", "Decision boundary"));
+    }
+    if !report.predictions.is_empty() {
+        contents.push(("predictions", "Predictions"));
     }
     if report.graph.is_some() {
         contents.push(("graph", "One step's graph"));
@@ -90,6 +100,12 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
     if !noise.is_empty() {
         section(&mut html, "noise", "Gradient noise", |html| figures(html, &noise));
     }
+    if let Some(histograms) = &report.histograms {
+        super::histograms::render(&mut html, histograms);
+    }
+    if let Some(sharpness) = &report.sharpness {
+        super::sharpness::render(&mut html, sharpness);
+    }
     if !report.boundaries.is_empty() {
         section(&mut html, "boundary", "Decision boundary", |html| {
             html.push_str("<p>What the network predicts over the plane (shade: confidence), with the data on top.</p>\n<div class=\"row\">\n");
@@ -103,6 +119,9 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             }
             html.push_str("</div>\n");
         });
+    }
+    if !report.predictions.is_empty() {
+        section(&mut html, "predictions", "Predictions", |html| predictions::render(html, &report.predictions));
     }
     if let Some(graph) = &report.graph {
         section(&mut html, "graph", "One step's graph", |html| {
@@ -158,14 +177,14 @@ fn summary(html: &mut String, log: &TrainingLog) {
     html.push_str("</dl>\n");
 }
 
-fn section(html: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
+pub(super) fn section(html: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
     let _ = writeln!(html, "<section id=\"{id}\">\n<h2>{heading}</h2>");
     body(html);
     html.push_str("</section>\n");
 }
 
 /// Charts in a grid, each with its legend and caption.
-fn figures(html: &mut String, figures: &[Figure]) {
+pub(super) fn figures(html: &mut String, figures: &[Figure]) {
     html.push_str("<div class=\"grid\">\n");
     for Figure { chart, caption } in figures {
         let _ = writeln!(
@@ -260,7 +279,7 @@ fn last_step_tables(html: &mut String, log: &TrainingLog) {
 }
 
 /// Text made safe for HTML.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
