@@ -4,7 +4,7 @@
 //!
 //!     cargo run --release --example moons               # train and draw
 //!     cargo run --release --example moons -- --inspect  # also gradient norms, update ratios, saturation per epoch
-//!     cargo run --release --example moons -- --report   # also moons-report.html, moons-steps.csv, moons-epochs.csv
+//!     cargo run --release --example moons -- --report   # also moons-report.html and its data as CSV (steps, epochs, noise)
 //!     cargo run --release --example moons -- --report --sharpness 50   # the report also charts the sharpness
 //!     cargo run --release --example moons -- --epochs 60 --seed 3 --lr 0.02
 //!     cargo run --release --example moons -- --sgd      # plain SGD at a constant rate instead
@@ -19,10 +19,12 @@ use common::plot;
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
 use tapegrad::diagnostics::{
-    ActivationKind, Diagnostics, EpochMetrics, Histograms, Sharpness, StepMetrics, StepRow, TrainingLog,
+    ActivationKind, Diagnostics, EpochMetrics, GradientNoise, Histograms, NoiseScale, Sharpness, StepMetrics, StepRow,
+    TrainingLog,
 };
+use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::nn::metrics::binary_accuracy;
-use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::nn::{Activation, Mlp, Module};
 use tapegrad::optim::{AdamW, Constant, Cosine, Optimizer, Schedule, Sgd, Warmup};
 use tapegrad::report::{DecisionBoundary, GraphPicture, Report};
 use tapegrad::{Gradients, Tape, Tensor};
@@ -41,7 +43,8 @@ const FLAGS: &[Flag] = &[
     ),
     Flag::switch(
         "--report",
-        "write the training report moons-report.html, and its data as moons-steps.csv and moons-epochs.csv",
+        "write the training report moons-report.html (with the gradient noise scale of every batch), and its data \
+         as moons-steps.csv, moons-epochs.csv and moons-noise.csv",
     ),
     Flag::value(
         "--sharpness",
@@ -112,6 +115,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.add_boundary(capture(&model, "before training".into()));
     }
 
+    // The report tracks the gradient noise scale: every batch's per-sample
+    // gradients (on a tape of their own, before the step), averaged as
+    // McCandlish et al. do.
+    let (mut noise_tape, mut noise, mut noise_scale) = (Tape::new(), GradientNoise::new(), NoiseScale::new(0.99));
     let (mut tape, mut grads) = (Tape::new(), Gradients::new());
     let mut step = 0;
     let started = Instant::now();
@@ -126,8 +133,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     loss::bce_with_logits(logits, tape.constant(train.y().clone()))
                 });
             }
-            tape.clear();
             let n = batch.x.shape()[0];
+            if write_report && n > 1 {
+                noise_tape.clear();
+                let logits = model.forward(noise_tape.constant_from_slice(batch.x.data(), batch.x.shape()));
+                let targets = noise_tape.constant_from_slice(batch.y.data(), batch.y.shape());
+                noise.measure(loss::bce_with_logits_with(logits, targets, Reduction::None));
+                noise_scale.update(noise.total());
+                log.record_noise(&noise_scale, n);
+            }
+            tape.clear();
             let logits = model.forward(tape.constant(batch.x).named("x")).named("logits");
             let loss = loss::bce_with_logits(logits, tape.constant(batch.y).named("y")).named("loss");
             let value = loss.item() as f64;
@@ -164,6 +179,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if inspect {
             print_epoch_diagnostics(&log, epoch);
         }
+        if write_report {
+            println!("    gradient noise scale B_noise, averaged: {}", noise_scale_text(noise_scale.noise_scale()));
+        }
         if write_report && boundary_at.contains(&epoch) {
             report.add_boundary(capture(&model, format!("after epoch {epoch}")));
         }
@@ -199,9 +217,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.write(REPORT, &log)?;
         log.write_steps_csv("moons-steps.csv")?;
         log.write_epochs_csv("moons-epochs.csv")?;
-        println!("wrote {REPORT} (open it in a browser), moons-steps.csv and moons-epochs.csv");
+        log.write_noise_csv("moons-noise.csv")?;
+        println!("wrote {REPORT} (open it in a browser), moons-steps.csv, moons-epochs.csv and moons-noise.csv");
     }
     Ok(())
+}
+
+/// A noise scale as text: the number, or why there is none (the averaged
+/// estimate of |G|² fell to zero or below: the true gradient is lost in the
+/// noise of its estimate, near a minimum).
+fn noise_scale_text(b_noise: f64) -> String {
+    if b_noise > 0.0 && b_noise.is_finite() {
+        format!("{b_noise:.0} samples")
+    } else {
+        "beyond measure (|G|² lost in the noise of its estimate)".into()
+    }
 }
 
 /// The epochs after which the report shows the decision boundary: an

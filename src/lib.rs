@@ -102,9 +102,9 @@ pub use kernels::threads::{max_num_threads, num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use shape::Shape;
 pub use tape::{
-    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, Phase, ScopeGuard, Tape, Var, check_gradients,
-    check_second_order, grad, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian,
-    jacobian_of,
+    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, PerSampleGradients, PerSampleMethod,
+    PerSampleNorms, Phase, ScopeGuard, Tape, Var, check_gradients, check_second_order, grad, hessian,
+    hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian, jacobian_of,
 };
 pub use tensor::Tensor;
 

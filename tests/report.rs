@@ -4,9 +4,10 @@
 
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
-use tapegrad::diagnostics::{Diagnostics, EpochMetrics, StepMetrics, TrainingLog};
+use tapegrad::diagnostics::{Diagnostics, EpochMetrics, GradientNoise, NoiseScale, StepMetrics, TrainingLog};
+use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::nn::metrics::binary_accuracy;
-use tapegrad::nn::{Activation, BatchNorm1d, Linear, Mlp, Module, Sequential, loss};
+use tapegrad::nn::{Activation, BatchNorm1d, Linear, Mlp, Module, Sequential};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::report::{Comparison, DecisionBoundary, GraphPicture, Report};
 use tapegrad::{Gradients, Tape, Tensor};
@@ -19,8 +20,8 @@ fn figures<'a>(html: &'a str, kind: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// A short moons run with diagnostics, a boundary per epoch and the graph
-/// of the last step.
+/// A short moons run with diagnostics, the noise scale of every batch, a
+/// boundary per epoch and the graph of the last step.
 fn short_run() -> (Report, TrainingLog, usize) {
     let mut rng = StdRng::seed_from_u64(7);
     let data = toy::moons::<f32, _>(200, 0.1, &mut rng);
@@ -28,10 +29,16 @@ fn short_run() -> (Report, TrainingLog, usize) {
     let mut opt = Adam::new(1e-2);
     let (mut tape, mut grads, mut diagnostics) = (Tape::new(), Gradients::new(), Diagnostics::new());
     let mut log = TrainingLog::new();
+    let (mut noise, mut scale) = (GradientNoise::new(), NoiseScale::new(0.9));
     let mut report = Report::new("a <short> run");
     report.note("two epochs & a note");
     for epoch in 1..=2 {
         for batch in data.batches(50, &mut rng) {
+            let per_sample = Tape::new();
+            let out = model.forward(per_sample.constant(batch.x.clone()));
+            noise.measure(loss::bce_with_logits_with(out, per_sample.constant(batch.y.clone()), Reduction::None));
+            scale.update(noise.total());
+            log.record_noise(&scale, 50);
             tape.clear();
             let logits = model.forward(tape.constant(batch.x)).named("logits");
             let loss = loss::bce_with_logits(logits, tape.constant(batch.y));
@@ -62,18 +69,20 @@ fn the_report_has_every_section_drawn_and_fetches_nothing() {
     let html = report.to_html(&log);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<title>a &lt;short&gt; run</title>") && html.contains("<p>two epochs &amp; a note</p>"));
-    for id in ["training", "inside", "boundary", "graph"] {
+    for id in ["training", "inside", "noise", "boundary", "graph"] {
         assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
     }
-    // Loss, accuracy, learning rate; gradient norms, update ratios, saturation, spread.
+    // Loss, accuracy, learning rate; gradient norms, update ratios, saturation, spread; noise scale, its parts.
     let lines = figures(&html, "lines");
-    assert_eq!(lines.len(), 7, "{lines:?}");
+    assert_eq!(lines.len(), 9, "{lines:?}");
     for tag in &lines {
         let points: usize = tag.split("data-points=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
         assert!(points >= 2, "{tag}");
     }
     assert!(html.matches("<polyline").count() >= 7);
-    for name in ["layers.0.weight", "layers.2.bias", "layers.1.tanh (saturated)", "guide at 1e-3"] {
+    let legend =
+        ["layers.0.weight", "layers.2.bias", "layers.1.tanh (saturated)", "guide at 1e-3", "guide at batch size 50"];
+    for name in legend {
         assert!(html.contains(&format!("</span>{name}</li>")), "legend entry {name}");
     }
     assert_eq!(figures(&html, "boundary").len(), 2);
@@ -106,7 +115,9 @@ fn charts_without_data_are_left_out() {
         .collect();
     assert_eq!(titles, ["Loss", "Learning rate"]);
     assert_eq!(figures(&html, "lines").len(), 2);
-    assert!(!html.contains("<section id=\"inside\">") && !html.contains("<section id=\"graph\">"));
+    for id in ["inside", "noise", "graph"] {
+        assert!(!html.contains(&format!("<section id=\"{id}\">")), "section {id}");
+    }
 }
 
 #[test]

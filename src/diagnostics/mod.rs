@@ -52,12 +52,14 @@
 mod activations;
 mod histograms;
 mod log;
+mod noise;
 mod params;
 mod sharpness;
 
 pub use activations::{ActivationKind, ActivationStats, SATURATION_THRESHOLD};
 pub use histograms::{Bins, HistogramSeries, Histograms, Quantity};
 pub use log::{EpochMetrics, EpochRow, StepMetrics, StepRow, TrainingLog};
+pub use noise::{GradientNoise, NoiseEstimate, NoiseRow, NoiseScale, ParamNoise};
 pub use params::ParamStats;
 pub use sharpness::{Sharpness, SharpnessPoint};
 

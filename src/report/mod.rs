@@ -8,6 +8,7 @@
 //! * per activation, the saturated or dead fraction and the spread over
 //!   time;
 //! * the last step's diagnostics as a table;
+//! * the gradient noise scale over training, if the log has it;
 //! * per layer, histograms over time of the activations, of the gradients
 //!   at them and of the parameters' gradients, as heat strips (if given,
 //!   [`Report::set_histograms`]);
@@ -54,6 +55,7 @@ mod confusion;
 mod curves;
 mod graph;
 mod histograms;
+mod noise;
 mod page;
 mod predictions;
 mod samples;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::Report;
 use super::chart::{CHART_SIZE, LineChart, tick};
 use super::curves::{self, Figure};
+use super::noise;
 use super::predictions;
 use crate::diagnostics::TrainingLog;
 
@@ -51,9 +52,13 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
 
     let training = curves::training_curves(log);
     let diagnostics = curves::diagnostics_curves(log);
+    let noise = noise::noise_curves(log);
     let mut contents = vec![("training", "Training curves")];
     if !diagnostics.is_empty() {
         contents.push(("inside", "Inside the network"));
+    }
+    if !noise.is_empty() {
+        contents.push(("noise", "Gradient noise"));
     }
     if report.histograms.as_ref().is_some_and(|h| !h.is_empty()) {
         contents.push(("histograms", "Histograms over time"));
@@ -82,6 +87,9 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             figures(html, &diagnostics);
             last_step_tables(html, log);
         });
+    }
+    if !noise.is_empty() {
+        section(&mut html, "noise", "Gradient noise", |html| figures(html, &noise));
     }
     if let Some(histograms) = &report.histograms {
         super::histograms::render(&mut html, histograms);

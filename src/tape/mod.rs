@@ -13,6 +13,7 @@ mod graph;
 mod inspect;
 mod labels;
 mod operators;
+mod per_sample;
 mod var;
 mod var_choices;
 mod var_pieces;
@@ -33,6 +34,8 @@ pub(crate) use inspect::Clusters;
 pub use inspect::NodeInfo;
 pub(crate) use inspect::write_label;
 pub use labels::ScopeGuard;
+pub(crate) use per_sample::{GradientMoments, Moment};
+pub use per_sample::{PerSampleGradients, PerSampleMethod, PerSampleNorms};
 pub use var::Var;
 
 pub(crate) use labels::{Labels, ScopeId};
