@@ -7,6 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
+use common::models::{Block, Net};
 use common::{load_fixture, tensor};
 use rand::seq::SliceRandom;
 use rand::{SeedableRng, rngs::StdRng};
@@ -16,10 +17,10 @@ use tapegrad::io::{
     load_weights_partial, save_checkpoint, save_weights, weights_to_bytes,
 };
 use tapegrad::nn::{
-    Activation, BatchNorm1d, Dropout, Embedding, Flatten, LayerNorm, Linear, Mlp, Module, Sequential, StateValue, loss,
+    Activation, BatchNorm1d, Dropout, Embedding, LayerNorm, Linear, Mlp, Module, Sequential, StateValue, loss,
 };
 use tapegrad::optim::{Adam, AdamW, Cosine, Momentum, Optimizer, ParamGroup, Schedule, Sgd, Warmup};
-use tapegrad::{Tape, Tensor, Var};
+use tapegrad::{Tape, Tensor};
 
 fn model(seed: u64) -> Mlp {
     Mlp::new(&[2, 8, 8, 1], Activation::Tanh, &mut StdRng::seed_from_u64(seed))
@@ -173,37 +174,6 @@ fn the_committed_tapegrad_file_is_what_save_writes_and_what_pytorch_checked() {
 // A whole state dict both ways: Embedding, Linear, BatchNorm1d (buffers),
 // LayerNorm, Dropout and a nested module
 // ---------------------------------------------------------------------------
-
-/// `x + tanh(norm(inner(x)))`: the `Block` of scripts/pytorch_state_dict_fixture.py.
-struct Block {
-    inner: Linear,
-    norm: LayerNorm,
-}
-
-impl Module for Block {
-    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
-        x + self.norm.forward(self.inner.forward(x)).tanh()
-    }
-    tapegrad::params!(inner, norm);
-}
-
-/// The script's `Net`, field for field.
-struct Net {
-    emb: Embedding,
-    fc: Linear,
-    bn: BatchNorm1d,
-    res: Block,
-    drop: Dropout,
-    out: Linear,
-}
-
-impl Module for Net {
-    fn forward<'t>(&self, tokens: Var<'t>) -> Var<'t> {
-        let h = self.fc.forward(Flatten::new().forward(self.emb.forward(tokens)));
-        self.out.forward(self.drop.forward(self.res.forward(self.bn.forward(h).tanh())))
-    }
-    tapegrad::params!(emb, fc, bn, res, drop, out);
-}
 
 fn net(seed: u64) -> Net {
     let rng = &mut StdRng::seed_from_u64(seed);

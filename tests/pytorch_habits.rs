@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::models::{Block, Net};
 use common::{assert_agrees, load_fixture, tensor};
 use serde_json::Value;
 use tapegrad::prelude::*;
@@ -114,36 +115,6 @@ fn embedding() {
     let tape = Tape::new();
     let tokens = tape.constant(Tensor::from_vec(vec![4.0, 0.0, 1.0, 1.0], [2, 2]));
     expect("embedding", &emb.forward(tokens).value());
-}
-
-/// The module of the script, field for field.
-struct Block {
-    inner: Linear,
-    norm: LayerNorm,
-}
-
-impl Module for Block {
-    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
-        x + self.norm.forward(self.inner.forward(x)).tanh()
-    }
-    tapegrad::params!(inner, norm);
-}
-
-struct Net {
-    emb: Embedding,
-    fc: Linear,
-    bn: BatchNorm1d,
-    res: Block,
-    drop: Dropout,
-    out: Linear,
-}
-
-impl Module for Net {
-    fn forward<'t>(&self, tokens: Var<'t>) -> Var<'t> {
-        let h = self.fc.forward(Flatten::new().forward(self.emb.forward(tokens)));
-        self.out.forward(self.drop.forward(self.res.forward(self.bn.forward(h).tanh())))
-    }
-    tapegrad::params!(emb, fc, bn, res, drop, out);
 }
 
 fn net(rng: &mut StdRng) -> Net {

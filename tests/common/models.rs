@@ -1,8 +1,9 @@
-//! Small models beyond the MLP that the per-sample tests share: one whose
-//! linear layer sees a sequence per sample, and one with a parameter read by
-//! an elementwise product.
+//! Small models beyond the MLP that several tests share: for the per-sample
+//! tests, one whose linear layer sees a sequence per sample and one with a
+//! parameter read by an elementwise product; for the state-dict tests, the
+//! mixed model of scripts/pytorch_state_dict_fixture.py.
 
-use tapegrad::nn::{Linear, Mlp, Module};
+use tapegrad::nn::{BatchNorm1d, Dropout, Embedding, Flatten, LayerNorm, Linear, Mlp, Module};
 use tapegrad::{Param, Var};
 
 /// A linear layer applied to every step of a sequence, `[B, T, in]`, tanh,
@@ -42,4 +43,36 @@ impl Module<f64> for Scaled {
         self.mlp.forward(x * x.tape().param(&self.scale))
     }
     tapegrad::params!(f64; scale, mlp);
+}
+
+/// `x + tanh(norm(inner(x)))`: the `Block` of scripts/pytorch_state_dict_fixture.py.
+pub struct Block {
+    pub inner: Linear,
+    pub norm: LayerNorm,
+}
+
+impl Module for Block {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+        x + self.norm.forward(self.inner.forward(x)).tanh()
+    }
+    tapegrad::params!(inner, norm);
+}
+
+/// The script's `Net`, field for field: Embedding, Linear, BatchNorm1d
+/// (buffers), a nested module with LayerNorm, Dropout.
+pub struct Net {
+    pub emb: Embedding,
+    pub fc: Linear,
+    pub bn: BatchNorm1d,
+    pub res: Block,
+    pub drop: Dropout,
+    pub out: Linear,
+}
+
+impl Module for Net {
+    fn forward<'t>(&self, tokens: Var<'t>) -> Var<'t> {
+        let h = self.fc.forward(Flatten::new().forward(self.emb.forward(tokens)));
+        self.out.forward(self.drop.forward(self.res.forward(self.bn.forward(h).tanh())))
+    }
+    tapegrad::params!(emb, fc, bn, res, drop, out);
 }
