@@ -3,10 +3,11 @@
 //! of two moons, Adam at 1e-2): the step alone (parameter names and the
 //! layers' scopes are always there), and the step with its input, targets,
 //! logits and loss named, followed by `Diagnostics::measure` and
-//! `TrainingLog::record_step`.
+//! `TrainingLog::record_step`; and the step followed by
+//! `Histograms::record` alone.
 //!
-//!     cargo bench --bench diagnostics                    # criterion, both variants
-//!     cargo bench --bench diagnostics -- --count-steps 1000 [--diagnostics]
+//!     cargo bench --bench diagnostics                    # criterion, the three variants
+//!     cargo bench --bench diagnostics -- --count-steps 1000 [--diagnostics | --histograms]
 //!
 //! The second form runs that many steps and nothing else, for
 //! `valgrind --tool=callgrind`: the difference between two step counts is
@@ -15,7 +16,7 @@
 use criterion::Criterion;
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
-use tapegrad::diagnostics::{Diagnostics, StepMetrics, TrainingLog};
+use tapegrad::diagnostics::{Diagnostics, Histograms, StepMetrics, TrainingLog};
 use tapegrad::nn::{Activation, Mlp, Module, loss};
 use tapegrad::optim::{Adam, Optimizer};
 use tapegrad::{Gradients, Tape, Tensor};
@@ -30,6 +31,15 @@ struct W1 {
     grads: Gradients,
     diagnostics: Diagnostics,
     log: TrainingLog,
+    histograms: Histograms,
+}
+
+/// What a step measures besides training.
+#[derive(Clone, Copy, PartialEq)]
+enum Watch {
+    Nothing,
+    Diagnostics,
+    Histograms,
 }
 
 impl W1 {
@@ -47,12 +57,16 @@ impl W1 {
             grads: Gradients::new(),
             diagnostics: Diagnostics::new(),
             log: TrainingLog::with_capacity(steps, 0, 6, 2),
+            histograms: Histograms::with_capacity(steps),
         }
     }
 
-    /// One training step; with `watch`, its diagnostics measured and logged.
-    fn step(&mut self, watch: bool) {
-        let W1 { x, y, model, opt, tape, grads, diagnostics, log } = self;
+    /// One training step; with `Watch::Diagnostics`, its diagnostics
+    /// measured and logged; with `Watch::Histograms`, its histograms
+    /// recorded.
+    fn step(&mut self, what: Watch) {
+        let watch = what == Watch::Diagnostics;
+        let W1 { x, y, model, opt, tape, grads, diagnostics, log, histograms } = self;
         tape.clear();
         let input = tape.constant_from_slice(x.data(), x.shape());
         let target = tape.constant_from_slice(y.data(), y.shape());
@@ -67,6 +81,9 @@ impl W1 {
             diagnostics.measure(tape, grads, model);
             log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(diagnostics));
         }
+        if what == Watch::Histograms {
+            histograms.record(histograms.len(), tape, grads);
+        }
     }
 }
 
@@ -74,25 +91,39 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--count-steps") {
         let steps: usize = args.get(at + 1).and_then(|n| n.parse().ok()).expect("--count-steps N");
-        let watch = args.iter().any(|a| a == "--diagnostics");
+        let what = match (args.iter().any(|a| a == "--diagnostics"), args.iter().any(|a| a == "--histograms")) {
+            (true, _) => Watch::Diagnostics,
+            (false, true) => Watch::Histograms,
+            (false, false) => Watch::Nothing,
+        };
         let mut w1 = W1::new(steps);
         for _ in 0..steps {
-            w1.step(watch);
+            w1.step(what);
         }
         std::hint::black_box(&w1.model);
         return;
     }
     let mut c = Criterion::default().configure_from_args();
-    // The log grows by a row a step and criterion runs millions of steps:
-    // it starts over every 65,536 (one allocation then, none in between).
-    for (name, watch) in [("W1 step, diagnostics off", false), ("W1 step, diagnostics on", true)] {
+    // The log and the histograms grow by a row a step and criterion runs
+    // millions of steps: they start over every 65,536 and 4,096 steps
+    // (allocating then, never in between; a W1 step's histograms are 2 KB).
+    let variants = [
+        ("W1 step, diagnostics off", Watch::Nothing),
+        ("W1 step, diagnostics on", Watch::Diagnostics),
+        ("W1 step, histograms on", Watch::Histograms),
+    ];
+    for (name, what) in variants {
         let mut w1 = W1::new(1 << 16);
+        w1.histograms = Histograms::with_capacity(1 << 12);
         c.bench_function(name, |b| {
             b.iter(|| {
                 if w1.log.steps() == 1 << 16 {
                     w1.log = TrainingLog::with_capacity(1 << 16, 0, 6, 2);
                 }
-                w1.step(watch)
+                if w1.histograms.len() == 1 << 12 {
+                    w1.histograms = Histograms::with_capacity(1 << 12);
+                }
+                w1.step(what)
             })
         });
     }

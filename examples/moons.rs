@@ -4,7 +4,8 @@
 //!
 //!     cargo run --release --example moons               # train and draw
 //!     cargo run --release --example moons -- --inspect  # also gradient norms, update ratios, saturation per epoch
-//!     cargo run --release --example moons -- --report   # also moons-report.html, moons-steps.csv, moons-epochs.csv
+//!     cargo run --release --example moons -- --report   # also moons-report.html and its data as CSV (steps, epochs, noise)
+//!     cargo run --release --example moons -- --report --sharpness 50   # the report also charts the sharpness
 //!     cargo run --release --example moons -- --epochs 60 --seed 3 --lr 0.02
 //!     cargo run --release --example moons -- --sgd      # plain SGD at a constant rate instead
 //!     cargo run --release --example moons -- --help     # every flag
@@ -17,9 +18,13 @@ use common::cli::{self, Flag};
 use common::plot;
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
-use tapegrad::diagnostics::{ActivationKind, Diagnostics, EpochMetrics, StepMetrics, StepRow, TrainingLog};
+use tapegrad::diagnostics::{
+    ActivationKind, Diagnostics, EpochMetrics, GradientNoise, Histograms, NoiseScale, Sharpness, StepMetrics, StepRow,
+    TrainingLog,
+};
+use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::nn::metrics::binary_accuracy;
-use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::nn::{Activation, Mlp, Module};
 use tapegrad::optim::{AdamW, Constant, Cosine, Optimizer, Schedule, Sgd, Warmup};
 use tapegrad::report::{DecisionBoundary, GraphPicture, Report};
 use tapegrad::{Gradients, Tape, Tensor};
@@ -38,7 +43,13 @@ const FLAGS: &[Flag] = &[
     ),
     Flag::switch(
         "--report",
-        "write the training report moons-report.html, and its data as moons-steps.csv and moons-epochs.csv",
+        "write the training report moons-report.html (with the gradient noise scale of every batch), and its data \
+         as moons-steps.csv, moons-epochs.csv and moons-noise.csv",
+    ),
+    Flag::value(
+        "--sharpness",
+        "K",
+        "with --report: measure the sharpness (top Hessian eigenvalue of the training loss) every K steps and chart it",
     ),
 ];
 
@@ -52,6 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (inspect, write_report, sgd) = (args.is_set("--inspect"), args.is_set("--report"), args.is_set("--sgd"));
     if epochs == 0 || batch_size == 0 {
         cli::fail("--epochs and --batch must be at least 1");
+    }
+    let sharpness_every = value("--sharpness", 0);
+    if sharpness_every > 0 && !write_report {
+        cli::fail("--sharpness needs --report, which charts it");
     }
 
     let mut rng = StdRng::seed_from_u64(seed);
@@ -85,6 +100,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let watch = inspect || write_report;
     let mut diagnostics = Diagnostics::new();
     let mut log = TrainingLog::with_capacity(total_steps, epochs, model.params().count(), 2);
+    // Histograms of every step for the report: room for all of them, so
+    // recording allocates nothing after the first.
+    let mut histograms = Histograms::with_capacity(if write_report { total_steps } else { 0 });
+    // The curvature example's measurement (100 products, tolerance 1e-3),
+    // on the whole training set, every `--sharpness` steps.
+    let mut sharpness = Sharpness::new(100, 1e-3);
     let mut report = Report::new("tapegrad: a 2-16-16-1 tanh MLP learns two moons");
     report.note(setup).note(format!("seed {seed}, {} parameters", model.num_params()));
     let boundary_at = snapshot_epochs(epochs);
@@ -94,6 +115,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.add_boundary(capture(&model, "before training".into()));
     }
 
+    // The report tracks the gradient noise scale: every batch's per-sample
+    // gradients (on a tape of their own, before the step), averaged as
+    // McCandlish et al. do.
+    let (mut noise_tape, mut noise, mut noise_scale) = (Tape::new(), GradientNoise::new(), NoiseScale::new(0.99));
     let (mut tape, mut grads) = (Tape::new(), Gradients::new());
     let mut step = 0;
     let started = Instant::now();
@@ -102,8 +127,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let epoch_start = Instant::now();
         let (mut loss_sum, mut seen) = (0.0, 0);
         for batch in train.batches(batch_size, &mut rng) {
-            tape.clear();
+            if sharpness_every > 0 && step % sharpness_every == 0 {
+                sharpness.measure(step, &model, |tape, model| {
+                    let logits = model.forward(tape.constant(train.x().clone()));
+                    loss::bce_with_logits(logits, tape.constant(train.y().clone()))
+                });
+            }
             let n = batch.x.shape()[0];
+            if write_report && n > 1 {
+                noise_tape.clear();
+                let logits = model.forward(noise_tape.constant_from_slice(batch.x.data(), batch.x.shape()));
+                let targets = noise_tape.constant_from_slice(batch.y.data(), batch.y.shape());
+                noise.measure(loss::bce_with_logits_with(logits, targets, Reduction::None));
+                noise_scale.update(noise.total());
+                log.record_noise(&noise_scale, n);
+            }
+            tape.clear();
             let logits = model.forward(tape.constant(batch.x).named("x")).named("logits");
             let loss = loss::bce_with_logits(logits, tape.constant(batch.y).named("y")).named("loss");
             let value = loss.item() as f64;
@@ -114,6 +153,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             opt.step(&mut model, &grads);
             if watch {
                 diagnostics.measure(&tape, &grads, &model);
+            }
+            if write_report {
+                histograms.record(step, &tape, &grads);
             }
             log.record_step(StepMetrics { loss: value, lr: opt.lr() }, watch.then_some(&diagnostics));
             step += 1;
@@ -136,6 +178,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         if inspect {
             print_epoch_diagnostics(&log, epoch);
+        }
+        if write_report {
+            println!("    gradient noise scale B_noise, averaged: {}", noise_scale_text(noise_scale.noise_scale()));
         }
         if write_report && boundary_at.contains(&epoch) {
             report.add_boundary(capture(&model, format!("after epoch {epoch}")));
@@ -165,12 +210,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The tape still holds the last step, with the values the
         // parameters had before it and the gradients of its sweep.
         report.set_graph(GraphPicture::capture(&tape, Some(&grads)));
+        report.set_histograms(histograms);
+        if sharpness_every > 0 {
+            report.set_sharpness(sharpness);
+        }
         report.write(REPORT, &log)?;
         log.write_steps_csv("moons-steps.csv")?;
         log.write_epochs_csv("moons-epochs.csv")?;
-        println!("wrote {REPORT} (open it in a browser), moons-steps.csv and moons-epochs.csv");
+        log.write_noise_csv("moons-noise.csv")?;
+        println!("wrote {REPORT} (open it in a browser), moons-steps.csv, moons-epochs.csv and moons-noise.csv");
     }
     Ok(())
+}
+
+/// A noise scale as text: the number, or why there is none (the averaged
+/// estimate of |G|² fell to zero or below: the true gradient is lost in the
+/// noise of its estimate, near a minimum).
+fn noise_scale_text(b_noise: f64) -> String {
+    if b_noise > 0.0 && b_noise.is_finite() {
+        format!("{b_noise:.0} samples")
+    } else {
+        "beyond measure (|G|² lost in the noise of its estimate)".into()
+    }
 }
 
 /// The epochs after which the report shows the decision boundary: an

@@ -105,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The Hessian at `point` and its eigenvalues, from the full 2×2 Hessian
-/// and again by power iteration on Hessian-vector products (which is what
+/// and again by the Lanczos process on Hessian-vector products (which is what
 /// a network's parameters, too many for the full matrix, would need).
 fn curvature_at(formula: Formula, name: &str, point: (f64, f64)) -> String {
     let h = formula.hessian_at(point.0, point.1);
@@ -121,7 +121,7 @@ fn curvature_at(formula: Formula, name: &str, point: (f64, f64)) -> String {
         _ => "all eigenvalues negative: a maximum",
     };
     format!(
-        "{name} {point:?}: Hessian {h:?}, eigenvalues {low:.6} and {high:.6} (power iteration {:.6} and {:.6}); {kind}",
+        "{name} {point:?}: Hessian {h:?}, eigenvalues {low:.6} and {high:.6} (Lanczos {:.6} and {:.6}); {kind}",
         bottom.value, top.value
     )
 }

@@ -8,7 +8,10 @@
 // throws, requests anything but itself, has no charts, or has a chart that
 // is not drawn: an SVG with no size, a line chart without a drawn line of
 // at least three points, a decision boundary without regions and points, a
-// graph without a box and a label per node.
+// graph without a box and a label per node, a confusion matrix without a
+// square and a label per class, misclassified images without 64 squares
+// each, a predicted-against-true chart without its points, a set of heat
+// strips without cells for each strip.
 'use strict';
 const path = require('path');
 const { pathToFileURL } = require('url');
@@ -56,6 +59,9 @@ const { chromium } = require(require.resolve('playwright-core', { paths: [module
             kind: f.dataset.kind, title, width: box.width, height: box.height, lines,
             rects: count('rect'), circles: count('circle'), texts: count('text'),
             nodes: Number(f.dataset.nodes || 0),
+            classes: Number(f.dataset.classes || 0), images: Number(f.dataset.images || 0),
+            points: Number(f.dataset.points || 0), strips: Number(f.dataset.strips || 0),
+            cells: svg ? [...svg.querySelectorAll('path')].filter((p) => (p.getAttribute('d') || '').length > 0).length : 0,
         };
     }));
     if (charts.length === 0) problems.push('no charts on the page');
@@ -65,9 +71,14 @@ const { chromium } = require(require.resolve('playwright-core', { paths: [module
         if (c.kind === 'lines') drawn = drawn && c.lines >= 1;
         else if (c.kind === 'boundary') drawn = drawn && c.rects >= 10 && c.circles >= 10;
         else if (c.kind === 'graph') drawn = drawn && c.nodes > 0 && c.rects >= 2 * c.nodes && c.texts >= c.nodes;
+        else if (c.kind === 'confusion') drawn = drawn && c.classes > 1 && c.rects >= c.classes ** 2 && c.texts >= 2 * c.classes;
+        else if (c.kind === 'images') drawn = drawn && c.images > 0 && c.rects >= 64 * c.images && c.texts >= 2 * c.images;
+        else if (c.kind === 'scatter') drawn = drawn && c.points > 0 && c.circles >= Math.min(c.points, 10);
+        else if (c.kind === 'heatstrip') drawn = drawn && c.strips > 0 && c.cells >= c.strips && c.texts >= c.strips;
         else problems.push(`${name}: unknown kind`);
         console.log(`${drawn ? 'ok   ' : 'EMPTY'} ${name}: ${Math.round(c.width)}x${Math.round(c.height)} px, ` +
-            `${c.lines} lines, ${c.rects} rects, ${c.circles} circles, ${c.texts} texts`);
+            `${c.lines} lines, ${c.rects} rects, ${c.circles} circles, ${c.texts} texts` +
+            (c.kind === 'heatstrip' ? `, ${c.strips} strips, ${c.cells} shaded paths` : ''));
         if (!drawn) problems.push(`${name} is empty`);
     }
     await page.screenshot({ path: screenshot, fullPage: true });

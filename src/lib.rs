@@ -17,6 +17,9 @@
 //!   differences.
 //! * [`nn`], [`optim`], [`data`] and [`io`]: layers and losses, optimizers
 //!   and schedules, toy data sets, safetensors weights and checkpoints.
+//! * [`diagnostics`] measures each training step (norms, activations,
+//!   histograms, sharpness); [`probe`] runs experiments around a model: the
+//!   learning-rate range test and the loss landscape.
 //! * [`linalg::gemm`] is the matrix product every op uses;
 //!   [`set_num_threads`] lets it and the optimizers use more than one thread.
 //!
@@ -66,7 +69,7 @@
 
 // Layers, each importing only from the ones above it in this list:
 // kernels; float, shape, error; tensor, param; ops; tape; nn, data; optim;
-// diagnostics; io; report. ARCHITECTURE.md draws the diagram.
+// diagnostics, probe; io; report. ARCHITECTURE.md draws the diagram.
 mod kernels;
 
 mod error;
@@ -85,6 +88,8 @@ pub mod diagnostics;
 pub mod nn;
 pub mod optim;
 
+pub mod probe;
+
 pub mod io;
 pub mod linalg;
 
@@ -97,9 +102,9 @@ pub use kernels::threads::{max_num_threads, num_threads, set_num_threads};
 pub use param::{Param, ParamId};
 pub use shape::Shape;
 pub use tape::{
-    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, Phase, ScopeGuard, Tape, Var, check_gradients,
-    check_second_order, grad, hessian, hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian,
-    jacobian_of,
+    Anomaly, Eigenpair, GradCheck, Gradients, InputCheck, NodeInfo, PerSampleGradients, PerSampleMethod,
+    PerSampleNorms, Phase, ScopeGuard, Tape, Var, check_gradients, check_second_order, grad, hessian,
+    hessian_max_eigenvalue, hessian_min_eigenvalue, hessian_of, hvp, jacobian, jacobian_of,
 };
 pub use tensor::Tensor;
 
@@ -111,7 +116,7 @@ pub use tensor::Tensor;
 pub use rand;
 
 /// The names most programs need: the core types, layers, losses and
-/// metrics, the optimizers, schedules and clipping, the toy data sets,
+/// metrics, the optimizers, parameter groups, schedules and clipping, the toy data sets,
 /// weights and checkpoints, and a seedable generator from the [`rand`] this
 /// crate uses. Everything the README's examples use comes from here.
 ///
@@ -128,10 +133,13 @@ pub mod prelude {
     pub use crate::data::{Dataset, toy};
     pub use crate::io::{load_checkpoint, load_weights, save_checkpoint, save_weights};
     pub use crate::nn::loss::{self, Reduction};
-    pub use crate::nn::{Activation, Init, Linear, Mlp, Module, Sequential, metrics};
+    pub use crate::nn::{
+        Activation, BatchNorm1d, Dropout, Embedding, Flatten, Init, LayerNorm, Linear, Mlp, Module, Sequential,
+        StateValue, metrics,
+    };
     pub use crate::optim::{
-        Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, RmsProp, Schedule,
-        Sequence, Sgd, StepDecay, Warmup, clip_grad_norm, clip_grad_value, scale_lr_for_batch,
+        Adam, AdamW, Constant, Cosine, InverseSqrt, LinearDecay, Momentum, MomentumForm, Optimizer, ParamGroup,
+        RmsProp, Schedule, Sequence, Sgd, StepDecay, Warmup, clip_grad_norm, clip_grad_value, scale_lr_for_batch,
     };
     pub use crate::{
         Float, Gradients, Param, Tape, Tensor, Var, check_gradients, grad, hessian, hessian_max_eigenvalue,

@@ -54,56 +54,55 @@ impl Hasher for ParamIdHasher {
 /// A trainable tensor with a stable id and a name such as `"layers.0.weight"`.
 ///
 /// Parameters live outside the tape. [`Tape::param`](crate::Tape::param)
-/// binds one to a tape for one step; the [`Var`](crate::Var) it returns
-/// borrows the parameter, so the borrow checker refuses to update the
-/// parameter while that part of the graph is alive:
+/// binds one to a tape for one step: its value is copied onto the tape, so
+/// the graph and the values read from it (a loss, any `Var`) stay valid
+/// after the parameter changes:
 ///
-/// ```compile_fail
+/// ```
+/// use tapegrad::optim::{Optimizer, Sgd};
 /// use tapegrad::{Param, Tape, Tensor};
 /// let mut w = Param::new("w", Tensor::from_vec(vec![1.0f32, 2.0], [2]));
 /// let tape = Tape::new();
-/// let y = tape.param(&w).sum();
-/// w.value_mut().data_mut()[0] = 5.0; // error: `w` is borrowed by the graph
-/// let grads = y.backward();
-/// ```
-///
-/// Once the gradients are computed the graph's variables can be dropped and
-/// the parameter updated:
-///
-/// ```
-/// use tapegrad::{Param, Tape, Tensor};
-/// let mut w = Param::new("w", Tensor::from_vec(vec![1.0f32, 2.0], [2]));
-/// let tape = Tape::new();
-/// let grads = (tape.param(&w) * tape.param(&w)).sum().backward();
-/// let g = grads.param(&w).unwrap().clone();
-/// for (x, dx) in w.value_mut().data_mut().iter_mut().zip(g.data()) {
-///     *x -= 0.1 * dx;
-/// }
+/// let loss = (tape.param(&w) * tape.param(&w)).sum();
+/// let grads = loss.backward();
+/// Sgd::new(0.1).step([&mut w], &grads);
+/// assert_eq!(loss.item(), 5.0); // the value the graph computed, read after the step
 /// assert_eq!(w.value().data(), &[0.8, 1.6]);
 /// ```
+///
+/// What must not happen is a step with gradients computed from a value the
+/// parameter no longer has. Every change of the value counts a new
+/// [`version`](Param::version); the tape records the version it bound, and
+/// an optimizer step refuses gradients of an older one (PyTorch's version
+/// counter does the same for tensors a backward pass still needs):
+///
+/// ```should_panic
+/// use tapegrad::optim::{Optimizer, Sgd};
+/// use tapegrad::{Param, Tape, Tensor};
+/// let mut w = Param::new("w", Tensor::from_vec(vec![1.0f32, 2.0], [2]));
+/// let tape = Tape::new();
+/// let grads = (tape.param(&w) * 3.0).sum().backward();
+/// let mut opt = Sgd::new(0.1);
+/// opt.step([&mut w], &grads);
+/// opt.step([&mut w], &grads); // panics: the gradient is of the value before the first step
+/// ```
+///
+/// A parameter can be frozen ([`freeze`](Param::freeze)): the tape then
+/// binds it as a constant (no gradient flows to it, no backward work is
+/// done for it) and optimizers leave it as it is.
 #[derive(Debug)]
 pub struct Param<T: Float = f32> {
     id: ParamId,
     name: String,
     value: Tensor<T>,
+    version: u64,
+    requires_grad: bool,
 }
 
 impl<T: Float> Param<T> {
-    /// Calls `visit` on this parameter: a `Param` field and a module field
-    /// are visited alike by [`params!`](crate::params).
-    pub fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
-        visit(self)
-    }
-
-    /// Calls `visit` on this parameter, mutably (see
-    /// [`visit_params`](Param::visit_params)).
-    pub fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
-        visit(self)
-    }
-
-    /// A new parameter with a fresh id.
+    /// A new parameter with a fresh id, trainable.
     pub fn new(name: impl Into<String>, value: Tensor<T>) -> Self {
-        Param { id: ParamId::fresh(), name: name.into(), value }
+        Param { id: ParamId::fresh(), name: name.into(), value, version: 0, requires_grad: true }
     }
 
     /// The parameter's id.
@@ -111,12 +110,15 @@ impl<T: Float> Param<T> {
         self.id
     }
 
-    /// The parameter's name.
+    /// The parameter's name: the one it was created with, or its path in
+    /// the container that holds it (`layers.0.weight`), which the container
+    /// gives it when the module is added. A model's names as a state dict
+    /// has them are [`Module::named_params`](crate::nn::Module::named_params).
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Renames the parameter (modules prefix their children's names).
+    /// Renames the parameter (containers name what they hold by its path).
     pub fn set_name(&mut self, name: impl Into<String>) {
         self.name = name.into();
     }
@@ -126,9 +128,21 @@ impl<T: Float> Param<T> {
         &self.value
     }
 
-    /// The current value, for an in-place update.
+    /// The current value, for an in-place update. Counts as a change of the
+    /// value: gradients computed before it no longer apply (see
+    /// [`version`](Param::version)).
     pub fn value_mut(&mut self) -> &mut Tensor<T> {
+        self.version += 1;
         &mut self.value
+    }
+
+    /// How many times the value has been changed (by
+    /// [`value_mut`](Param::value_mut) or [`set_value`](Param::set_value),
+    /// which optimizers and loaders use). The tape records it when it binds
+    /// the parameter, and [`Optimizer::step`](crate::optim::Optimizer::step)
+    /// refuses a gradient computed from an older version.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The shape of the value.
@@ -149,14 +163,44 @@ impl<T: Float> Param<T> {
             self.value.shape(),
             value.shape()
         );
+        self.version += 1;
         self.value = value;
+    }
+
+    /// Whether the parameter is trained (PyTorch's `requires_grad`): true
+    /// unless [frozen](Param::freeze).
+    pub fn requires_grad(&self) -> bool {
+        self.requires_grad
+    }
+
+    /// Freezes the parameter: the tape binds it without a gradient (so no
+    /// backward work is done for it) and optimizers skip it. PyTorch's
+    /// `p.requires_grad_(False)`.
+    pub fn freeze(&mut self) {
+        self.requires_grad = false;
+    }
+
+    /// Trains the parameter again after [`freeze`](Param::freeze).
+    pub fn unfreeze(&mut self) {
+        self.requires_grad = true;
     }
 }
 
-/// A clone is a new parameter: same name and value, fresh id, so that an
-/// optimizer never confuses the copy with the original.
+/// A clone is a new parameter: same name, value and freezing, fresh id, so
+/// that an optimizer never confuses the copy with the original.
 impl<T: Float> Clone for Param<T> {
     fn clone(&self) -> Self {
-        Param::new(self.name.clone(), self.value.clone())
+        Param { requires_grad: self.requires_grad, ..Param::new(self.name.clone(), self.value.clone()) }
     }
+}
+
+/// One value of a module's buffer or of an optimizer's per-parameter state:
+/// a tensor (a running mean, a moment) or a counter (BatchNorm's
+/// `num_batches_tracked`, Adam's step count).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StateValue<T: Float = f32> {
+    /// A tensor.
+    Tensor(Tensor<T>),
+    /// A counter.
+    Count(u64),
 }

@@ -10,8 +10,10 @@ use std::cell::Cell;
 
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
-use tapegrad::diagnostics::{Diagnostics, StepMetrics, TrainingLog};
-use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::diagnostics::{Diagnostics, Histograms, StepMetrics, TrainingLog};
+use tapegrad::nn::{
+    Activation, BatchNorm1d, Dropout, Embedding, Flatten, LayerNorm, Linear, Mlp, Module, Sequential, loss,
+};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::{Gradients, Tape, Tensor};
 
@@ -102,9 +104,9 @@ struct Buffers {
 }
 
 /// One training step on reused buffers, feeding the batch without allocating.
-fn train_step(
+fn train_step<M: Module + ?Sized>(
     buffers: &mut Buffers,
-    model: &mut Mlp,
+    model: &mut M,
     opt: &mut impl Optimizer,
     x: &Tensor,
     y: &Tensor,
@@ -125,9 +127,9 @@ fn train_step(
 }
 
 /// Runs a few warm-up steps, then asserts that 50 more allocate nothing.
-fn assert_steady_state_allocates_nothing(
+fn assert_steady_state_allocates_nothing<M: Module + ?Sized>(
     name: &str,
-    model: &mut Mlp,
+    model: &mut M,
     opt: &mut impl Optimizer,
     x: &Tensor,
     y: &Tensor,
@@ -193,6 +195,45 @@ fn w1_and_w2_with_adam_allocate_nothing_after_the_first_step() {
     );
 }
 
+#[test]
+fn a_model_with_layernorm_and_dropout_trains_without_allocating() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let data = toy::moons::<f32, _>(64, 0.1, &mut rng);
+    let mut model = Sequential::new()
+        .layer(Linear::new(2, 32, &mut rng))
+        .layer(LayerNorm::new(32))
+        .layer(Activation::Tanh)
+        .layer(Dropout::new(0.1, &mut rng))
+        .layer(Linear::new(32, 1, &mut rng));
+    let mut opt = Adam::new(1e-2);
+    assert_steady_state_allocates_nothing(
+        "LayerNorm, Dropout",
+        &mut model,
+        &mut opt,
+        data.x(),
+        data.y(),
+        Loss::BceWithLogits,
+    );
+}
+
+#[test]
+fn makemores_model_trains_without_allocating() {
+    // Embedding -> Flatten -> Linear -> BatchNorm1d -> tanh -> Linear, on
+    // contexts of three characters of 27.
+    let mut rng = StdRng::seed_from_u64(4);
+    let x = Tensor::from_fn([32, 3], |i| (i * 7 % 27) as f32);
+    let y = Tensor::from_fn([32], |i| (i * 5 % 27) as f32);
+    let mut model = Sequential::new()
+        .layer(Embedding::new(27, 10, &mut rng))
+        .layer(Flatten::new())
+        .layer(Linear::new(30, 64, &mut rng).without_bias())
+        .layer(BatchNorm1d::new(64))
+        .layer(Activation::Tanh)
+        .layer(Linear::new(64, 27, &mut rng));
+    let mut opt = Sgd::new(0.1);
+    assert_steady_state_allocates_nothing("makemore", &mut model, &mut opt, &x, &y, Loss::SoftmaxCrossEntropy);
+}
+
 /// A W1 step that names its nodes and measures the diagnostics into a log.
 fn inspected_step(
     buffers: &mut Buffers,
@@ -239,6 +280,36 @@ fn names_scopes_and_diagnostics_allocate_nothing_per_step() {
     assert_eq!((log.steps(), log.param_names().len(), log.activation_names().len()), (54, 6, 2));
     assert!(log.step_rows().all(|row| row.update_ratio(0) > 0.0 && row.saturation(1) >= 0.0));
     assert_eq!(count, 0, "{count} allocations in 50 steps with names and diagnostics");
+}
+
+#[test]
+fn histograms_recorded_every_step_allocate_nothing_after_the_first() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
+    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
+    let mut opt = Adam::new(1e-2);
+    let mut buffers = Buffers::default();
+    let mut histograms = Histograms::with_capacity(54);
+    let (x, y) = (data.x(), data.y());
+    let step = |buffers: &mut Buffers, model: &mut Mlp, opt: &mut Adam, histograms: &mut Histograms, k: usize| {
+        train_step(buffers, model, opt, x, y, Loss::BceWithLogits);
+        histograms.record(k, &buffers.tape, &buffers.grads);
+    };
+    // The first record fixes the series and reserves room for all 54 (102
+    // allocations: names, series, rows); the training step itself
+    // allocates a little in its second step, as its buffers settle.
+    for k in 0..4 {
+        step(&mut buffers, &mut model, &mut opt, &mut histograms, k);
+    }
+    let count = allocations_during(|| {
+        for k in 4..54 {
+            step(&mut buffers, &mut model, &mut opt, &mut histograms, k);
+        }
+    });
+    // Two tanh layers (outputs, gradients) and six parameters' gradients.
+    assert_eq!((histograms.len(), histograms.series().len()), (54, 10));
+    assert_eq!(histograms.counts(53, 0).iter().sum::<u32>(), 32 * 16);
+    assert_eq!(count, 0, "{count} allocations in 50 steps recording histograms");
 }
 
 #[test]

@@ -1,10 +1,15 @@
-//! Names and scopes: parameters carry their names onto the tape, a `Var`
-//! can be named, modules group their nodes in scopes; the listing, the DOT
-//! export and the gradients show and find them.
+//! Names and scopes: a parameter's name in a model is its path of field
+//! names, as PyTorch's (`res.inner.weight`), at any depth; two tensors with
+//! one name are refused where they are first met; parameters carry their
+//! names onto the tape, a `Var` can be named, modules group their nodes in
+//! scopes; the listing, the DOT export and the gradients show and find them.
 
 use rand::{SeedableRng, rngs::StdRng};
-use tapegrad::nn::{Activation, Linear, Mlp, Module, Sequential, loss};
-use tapegrad::{Gradients, Tape, Tensor};
+use tapegrad::io::{load_weights_bytes, weights_to_bytes};
+use tapegrad::nn::{
+    Activation, BatchNorm1d, Field, FieldMut, Linear, Mlp, Module, Sequential, StateDictError, StateValue, loss,
+};
+use tapegrad::{Gradients, Param, Tape, Tensor, Var};
 
 /// The lines of `dot` from `subgraph cluster_{c} {` to its closing brace.
 fn cluster_body(dot: &str, label: &str) -> Vec<String> {
@@ -189,4 +194,190 @@ fn a_sequential_records_each_module_in_the_scope_of_its_prefix() {
     assert_eq!(tape.node(y).label(), "head.linear");
     assert_eq!(tape.node(x).scope, None, "the input was recorded before the chain opened a scope");
     assert_eq!(tape.to_dot().matches("subgraph cluster_").count(), 3);
+}
+
+// ---------------------------------------------------------------------------
+// Names as PyTorch gives them
+// ---------------------------------------------------------------------------
+
+/// Two linear layers in fields `a` and `b`: the trap of issue 20, whose
+/// parameters were all `weight` and `bias`.
+struct TwoLayers {
+    a: Linear,
+    b: Linear,
+}
+
+impl Module for TwoLayers {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+        self.b.forward(self.a.forward(x).tanh())
+    }
+    tapegrad::params!(a, b);
+}
+
+fn two_layers(seed: u64) -> TwoLayers {
+    let mut rng = StdRng::seed_from_u64(seed);
+    TwoLayers { a: Linear::new(2, 3, &mut rng), b: Linear::new(3, 1, &mut rng) }
+}
+
+fn names<M: Module>(model: &M) -> Vec<String> {
+    model.named_params().into_iter().map(|(name, _)| name).collect()
+}
+
+#[test]
+fn a_custom_modules_fields_prefix_its_parameters_names() {
+    let net = two_layers(0);
+    assert_eq!(names(&net), ["a.weight", "a.bias", "b.weight", "b.bias"]);
+    let saved: Vec<String> = net.named_tensors().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(saved, names(&net));
+    assert_eq!(net.param_named("b.weight").unwrap().shape(), &[1, 3]);
+}
+
+#[test]
+fn a_file_of_one_layer_does_not_load_into_two() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let one: Sequential = Sequential::new().layer_named("a", Linear::new(2, 3, &mut rng));
+    let mut net = two_layers(2);
+    let before: Vec<Tensor> = net.params().map(|p| p.value().clone()).collect();
+    let err = load_weights_bytes(&mut net, &weights_to_bytes(&one).unwrap()).unwrap_err();
+    assert_eq!(err.to_string(), "tensor \"b.weight\" is missing from the file");
+    assert!(net.params().zip(&before).all(|(p, b)| p.value() == b), "nothing loaded");
+}
+
+/// `Residual` of the README, inside a `Sequential` inside a module of ours.
+struct Residual {
+    inner: Linear,
+    scale: Param,
+}
+
+impl Module for Residual {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+        x + self.inner.forward(x).tanh() * x.tape().param(&self.scale)
+    }
+    tapegrad::params!(inner, scale);
+}
+
+struct Encoder {
+    body: Sequential,
+    norm: BatchNorm1d,
+}
+
+impl Module for Encoder {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+        self.norm.forward(self.body.forward(x))
+    }
+    tapegrad::params!(body, norm);
+}
+
+#[test]
+fn names_are_paths_of_field_names_at_any_depth() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let residual = Residual { inner: Linear::new(4, 4, &mut rng), scale: Param::new("s", Tensor::ones([1])) };
+    let body = Sequential::new().layer(Linear::new(2, 4, &mut rng)).layer_named("res", residual);
+    let net = Sequential::new().layer_named("encoder", Encoder { body, norm: BatchNorm1d::new(4) });
+    let expected = [
+        "encoder.body.0.weight",
+        "encoder.body.0.bias",
+        "encoder.body.res.inner.weight",
+        "encoder.body.res.inner.bias",
+        "encoder.body.res.scale",
+        "encoder.norm.weight",
+        "encoder.norm.bias",
+    ];
+    assert_eq!(names(&net), expected);
+    // A container gives its modules' parameters these names, which the tape shows.
+    let stored: Vec<&str> = net.params().map(|p| p.name()).collect();
+    assert_eq!(stored, expected);
+    let tape = Tape::new();
+    let grads = loss::mse_loss(net.forward(tape.constant(Tensor::ones([3, 2]))), tape.constant(Tensor::zeros([3, 4])))
+        .backward();
+    assert!(grads.named("encoder.body.res.inner.weight").is_some());
+    // Buffers are in the state under their paths too.
+    let state: Vec<String> = net.named_tensors().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        state[7..],
+        ["encoder.norm.running_mean", "encoder.norm.running_var", "encoder.norm.num_batches_tracked"]
+    );
+}
+
+#[test]
+fn a_model_of_ones_own_shows_its_paths_on_the_tape_once_named() {
+    let mut net = two_layers(4);
+    net.name_params("");
+    let tape = Tape::new();
+    net.forward(tape.constant(Tensor::ones([1, 2])));
+    let labels: Vec<String> = tape.nodes().into_iter().filter_map(|n| n.name).collect();
+    assert_eq!(labels, ["a.weight", "a.bias", "b.weight", "b.bias"]);
+}
+
+/// A module that lists two parameters under one name, as only a
+/// hand-written `visit_fields` can.
+struct Twice {
+    w: Param,
+    v: Param,
+}
+
+impl Module for Twice {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+        x * x.tape().param(&self.w) + x.tape().param(&self.v)
+    }
+    fn visit_fields<'a>(&'a self, visit: &mut dyn FnMut(&str, Field<'a, f32>)) {
+        visit("w", Field::Param(&self.w));
+        visit("w", Field::Param(&self.v));
+    }
+    fn visit_fields_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&str, FieldMut<'a, f32>)) {
+        visit("w", FieldMut::Param(&mut self.w));
+        visit("w", FieldMut::Param(&mut self.v));
+    }
+}
+
+fn twice() -> Twice {
+    Twice { w: Param::new("w", Tensor::ones([1])), v: Param::new("v", Tensor::zeros([1])) }
+}
+
+#[test]
+fn two_tensors_with_one_name_are_refused_when_saving_and_loading() {
+    let mut model = twice();
+    let err = weights_to_bytes(&model).unwrap_err();
+    assert!(err.to_string().starts_with("two tensors of the model are named \"w\""), "{err}");
+    let file =
+        weights_to_bytes(&Sequential::<f32>::new().layer_named("", Linear::new(1, 1, &mut StdRng::seed_from_u64(0))));
+    assert!(load_weights_bytes(&mut model, &file.unwrap()).is_err());
+    let state = vec![("w".to_string(), StateValue::Tensor(Tensor::full([1], 5.0)))];
+    assert_eq!(model.load_named(state), Err(StateDictError::Duplicate { name: "w".into() }));
+    assert_eq!((model.w.value().item(), model.v.value().item()), (1.0, 0.0), "nothing was loaded");
+}
+
+#[test]
+#[should_panic(expected = "two tensors of the model are named \"twice.w\"")]
+fn two_tensors_with_one_name_are_refused_when_put_into_a_model() {
+    let _ = Sequential::new().layer_named("twice", twice());
+}
+
+#[test]
+#[should_panic(expected = "Sequential: two modules named \"head\"")]
+fn two_modules_with_one_name_are_refused() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let _ =
+        Sequential::<f32>::new().layer_named("head", Linear::new(2, 2, &mut rng)).layer_named("head", Activation::Tanh);
+}
+
+#[test]
+fn load_named_is_strict_and_names_what_does_not_fit() {
+    let mut net = two_layers(5);
+    let good = two_layers(6).named_tensors();
+    let mut missing = good.clone();
+    missing.remove(1);
+    assert_eq!(net.load_named(missing), Err(StateDictError::Missing { name: "a.bias".into() }));
+    let mut extra = good.clone();
+    extra.push(("c.weight".into(), StateValue::Tensor(Tensor::zeros([1]))));
+    assert_eq!(net.load_named(extra), Err(StateDictError::Unexpected { name: "c.weight".into() }));
+    let mut wrong = good.clone();
+    wrong[0].1 = StateValue::Tensor(Tensor::zeros([2, 3]));
+    let err = net.load_named(wrong).unwrap_err();
+    assert_eq!(err.to_string(), "tensor \"a.weight\" has shape [2, 3] in the state, but the model's has shape [3, 2]");
+    let mut count = good.clone();
+    count[0].1 = StateValue::Count(3);
+    assert_eq!(net.load_named(count), Err(StateDictError::Kind { name: "a.weight".into(), expected: "a tensor" }));
+    net.load_named(good.clone()).unwrap();
+    assert_eq!(net.named_tensors(), good);
 }

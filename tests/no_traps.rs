@@ -9,7 +9,7 @@ use tapegrad::prelude::*;
 #[test]
 fn a_sequential_holds_layers_and_activations_as_boxed_modules() {
     let mut rng = StdRng::seed_from_u64(0);
-    let layers: Vec<Box<dyn Module>> =
+    let layers: Vec<Box<dyn Module + Send>> =
         vec![Box::new(Linear::new(2, 4, &mut rng)), Box::new(Activation::Relu), Box::new(Linear::new(4, 1, &mut rng))];
     let mut net = Sequential::new();
     for layer in layers {
@@ -27,7 +27,7 @@ struct Neuron {
 }
 
 impl Module for Neuron {
-    fn forward<'t>(&'t self, x: Var<'t>) -> Var<'t> {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
         let tape = x.tape();
         (x.matmul(tape.param(&self.w)) + tape.param(&self.b)).tanh()
     }

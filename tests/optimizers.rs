@@ -8,8 +8,8 @@ mod common;
 
 use common::{assert_agrees, load_fixture, tensor};
 use serde_json::Value;
-use tapegrad::nn::{Activation, Mlp, Module, loss};
-use tapegrad::optim::{Adam, AdamState, AdamW, Momentum, MomentumForm, Optimizer, RmsProp, Sgd};
+use tapegrad::nn::{Activation, Linear, Mlp, Module, loss};
+use tapegrad::optim::{Adam, AdamState, AdamW, Momentum, MomentumForm, Optimizer, ParamGroup, RmsProp, Sgd};
 use tapegrad::{Gradients, Param, Tape, Tensor};
 
 // ---------------------------------------------------------------------------
@@ -648,36 +648,34 @@ fn restored_state_continues_the_run_exactly() {
 
 #[test]
 fn a_parameter_without_a_gradient_and_its_state_are_left_alone() {
-    let mut used = start();
-    let mut unused = Param::new("unused", Tensor::from_vec(vec![5.0, 6.0], [2]));
-    let mut adam = Adam::new(0.1);
-    let mut momentum = Momentum::new(0.1, 0.9);
-    let mut rmsprop = RmsProp::new(0.1);
-    // One step where both have gradients, so that both have state.
-    let grads = {
-        let tape = Tape::new();
-        (tape.param(&used).sum() + tape.param(&unused).sum()).backward()
-    };
-    adam.step([&mut used, &mut unused], &grads);
-    momentum.step([&mut used, &mut unused], &grads);
-    rmsprop.step([&mut used, &mut unused], &grads);
-    let value = unused.value().clone();
-    let adam_state = adam.state(unused.id()).unwrap().clone();
-    let velocity = momentum.state(unused.id()).unwrap().velocity.clone();
-    let square_avg = rmsprop.state(unused.id()).unwrap().square_avg.clone();
-    // Then steps whose loss does not read `unused`.
-    for _ in 0..3 {
-        let grads = quadratic_grads(&used);
-        assert!(grads.param(&unused).is_none());
-        adam.step([&mut used, &mut unused], &grads);
-        momentum.step([&mut used, &mut unused], &grads);
-        rmsprop.step([&mut used, &mut unused], &grads);
+    /// One step of `opt` where both parameters have gradients, so that both
+    /// have state, then three whose loss does not read `unused`; checks that
+    /// `unused` and its state did not move, and returns the pair.
+    fn steps_without_unused<O: Optimizer<f64>>(opt: &mut O) -> (Param<f64>, Param<f64>) {
+        let mut used = start();
+        let mut unused = Param::new("unused", Tensor::from_vec(vec![5.0, 6.0], [2]));
+        let grads = {
+            let tape = Tape::new();
+            (tape.param(&used).sum() + tape.param(&unused).sum()).backward()
+        };
+        opt.step([&mut used, &mut unused], &grads);
+        let (value, state) = (unused.value().clone(), opt.export_state(unused.id()));
+        assert!(!state.is_empty() || opt.name() == "Sgd");
+        for _ in 0..3 {
+            let grads = quadratic_grads(&used);
+            assert!(grads.param(&unused).is_none());
+            opt.step([&mut used, &mut unused], &grads);
+        }
+        assert_eq!(unused.value(), &value, "{}", opt.name());
+        assert_eq!(opt.export_state(unused.id()), state, "{}", opt.name());
+        (used, unused)
     }
-    assert_eq!(unused.value(), &value);
-    assert_eq!(adam.state(unused.id()), Some(&adam_state));
+    let mut adam = Adam::new(0.1);
+    let (used, _) = steps_without_unused(&mut adam);
     assert_eq!(adam.state(used.id()).unwrap().step, 4);
-    assert_eq!(momentum.state(unused.id()).map(|s| &s.velocity), Some(&velocity));
-    assert_eq!(rmsprop.state(unused.id()).map(|s| &s.square_avg), Some(&square_avg));
+    let mut momentum = Momentum::new(0.1, 0.9);
+    steps_without_unused(&mut momentum);
+    steps_without_unused(&mut RmsProp::new(0.1));
     // A parameter never seen has no state at all.
     let never = start();
     assert!(adam.state(never.id()).is_none() && momentum.state(never.id()).map(|s| &s.velocity).is_none());
@@ -752,4 +750,101 @@ fn every_optimizer_trains_a_small_f32_mlp() {
     ] {
         assert!(last < first / 10.0, "{name}: loss went from {first} to {last}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Stale gradients, freezing, parameter groups
+// ---------------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "Sgd: the gradient of x was computed from a value it no longer has")]
+fn a_second_step_with_the_same_gradients_is_refused() {
+    let mut x = start();
+    let grads = quadratic_grads(&x);
+    let mut opt = Sgd::new(0.1);
+    opt.step([&mut x], &grads);
+    opt.step([&mut x], &grads);
+}
+
+#[test]
+#[should_panic(expected = "Adam: the gradient of x was computed from a value it no longer has")]
+fn a_step_after_the_value_was_set_is_refused() {
+    let mut x = start();
+    let grads = quadratic_grads(&x);
+    x.set_value(Tensor::zeros([3]));
+    Adam::new(0.1).step([&mut x], &grads);
+}
+
+#[test]
+fn the_graph_keeps_the_values_it_read_after_the_parameter_moves() {
+    let mut x = start();
+    let tape = Tape::new();
+    let y = (tape.param(&x) * 2.0).sum();
+    let grads = y.backward();
+    Sgd::new(0.1).step([&mut x], &grads);
+    assert_eq!(y.item(), 2.0 * X0.iter().sum::<f64>());
+    assert_eq!(tape.param(&start()).value().data(), &X0, "a new parameter binds its own value");
+}
+
+#[test]
+fn a_frozen_parameter_gets_no_gradient_no_backward_work_and_no_step() {
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+    let mut layer: Linear<f64> = Linear::new(3, 2, &mut rng);
+    layer.freeze();
+    let tape = Tape::new();
+    let x = tape.var(Tensor::ones([4, 3]));
+    let y = layer.forward(x);
+    let weight = tape.param(layer.weight());
+    assert!(!weight.requires_grad(), "bound like a constant");
+    let grads = y.sum().backward();
+    assert!(grads.param(layer.weight()).is_none() && grads.get(weight).is_none());
+    assert!(grads.get(x).is_some(), "the input still gets its gradient");
+    let before = layer.weight().value().clone();
+    assert_eq!(Sgd::new(0.1).step(&mut layer, &grads), 0);
+    assert_eq!(layer.weight().value(), &before);
+    // A graph made only of constants and frozen parameters does no backward work.
+    let tape = Tape::new();
+    let out = layer.forward(tape.constant(Tensor::ones([4, 3])));
+    assert!(!out.requires_grad());
+    layer.unfreeze();
+    let tape = Tape::new();
+    assert!(layer.forward(tape.constant(Tensor::ones([4, 3]))).requires_grad());
+}
+
+/// A group of an optimizer moves its members as an optimizer of the group's
+/// rate and decay would on its own.
+#[test]
+fn a_parameter_group_steps_as_an_optimizer_with_its_rate_and_decay() {
+    fn two_steps(opt: &mut impl Optimizer<f64>, a: &mut Param<f64>, b: &mut Param<f64>) {
+        for _ in 0..2 {
+            let tape = Tape::new();
+            let grads = ((tape.param(a) * tape.param(a)).sum() + (tape.param(b) * 3.0).sum()).backward();
+            opt.step([&mut *a, &mut *b], &grads);
+        }
+    }
+    let fresh = || (start(), Param::new("b", Tensor::from_vec(vec![1.0, -2.0], [2])));
+    let (mut a, mut b) = fresh();
+    let mut grouped = AdamW::new(0.01).weight_decay(0.1);
+    grouped.add_group([&b], ParamGroup::new().lr_scale(5.0).weight_decay(0.0));
+    two_steps(&mut grouped, &mut a, &mut b);
+
+    let (mut a_alone, mut unused) = fresh();
+    two_steps(&mut AdamW::new(0.01).weight_decay(0.1), &mut a_alone, &mut unused);
+    let (mut unused, mut b_alone) = fresh();
+    two_steps(&mut AdamW::new(0.05).weight_decay(0.0), &mut unused, &mut b_alone);
+    assert_eq!(a.value(), a_alone.value());
+    assert_eq!(b.value(), b_alone.value());
+    // A schedule sets the optimizer's rate; the group keeps its multiple.
+    grouped.set_lr(0.02);
+    assert_eq!(grouped.hyper_of(&b).lr, 0.1);
+    assert_eq!(grouped.hyper_of(&a).lr, 0.02);
+}
+
+#[test]
+#[should_panic(expected = "add_group: parameter x is already in group 0")]
+fn a_parameter_is_in_one_group_at_most() {
+    let x = start();
+    let mut opt = Sgd::new(0.1);
+    opt.add_group([&x], ParamGroup::new());
+    opt.add_group([&x], ParamGroup::new().lr_scale(2.0));
 }

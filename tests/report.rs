@@ -4,11 +4,12 @@
 
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::{Dataset, toy};
-use tapegrad::diagnostics::{Diagnostics, EpochMetrics, StepMetrics, TrainingLog};
+use tapegrad::diagnostics::{Diagnostics, EpochMetrics, GradientNoise, NoiseScale, StepMetrics, TrainingLog};
+use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::nn::metrics::binary_accuracy;
-use tapegrad::nn::{Activation, Mlp, Module, loss};
+use tapegrad::nn::{Activation, BatchNorm1d, Linear, Mlp, Module, Sequential};
 use tapegrad::optim::{Adam, Optimizer, Sgd};
-use tapegrad::report::{DecisionBoundary, GraphPicture, Report};
+use tapegrad::report::{Comparison, DecisionBoundary, GraphPicture, Report};
 use tapegrad::{Gradients, Tape, Tensor};
 
 /// The `<figure class="chart" ...>` elements of a page, as their opening tags.
@@ -19,8 +20,8 @@ fn figures<'a>(html: &'a str, kind: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// A short moons run with diagnostics, a boundary per epoch and the graph
-/// of the last step.
+/// A short moons run with diagnostics, the noise scale of every batch, a
+/// boundary per epoch and the graph of the last step.
 fn short_run() -> (Report, TrainingLog, usize) {
     let mut rng = StdRng::seed_from_u64(7);
     let data = toy::moons::<f32, _>(200, 0.1, &mut rng);
@@ -28,10 +29,16 @@ fn short_run() -> (Report, TrainingLog, usize) {
     let mut opt = Adam::new(1e-2);
     let (mut tape, mut grads, mut diagnostics) = (Tape::new(), Gradients::new(), Diagnostics::new());
     let mut log = TrainingLog::new();
+    let (mut noise, mut scale) = (GradientNoise::new(), NoiseScale::new(0.9));
     let mut report = Report::new("a <short> run");
     report.note("two epochs & a note");
     for epoch in 1..=2 {
         for batch in data.batches(50, &mut rng) {
+            let per_sample = Tape::new();
+            let out = model.forward(per_sample.constant(batch.x.clone()));
+            noise.measure(loss::bce_with_logits_with(out, per_sample.constant(batch.y.clone()), Reduction::None));
+            scale.update(noise.total());
+            log.record_noise(&scale, 50);
             tape.clear();
             let logits = model.forward(tape.constant(batch.x)).named("logits");
             let loss = loss::bce_with_logits(logits, tape.constant(batch.y));
@@ -62,18 +69,20 @@ fn the_report_has_every_section_drawn_and_fetches_nothing() {
     let html = report.to_html(&log);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<title>a &lt;short&gt; run</title>") && html.contains("<p>two epochs &amp; a note</p>"));
-    for id in ["training", "inside", "boundary", "graph"] {
+    for id in ["training", "inside", "noise", "boundary", "graph"] {
         assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
     }
-    // Loss, accuracy, learning rate; gradient norms, update ratios, saturation, spread.
+    // Loss, accuracy, learning rate; gradient norms, update ratios, saturation, spread; noise scale, its parts.
     let lines = figures(&html, "lines");
-    assert_eq!(lines.len(), 7, "{lines:?}");
+    assert_eq!(lines.len(), 9, "{lines:?}");
     for tag in &lines {
         let points: usize = tag.split("data-points=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
         assert!(points >= 2, "{tag}");
     }
     assert!(html.matches("<polyline").count() >= 7);
-    for name in ["layers.0.weight", "layers.2.bias", "layers.1.tanh (saturated)", "guide at 1e-3"] {
+    let legend =
+        ["layers.0.weight", "layers.2.bias", "layers.1.tanh (saturated)", "guide at 1e-3", "guide at batch size 50"];
+    for name in legend {
         assert!(html.contains(&format!("</span>{name}</li>")), "legend entry {name}");
     }
     assert_eq!(figures(&html, "boundary").len(), 2);
@@ -106,7 +115,9 @@ fn charts_without_data_are_left_out() {
         .collect();
     assert_eq!(titles, ["Loss", "Learning rate"]);
     assert_eq!(figures(&html, "lines").len(), 2);
-    assert!(!html.contains("<section id=\"inside\">") && !html.contains("<section id=\"graph\">"));
+    for id in ["inside", "noise", "graph"] {
+        assert!(!html.contains(&format!("<section id=\"{id}\">")), "section {id}");
+    }
 }
 
 #[test]
@@ -145,6 +156,80 @@ fn writing_the_report_into_a_missing_directory_names_the_path() {
     let path = std::env::temp_dir().join("tapegrad-no-such-dir").join("report.html");
     let error = Report::new("r").write(&path, &TrainingLog::new()).unwrap_err();
     assert!(error.to_string().starts_with(&path.display().to_string()), "{error}");
+}
+
+/// 40 steps of `model` on moons with diagnostics, the batches drawn from
+/// one seed whatever the model.
+fn logged_run(mut model: Sequential) -> TrainingLog {
+    let mut rng = StdRng::seed_from_u64(3);
+    let data = toy::moons::<f32, _>(200, 0.1, &mut rng);
+    let mut opt = Adam::new(1e-2);
+    let (mut tape, mut grads, mut diagnostics) = (Tape::new(), Gradients::new(), Diagnostics::new());
+    let mut log = TrainingLog::new();
+    for batch in data.batches(5, &mut rng) {
+        tape.clear();
+        let loss = loss::bce_with_logits(model.forward(tape.constant(batch.x)), tape.constant(batch.y));
+        let value = loss.item() as f64;
+        loss.backward_into(&mut grads);
+        opt.step(&mut model, &grads);
+        diagnostics.measure(&tape, &grads, &model);
+        log.record_step(StepMetrics { loss: value, lr: opt.lr() }, Some(&diagnostics));
+    }
+    log
+}
+
+/// The text of every `<text>` of the `k`-th line chart: its title and tick labels.
+fn chart_texts(html: &str, k: usize) -> Vec<&str> {
+    let start = html.match_indices("data-kind=\"lines\"").nth(k).unwrap().0;
+    let svg = &html[start..start + html[start..].find("</svg>").unwrap()];
+    svg.split("</text>").filter_map(|piece| piece.rsplit('>').next()).map(str::trim).filter(|t| !t.is_empty()).collect()
+}
+
+#[test]
+fn a_comparison_puts_runs_side_by_side_on_one_scale_and_matches_parameters_by_name() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let plain = Sequential::new()
+        .layer_named("hidden", Linear::new(2, 8, &mut rng))
+        .layer_named("act", Activation::Tanh)
+        .layer_named("out", Linear::new(8, 1, &mut rng));
+    let normed = Sequential::new()
+        .layer_named("hidden", Linear::new(2, 8, &mut rng).without_bias())
+        .layer_named("bn", BatchNorm1d::new(8))
+        .layer_named("act", Activation::Tanh)
+        .layer_named("out", Linear::new(8, 1, &mut rng));
+    let (plain, normed) = (logged_run(plain), logged_run(normed));
+    assert_eq!(plain.steps(), 40);
+    assert_ne!(plain.step_rows().last().unwrap().loss(), normed.step_rows().last().unwrap().loss());
+
+    let mut page = Comparison::new("plain <and> normed");
+    page.note("a note").show_params(["hidden.weight", "bn.weight", "out.weight"]);
+    page.add_run("plain", plain).add_run("with BatchNorm", normed);
+    let html = page.to_html();
+    assert!(html.contains("<title>plain &lt;and&gt; normed</title>") && html.contains("<p>a note</p>"));
+    // Four rows (loss, saturation, update ratios, spread), a chart per run in each.
+    assert_eq!(figures(&html, "lines").len(), 8);
+    for row in ["Loss", "Saturated tanh outputs", "Update / value ratio", "Spread of activations"] {
+        assert!(html.contains(&format!("<h2>{row}</h2>")), "row {row}");
+    }
+    assert_eq!(html.matches("<h3>plain</h3>").count(), 4);
+    // One y axis per row: the two loss charts have the same tick labels,
+    // although their losses differ.
+    assert_eq!(chart_texts(&html, 0), chart_texts(&html, 1));
+    assert!(chart_texts(&html, 0).len() > 5);
+    // Only the parameters asked for, each in one colour in both columns.
+    assert!(!html.contains("hidden.bias") && !html.contains("out.bias"));
+    let entry = |name: &str| html.match_indices(&format!("</span>{name}</li>")).count();
+    assert_eq!((entry("hidden.weight"), entry("out.weight"), entry("bn.weight")), (2, 2, 1));
+    let entry = "</span>out.weight</li>";
+    let swatches: Vec<&str> =
+        html.match_indices(entry).map(|(i, _)| &html[html[..i].rfind("background:").unwrap()..i]).collect();
+    assert_eq!(swatches[0], swatches[1]);
+    // The table matches parameters by name: bn.weight has no cell in the plain run.
+    assert!(html.contains("<tr><td>bn.weight: |Δw| / |w|</td><td></td><td>"), "{html}");
+    assert!(html.contains("<tr><td>act.tanh: saturated</td><td>"));
+    for outside in ["<script", " src=", "<link", "https://"] {
+        assert!(!html.contains(outside), "the page holds {outside}");
+    }
 }
 
 /// A user's own model, not the moons example: a regression of a sine lifted

@@ -43,11 +43,23 @@ impl Path {
     }
 }
 
-/// A surface `f` over a box, as contour lines at `levels`, with paths.
+/// Where a chart's heights come from.
+enum Heights<'a> {
+    /// A function, evaluated on a grid of `GRID_CELLS` cells a side.
+    Function(Box<dyn Fn(f64, f64) -> f64 + 'a>),
+    /// Values already computed on a grid of `cells` cells a side, row by row
+    /// from the bottom (`(cells + 1)²` of them).
+    Grid { values: Vec<f64>, cells: usize },
+}
+
+/// Cells per side of the grid a function is evaluated on.
+const GRID_CELLS: usize = 120;
+
+/// A surface over a box, as contour lines at `levels`, with paths.
 pub struct SurfaceChart<'a> {
     title: String,
     bounds: (f64, f64, f64, f64),
-    f: Box<dyn Fn(f64, f64) -> f64 + 'a>,
+    heights: Heights<'a>,
     levels: Vec<f64>,
     labels: (String, String),
     paths: Vec<Path>,
@@ -65,11 +77,30 @@ impl<'a> SurfaceChart<'a> {
         SurfaceChart {
             title: title.into(),
             bounds,
-            f: Box::new(f),
+            heights: Heights::Function(Box::new(f)),
             levels,
             labels: ("x".into(), "y".into()),
             paths: Vec::new(),
         }
+    }
+
+    /// A surface given by its values on a grid of `cells` cells a side over
+    /// `(x0, x1, y0, y1)`, row by row from `y0` up (`(cells + 1)²` values):
+    /// for surfaces that are costly to evaluate, such as a network's loss.
+    pub fn from_grid(
+        title: impl Into<String>,
+        bounds: (f64, f64, f64, f64),
+        values: Vec<f64>,
+        cells: usize,
+        levels: Vec<f64>,
+    ) -> Self {
+        assert_eq!(
+            values.len(),
+            (cells + 1) * (cells + 1),
+            "SurfaceChart::from_grid: {} values for {cells} cells",
+            values.len()
+        );
+        SurfaceChart { heights: Heights::Grid { values, cells }, ..Self::new(title, bounds, |_, _| 0.0, levels) }
     }
 
     /// Names the axes.
@@ -117,11 +148,21 @@ impl<'a> SurfaceChart<'a> {
 
         // Data coordinates to pixels, apart from the chart, which drawing borrows.
         let coords = chart.as_coord_spec().clone();
-        let cells = 120;
-        let values: Vec<f64> = (0..=cells)
-            .flat_map(|j| (0..=cells).map(move |i| (i, j)))
-            .map(|(i, j)| (self.f)(x0 + (x1 - x0) * i as f64 / cells as f64, y0 + (y1 - y0) * j as f64 / cells as f64))
-            .collect();
+        let (values, cells) = match &self.heights {
+            Heights::Function(f) => {
+                let cells = GRID_CELLS;
+                let at = |(i, j): (usize, usize)| {
+                    f(x0 + (x1 - x0) * i as f64 / cells as f64, y0 + (y1 - y0) * j as f64 / cells as f64)
+                };
+                (
+                    std::borrow::Cow::Owned(
+                        (0..=cells).flat_map(|j| (0..=cells).map(move |i| (i, j))).map(at).collect(),
+                    ),
+                    cells,
+                )
+            }
+            Heights::Grid { values, cells } => (std::borrow::Cow::Borrowed(values.as_slice()), *cells),
+        };
         for (k, &level) in self.levels.iter().enumerate() {
             let shade = 200 - (150 * k / self.levels.len().max(1)) as u8;
             let style = RGBColor(shade, shade, shade).stroke_width(1);

@@ -1,7 +1,9 @@
 //! "Nuestros gradientes provienen de minibatches, ¡por eso pueden ser
 //! ruidosos!" The same network trained by SGD at the same rate with batches
 //! of 1, 8, 32 and the whole set; and the variance of the mini-batch
-//! gradient around the full one, measured for batch sizes 1 to 128.
+//! gradient around the full one for batch sizes 1 to 256, measured by
+//! sampling batches and predicted from the per-sample gradients:
+//! `tr(Σ) / B`, times `1 - B/N` for batches drawn without replacement.
 
 use rand::{SeedableRng, rngs::StdRng};
 
@@ -10,6 +12,10 @@ use super::training::{Moons, Plan, dataset_loss, distance, gradient, mlp, train_
 use super::{Experiment, Size};
 use crate::common::chart::{LineChart, Series};
 use crate::common::figure::Figure;
+use tapegrad::Tape;
+use tapegrad::diagnostics::GradientNoise;
+use tapegrad::nn::Module;
+use tapegrad::nn::loss::{self, Reduction};
 use tapegrad::optim::{Constant, Sgd};
 
 const SIZES: [usize; 4] = [2, 16, 16, 1];
@@ -31,6 +37,15 @@ pub struct Variance {
     /// full gradient, averaged over `samples` batches.
     pub variance: f64,
     pub samples: usize,
+    /// What the per-sample gradients predict for it: `tr(Σ) / B (1 − B/N)`.
+    pub predicted: f64,
+}
+
+impl Variance {
+    /// Measured over predicted.
+    pub fn ratio(&self) -> f64 {
+        self.variance / self.predicted
+    }
 }
 
 /// The slide's measurements: training runs by batch size, and the
@@ -41,6 +56,9 @@ pub struct Noise {
     pub variances: Vec<Variance>,
     /// The exponent `p` of `variance ∝ B^p` fitted to the measurements.
     pub slope: f64,
+    /// `tr(Σ)`: the summed variance of one sample's gradient over the
+    /// training set, from the per-sample gradients.
+    pub trace: f64,
 }
 
 impl Noise {
@@ -81,9 +99,10 @@ impl Experiment for Noise {
         // replacement, as training draws them).
         let model = mlp(&SIZES, seed);
         let full = gradient(&model, moons.train.x().clone(), moons.train.y().clone());
+        let trace = per_sample_trace(&model, &moons.train);
         let samples = size.pick(200, 400);
         let mut rng = StdRng::seed_from_u64(2 + seed);
-        let variances: Vec<Variance> = [1, 2, 4, 8, 16, 32, 64, 128]
+        let variances: Vec<Variance> = [1, 2, 4, 8, 16, 32, 64, 128, 256]
             .into_iter()
             .map(|batch| {
                 let mut sum = 0.0;
@@ -94,11 +113,13 @@ impl Experiment for Noise {
                         drawn += 1;
                     }
                 }
-                Variance { batch, variance: sum / samples as f64, samples }
+                // Without replacement a batch of the whole set has no noise.
+                let predicted = trace / batch as f64 * (1.0 - batch as f64 / train_len as f64);
+                Variance { batch, variance: sum / samples as f64, samples, predicted }
             })
             .collect();
         let points: Vec<(f64, f64)> = variances.iter().map(|v| (v.batch as f64, v.variance)).collect();
-        Noise { train_len, runs, slope: log_log_slope(&points), variances }
+        Noise { train_len, runs, slope: log_log_slope(&points), variances, trace }
     }
 
     fn report(&self) -> String {
@@ -108,9 +129,13 @@ impl Experiment for Noise {
             let last = run.losses.last().copied().unwrap_or(f64::NAN);
             text += &format!("{:>5}   {last:>19.4}   {:>27.0}%\n", run.batch, 100.0 * run.rising);
         }
-        text += "\nbatch   E|g_B - g|²   x batch (flat if variance ∝ 1/B)\n";
+        text += &format!(
+            "\ntr(Σ) from the per-sample gradients of the {} training points: {:.4}\n",
+            self.train_len, self.trace
+        );
+        text += "batch   E|g_B - g|² measured   predicted tr(Σ)/B (1 - B/N)   measured / predicted\n";
         for v in &self.variances {
-            text += &format!("{:>5}   {:>11.3e}   {:>9.3e}\n", v.batch, v.variance, v.variance * v.batch as f64);
+            text += &format!("{:>5}   {:>20.3e}   {:>28.3e}   {:>20.3}\n", v.batch, v.variance, v.predicted, v.ratio());
         }
         text += &format!(
             "fitted slope of log variance vs log B: {:.3} (1/B is -1); variance(32)/variance(8) = {:.3} (1/4 is 0.25)",
@@ -132,8 +157,8 @@ impl Experiment for Noise {
                 }),
             );
         let measured: Vec<(f64, f64)> = self.variances.iter().map(|v| (v.batch as f64, v.variance)).collect();
-        let one = self.variance(1);
-        let guide = self.variances.iter().map(|v| (v.batch as f64, one / v.batch as f64)).collect();
+        let predicted = self.variances.iter().map(|v| (v.batch as f64, v.predicted)).collect();
+        let one_over_b = self.variances.iter().map(|v| (v.batch as f64, self.trace / v.batch as f64)).collect();
         let noise = LineChart::new(
             format!("gradient noise vs batch size (slope {:.2})", self.slope),
             "batch size B",
@@ -141,11 +166,23 @@ impl Experiment for Noise {
         )
         .log_x()
         .log_y()
-        .series(Series::dots("measured at the starting weights", measured))
-        .series(Series::reference("variance(1) / B", guide));
+        .series(Series::dots("measured by sampling batches", measured))
+        .series(Series::line("predicted from per-sample gradients: tr(Σ)/B (1 − B/N)", predicted).dashed())
+        .series(Series::reference("tr(Σ) / B", one_over_b));
         Figure::new()
             .title("Mini-batch gradients are noisy, and the noise shrinks like 1/B (its size like 1/√B)")
             .panel(curves)
             .panel(noise)
     }
+}
+
+/// `tr(Σ)` of the per-sample gradients of `model` over all of `data` (the
+/// sample covariance, `N − 1` in the denominator).
+fn per_sample_trace(model: &tapegrad::nn::Mlp, data: &tapegrad::data::Dataset) -> f64 {
+    let tape = Tape::new();
+    let logits = model.forward(tape.constant(data.x().clone()));
+    let terms = loss::bce_with_logits_with(logits, tape.constant(data.y().clone()), Reduction::None);
+    let mut noise = GradientNoise::new();
+    noise.measure(terms);
+    noise.total().trace
 }

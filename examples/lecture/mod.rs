@@ -14,6 +14,7 @@ pub mod batch_scaling;
 pub mod cli;
 pub mod comparison;
 pub mod conditioning;
+pub mod critical_batch;
 pub mod learning_rates;
 pub mod measure;
 pub mod minibatch;
@@ -152,5 +153,10 @@ pub const SLIDES: &[Slide] = &[
         command: "batch-scaling",
         claim: "batch x N with rate x N follows the same loss per epoch; batch x N alone does not",
         show: show::<batch_scaling::Scaling>,
+    },
+    Slide {
+        command: "critical-batch",
+        claim: "with the rate scaled, a larger batch saves steps nearly for free below the noise scale, and less above it",
+        show: show::<critical_batch::CriticalBatch>,
     },
 ];

@@ -115,6 +115,22 @@ pub fn train_observed(
     plan: &Plan,
     mut observe: impl FnMut(usize, &Mlp),
 ) -> Curve {
+    train_until(model, data, opt, plan, |step, m| {
+        observe(step, m);
+        false
+    })
+}
+
+/// [`train_observed`] with an observer that can end the run: training stops
+/// after the update at which `stop(step, model)` returns true (the last
+/// epoch's loss is then the mean over the updates it had).
+pub fn train_until(
+    model: &mut Mlp,
+    data: &Dataset,
+    opt: &mut impl Optimizer,
+    plan: &Plan,
+    mut stop: impl FnMut(usize, &Mlp) -> bool,
+) -> Curve {
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let mut tape = Tape::new();
     let mut curve = Curve { start_loss: dataset_loss(model, data), ..Curve::default() };
@@ -122,6 +138,7 @@ pub fn train_observed(
     let mut step = 0;
     while step < plan.steps {
         let (mut sum, mut seen) = (0.0, 0);
+        let mut stopped = false;
         for batch in data.batches(batch_size, &mut rng) {
             if step == plan.steps {
                 break;
@@ -141,9 +158,15 @@ pub fn train_observed(
             opt.set_lr(plan.schedule.lr(step));
             opt.step(&mut *model, &grads);
             step += 1;
-            observe(step, model);
+            if stop(step, model) {
+                stopped = true;
+                break;
+            }
         }
         curve.epoch_losses.push(sum / seen.max(1) as f64);
+        if stopped {
+            break;
+        }
     }
     curve
 }

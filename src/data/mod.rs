@@ -3,6 +3,13 @@
 //! [`split`](Dataset::split), feature [`Standardizer`]s, and seeded [`toy`]
 //! data sets (moons, circles, spirals, XOR, blobs, a sine curve).
 //!
+//! Real data: a [`Table`] is a data set with names, typed by its task
+//! ([`Classification`] or [`Regression`]); [`folds`] makes stratified
+//! splits and cross-validation folds. With the feature `csv`,
+//! `csv::Csv` reads your own tables; with `datasets`, `sklearn` holds
+//! scikit-learn's six toy data sets (iris, wine, breast cancer, digits,
+//! diabetes, Linnerud), checked value by value against scikit-learn's files.
+//!
 //! Every random choice is drawn from the `Rng` the caller passes, in a fixed
 //! order, so the same seed gives the same data and the same batches, bit for
 //! bit.
@@ -31,11 +38,16 @@
 #![forbid(unsafe_code)]
 
 mod batches;
+#[cfg(feature = "csv")]
+pub mod csv;
+pub mod folds;
+#[cfg(feature = "datasets")]
+pub mod sklearn;
 mod standardize;
+mod table;
 pub mod toy;
 
 use rand::Rng;
-use rand::seq::SliceRandom;
 
 use crate::float::Float;
 use crate::shape::shape_of;
@@ -43,7 +55,9 @@ use crate::tensor::Tensor;
 
 pub use crate::error::DataError;
 pub use batches::{Batch, Batches};
+pub use folds::Fold;
 pub use standardize::Standardizer;
+pub use table::{About, Classes, Classification, Regression, Table, Values};
 
 /// A supervised data set: inputs `x` of shape `[N, D]` and targets `y` whose
 /// first axis is the same `N` (`[N]` for class indices, `[N, 1]` for a binary
@@ -137,16 +151,32 @@ impl<T: Float> Dataset<T> {
     /// If `test_fraction` is not in `[0, 1]`.
     #[track_caller]
     pub fn split<R: Rng + ?Sized>(&self, test_fraction: f64, rng: &mut R) -> (Dataset<T>, Dataset<T>) {
-        assert!(
-            (0.0..=1.0).contains(&test_fraction),
-            "Dataset::split: test_fraction must be in [0, 1], got {test_fraction}"
-        );
-        let order = self.permutation(rng);
-        // Rounding, not sklearn's ceil: 0.07 * 100 is 7.000000000000001 in
-        // floating point, and ceil would put 8 examples on the test side.
-        let n_test = (test_fraction * self.len() as f64).round() as usize;
-        let (train, test) = order.split_at(self.len() - n_test);
-        (self.subset(train), self.subset(test))
+        folds::check_fraction("Dataset::split", test_fraction);
+        let (train, test) = folds::split(self.len(), test_fraction, rng);
+        (self.select(&train), self.select(&test))
+    }
+
+    /// `k` folds of the examples' indices for cross-validation
+    /// ([`folds::kfold`]); [`select`](Self::select) turns a side into a
+    /// data set.
+    ///
+    /// ```
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// use tapegrad::{Tensor, data::Dataset};
+    ///
+    /// let data = Dataset::new(Tensor::<f32>::zeros([10, 2]), Tensor::zeros([10])).unwrap();
+    /// let folds = data.kfold(3, &mut StdRng::seed_from_u64(0));
+    /// let sizes: Vec<usize> = folds.iter().map(|f| f.test.len()).collect();
+    /// assert_eq!(sizes, [4, 3, 3]);
+    /// let first = data.select(&folds[0].train);
+    /// assert_eq!(first.len(), 6);
+    /// ```
+    ///
+    /// # Panics
+    /// If `k < 2` or `k > len`.
+    #[track_caller]
+    pub fn kfold<R: Rng + ?Sized>(&self, k: usize, rng: &mut R) -> Vec<Fold> {
+        folds::kfold(self.len(), k, rng)
     }
 
     /// The per-feature mean and standard deviation of `x`, to standardize
@@ -173,14 +203,16 @@ impl<T: Float> Dataset<T> {
     }
 
     fn permutation<R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        order.shuffle(rng);
-        order
+        folds::permutation(self.len(), rng)
     }
 
-    /// The examples at `indices` as a data set of their own; the generators
-    /// use it to shuffle rows.
-    fn subset(&self, indices: &[usize]) -> Dataset<T> {
+    /// The examples at `indices`, in that order (repeats allowed), as a data
+    /// set of their own: a side of a [`Fold`], for instance.
+    ///
+    /// # Panics
+    /// If an index is not below [`len`](Self::len); the message names it.
+    #[track_caller]
+    pub fn select(&self, indices: &[usize]) -> Dataset<T> {
         // No re-validation: gathering rows keeps x 2-D and the first extents equal.
         let Batch { x, y } = self.gather(indices);
         Dataset { x, y }

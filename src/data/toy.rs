@@ -294,7 +294,7 @@ fn build<T: Float>(x: Vec<f64>, d: usize, y: Vec<f64>, y_shape: &[usize]) -> Dat
 }
 
 fn shuffled<T: Float, R: Rng + ?Sized>(data: Dataset<T>, rng: &mut R) -> Dataset<T> {
-    data.subset(&data.permutation(rng))
+    data.select(&data.permutation(rng))
 }
 
 #[cfg(test)]

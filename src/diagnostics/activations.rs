@@ -27,7 +27,7 @@ pub enum ActivationKind {
 }
 
 impl ActivationKind {
-    fn of<T: Float>(op: &Op<T>) -> Option<Self> {
+    pub(super) fn of<T: Float>(op: &Op<T>) -> Option<Self> {
         match op {
             Op::Unary(UnaryOp::Tanh) => Some(ActivationKind::Tanh),
             Op::Unary(UnaryOp::Sigmoid) => Some(ActivationKind::Sigmoid),

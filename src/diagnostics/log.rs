@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::{ActivationKind, Diagnostics};
+use super::{ActivationKind, Diagnostics, NoiseRow};
 use crate::error::FileError;
 
 /// What a training step reports besides its diagnostics.
@@ -69,6 +69,8 @@ pub struct TrainingLog {
     rows: Vec<f64>,
     steps: usize,
     epochs: Vec<EpochRow>,
+    /// The gradient noise scale, where measured (`noise.rs`).
+    noise: Vec<NoiseRow>,
 }
 
 impl TrainingLog {
@@ -179,6 +181,16 @@ impl TrainingLog {
     /// Every epoch, in order.
     pub fn epoch_rows(&self) -> impl ExactSizeIterator<Item = &EpochRow> {
         self.epochs.iter()
+    }
+
+    /// Every measurement of the gradient noise scale, in order
+    /// ([`record_noise`](TrainingLog::record_noise)).
+    pub fn noise_rows(&self) -> &[NoiseRow] {
+        &self.noise
+    }
+
+    pub(super) fn noise_rows_mut(&mut self) -> &mut Vec<NoiseRow> {
+        &mut self.noise
     }
 
     fn width(&self) -> usize {
@@ -339,7 +351,7 @@ pub struct EpochRow {
 /// Appends `,v` for each value: the shortest text that reads back as the
 /// same number, in scientific notation when very small or large; empty for
 /// NaN, `inf` or `-inf` for infinities.
-fn push_numbers(csv: &mut String, values: &[f64]) {
+pub(super) fn push_numbers(csv: &mut String, values: &[f64]) {
     for &v in values {
         csv.push(',');
         let _ = match v.abs() {
@@ -355,6 +367,6 @@ fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), FileError> {
+pub(super) fn write_file(path: &Path, text: &str) -> Result<(), FileError> {
     std::fs::write(path, text).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
 }

@@ -50,12 +50,18 @@
 #![forbid(unsafe_code)]
 
 mod activations;
+mod histograms;
 mod log;
+mod noise;
 mod params;
+mod sharpness;
 
 pub use activations::{ActivationKind, ActivationStats, SATURATION_THRESHOLD};
+pub use histograms::{Bins, HistogramSeries, Histograms, Quantity};
 pub use log::{EpochMetrics, EpochRow, StepMetrics, StepRow, TrainingLog};
+pub use noise::{GradientNoise, NoiseEstimate, NoiseRow, NoiseScale, ParamNoise};
 pub use params::ParamStats;
+pub use sharpness::{Sharpness, SharpnessPoint};
 
 use crate::float::Float;
 use crate::nn::Module;
@@ -73,6 +79,8 @@ pub struct Diagnostics {
     /// Per unit of the activation being measured: whether any row is alive
     /// (scratch space for the dead-unit count).
     alive: Vec<bool>,
+    /// A parameter's path in the model, built during the walk.
+    path: String,
 }
 
 impl Diagnostics {
@@ -85,8 +93,8 @@ impl Diagnostics {
     /// that recorded the step (not yet cleared), the gradients of its
     /// sweep, and the model, updated: the value each parameter had before
     /// the step is the copy the tape bound, so the update `Δw` needs no copy
-    /// of its own. The model's parameters are walked with
-    /// [`Module::visit_params`], allocating nothing.
+    /// of its own. The model's parameters are walked with their names in
+    /// the model (`res.inner.weight`), allocating nothing once warm.
     ///
     /// Parameters not bound to the tape are left out.
     ///
@@ -99,7 +107,7 @@ impl Diagnostics {
             "Diagnostics::measure: the gradients come from another tape or an earlier graph"
         );
         tape.with_graph(|nodes, labels, bindings| {
-            self.params_len = params::measure(&mut self.params, nodes, bindings, grads, model);
+            self.params_len = params::measure(&mut self.params, &mut self.path, nodes, bindings, grads, model);
             self.activations_len = activations::measure(&mut self.activations, &mut self.alive, nodes, labels);
         });
     }

@@ -2,9 +2,9 @@
 
 use super::{LANES, slot};
 use crate::float::Float;
-use crate::nn::Module;
-use crate::param::{Param, ParamMap};
-use crate::tape::{Gradients, Node, NodeId};
+use crate::nn::{Leaf, Module, walk};
+use crate::param::ParamMap;
+use crate::tape::{Binding, Gradients, Node};
 
 /// One parameter at one step.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -28,22 +28,26 @@ impl ParamStats {
     }
 }
 
-/// Fills `stats` with one entry per parameter of `model` bound to the tape;
+/// Fills `stats` with one entry per parameter of `model` bound to the tape,
+/// named by its path in the model (built in `path`, a reused buffer);
 /// returns how many.
 pub(super) fn measure<T: Float, M: Module<T> + ?Sized>(
     stats: &mut Vec<ParamStats>,
+    path: &mut String,
     nodes: &[Node<T>],
-    bindings: &ParamMap<NodeId>,
+    bindings: &ParamMap<Binding>,
     grads: &Gradients<T>,
     model: &M,
 ) -> usize {
     let mut count = 0;
-    model.visit_params(&mut |param: &Param<T>| {
-        let Some(&node) = bindings.get(&param.id()) else { return };
+    path.clear();
+    walk(model, path, &mut |name, leaf| {
+        let Leaf::Param(param) = leaf else { return };
+        let Some(node) = bindings.get(&param.id()).map(|b| b.node) else { return };
         let before = nodes[node as usize].value.data();
         let entry = slot(stats, count);
         entry.name.clear();
-        entry.name.push_str(param.name());
+        entry.name.push_str(name);
         entry.grad_norm = grads.by_index(node as usize).map_or(0.0, |g| norm(g.data()));
         entry.value_norm = norm(before);
         entry.update_norm = distance(param.value().data(), before);

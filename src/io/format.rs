@@ -1,14 +1,16 @@
 //! The file format under weights and checkpoints: safetensors, with an
-//! FNV-1a checksum of every tensor in the metadata. `weights.rs` and
-//! `checkpoint.rs` both write and read through here (and neither imports
-//! the other).
+//! FNV-1a checksum of every tensor in the metadata, and a model's
+//! parameters and buffers as its entries (a count as an `int64` scalar).
+//! `weights.rs` and `checkpoint.rs` both write and read through here (and
+//! neither imports the other).
 
 use std::collections::HashMap;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
-use crate::error::FileError;
+use crate::error::{FileError, StateDictError};
 use crate::float::Float;
+use crate::nn::{Leaf, Module, Slot, StateValue, walk};
 use crate::tensor::Tensor;
 
 /// The `format` entry of a checkpoint's metadata: `checkpoint.rs` writes
@@ -37,6 +39,56 @@ impl Entry {
         }
         Entry { name: name.into(), dtype: dtype_of::<T>(), shape: t.shape().to_vec(), bytes }
     }
+
+    /// A count, as an `int64` scalar (PyTorch's `num_batches_tracked`).
+    pub(super) fn count(name: impl Into<String>, n: u64) -> Result<Self, FileError> {
+        let name = name.into();
+        let n = i64::try_from(n).map_err(|_| FileError::Format(format!("count {name:?} is too large for int64")))?;
+        Ok(Entry { name, dtype: Dtype::I64, shape: Vec::new(), bytes: n.to_le_bytes().to_vec() })
+    }
+
+    /// A named value of a model or an optimizer.
+    pub(super) fn value<T: Float>(name: impl Into<String>, value: &StateValue<T>) -> Result<Self, FileError> {
+        match value {
+            StateValue::Tensor(t) => Ok(Entry::new(name, t)),
+            StateValue::Count(n) => Entry::count(name, *n),
+        }
+    }
+}
+
+/// The file error of a model whose state cannot be laid out.
+pub(super) fn state_error(error: StateDictError) -> FileError {
+    match error {
+        StateDictError::Missing { name } => FileError::Missing { name },
+        StateDictError::Unexpected { name } => FileError::Unexpected { name },
+        StateDictError::Shape { name, expected, found } => FileError::Shape { name, expected, found },
+        StateDictError::Duplicate { name } => FileError::Duplicate { name },
+        StateDictError::Kind { name, expected } => FileError::Format(format!("{name:?} should be {expected}")),
+    }
+}
+
+/// Every parameter and buffer of `model` as an entry, named by its path
+/// with `prefix` in front (a checkpoint's `model/`).
+pub(super) fn model_entries<T: Float, M: Module<T> + ?Sized>(model: &M, prefix: &str) -> Result<Vec<Entry>, FileError> {
+    let mut entries = Vec::new();
+    let mut result = Ok(());
+    walk(model, &mut String::new(), &mut |path, leaf| {
+        let name = format!("{prefix}{path}");
+        match leaf {
+            Leaf::Param(p) => entries.push(Entry::new(name, p.value())),
+            Leaf::Buffer(b) => match b.with(|value| Entry::value(name, value)) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => result = Err(e),
+            },
+        }
+    });
+    result?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(e) = entries.iter().find(|e| !seen.insert(e.name.as_str())) {
+        let name = e.name[prefix.len()..].to_string();
+        return Err(FileError::Duplicate { name });
+    }
+    Ok(entries)
 }
 
 /// FNV-1a (64 bits) over every tensor's name, element type, shape and bytes,
@@ -88,7 +140,7 @@ fn verify_checksum(bytes: &[u8], file: &SafeTensors<'_>) -> Result<(), FileError
 pub(super) fn serialize(entries: &[Entry], mut metadata: HashMap<String, String>) -> Result<Vec<u8>, FileError> {
     let mut seen = std::collections::HashSet::new();
     if let Some(e) = entries.iter().find(|e| !seen.insert(e.name.as_str())) {
-        return Err(FileError::Format(format!("two tensors are named {:?}", e.name)));
+        return Err(FileError::Duplicate { name: e.name.clone() });
     }
     let described = entries.iter().map(|e| (e.name.as_str(), e.dtype, &e.shape[..], &e.bytes[..])).collect();
     metadata.insert("checksum".to_string(), checksum(described));
@@ -133,4 +185,30 @@ pub(super) fn decode<T: Float>(file: &SafeTensors<'_>, name: &str, expected: &[u
     // `deserialize` has checked that the bytes fit the shape and dtype.
     let data = view.data().chunks_exact(T::BYTES).map(T::read_le).collect();
     Tensor::new(data, expected).map_err(|e| FileError::Format(format!("tensor {name:?}: {e}")))
+}
+
+/// Decodes what `slot` expects from tensor `name` of the file: a tensor
+/// of its shape in the model's element type, or an `int64` count.
+pub(super) fn decode_slot<T: Float>(
+    file: &SafeTensors<'_>,
+    name: &str,
+    slot: &Slot,
+) -> Result<StateValue<T>, FileError> {
+    match slot {
+        Slot::Tensor(shape) => decode(file, name, shape).map(StateValue::Tensor),
+        Slot::Count => {
+            let view = file.tensor(name).map_err(|_| FileError::Missing { name: name.to_string() })?;
+            if view.dtype() != Dtype::I64 || view.data().len() != 8 {
+                return Err(FileError::Dtype {
+                    name: name.to_string(),
+                    expected: "int64",
+                    found: format!("{:?} of shape {:?}", view.dtype(), view.shape()),
+                });
+            }
+            let bytes: [u8; 8] = view.data().try_into().expect("checked to be 8 bytes");
+            u64::try_from(i64::from_le_bytes(bytes))
+                .map(StateValue::Count)
+                .map_err(|_| FileError::Format(format!("count {name:?} is negative")))
+        }
+    }
 }

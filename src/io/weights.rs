@@ -1,8 +1,10 @@
-//! A model's weights in the safetensors format: one tensor per parameter,
-//! under the parameter's name, in the model's element type. `Linear` keeps
-//! PyTorch's `[out, in]` layout, so a file written by
-//! `safetensors.torch.save_file(model.state_dict(), ..)` for a PyTorch MLP
-//! with the same parameter names loads here, and the other way round.
+//! A model's weights in the safetensors format: one tensor per parameter
+//! and buffer, under its name in the model (its path of field names, as in
+//! PyTorch's `state_dict()`), in the model's element type; a count
+//! (BatchNorm's `num_batches_tracked`) as an `int64` scalar, as PyTorch
+//! saves it. `Linear` keeps PyTorch's `[out, in]` layout, so a file written
+//! by `safetensors.torch.save_file(model.state_dict(), ..)` for a PyTorch
+//! module of the same structure loads here, and the other way round.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,11 +12,10 @@ use std::path::Path;
 use safetensors::tensor::SafeTensors;
 
 use super::atomic::{read, write_atomically};
-use super::format::{CHECKPOINT_FORMAT, Entry, decode, parse, serialize};
+use super::format::{CHECKPOINT_FORMAT, decode_slot, model_entries, parse, serialize, state_error};
 use crate::error::FileError;
 use crate::float::Float;
-use crate::nn::Module;
-use crate::tensor::Tensor;
+use crate::nn::{Module, assign, slots};
 
 /// [`parse`], for a file that should hold weights: a checkpoint is refused
 /// by name rather than with a confusing "unexpected tensor".
@@ -28,25 +29,10 @@ fn parse_weights(bytes: &[u8]) -> Result<SafeTensors<'_>, FileError> {
     Ok(file)
 }
 
-/// The parameters' names and shapes, in the model's order.
-fn parameter_shapes<T: Float, M: Module<T> + ?Sized>(model: &M) -> Vec<(String, Vec<usize>)> {
-    model.params().map(|p| (p.name().to_string(), p.shape().to_vec())).collect()
-}
-
-/// Replaces the model's parameter values, in the model's order. Values that
-/// are `None` are left as they are.
-fn assign<T: Float, M: Module<T> + ?Sized>(model: &mut M, values: Vec<Option<Tensor<T>>>) {
-    for (param, value) in model.params_mut().zip(values) {
-        if let Some(value) = value {
-            param.set_value(value);
-        }
-    }
-}
-
 /// The weights of `model` as safetensors bytes: one tensor per parameter,
 /// under its name.
 pub fn weights_to_bytes<T: Float, M: Module<T> + ?Sized>(model: &M) -> Result<Vec<u8>, FileError> {
-    let entries: Vec<Entry> = model.params().map(|p| Entry::new(p.name(), p.value())).collect();
+    let entries = model_entries(model, "")?;
     // Only the checksum goes into the metadata: safetensors writes metadata
     // in hash-map order, and one key keeps the file's bytes deterministic.
     serialize(&entries, HashMap::new())
@@ -74,19 +60,19 @@ pub fn save_weights<T: Float, M: Module<T> + ?Sized>(model: &M, path: impl AsRef
     Ok(())
 }
 
-/// Loads weights from safetensors bytes into `model`: every parameter must
-/// be in the file with its shape and element type, and the file must hold
-/// nothing else. On any error the model is unchanged.
+/// Loads weights from safetensors bytes into `model`: every parameter and
+/// buffer must be in the file with its shape and element type, and the file
+/// must hold nothing else. On any error the model is unchanged.
 pub fn load_weights_bytes<T: Float, M: Module<T> + ?Sized>(model: &mut M, bytes: &[u8]) -> Result<(), FileError> {
     let file = parse_weights(bytes)?;
-    let expected = parameter_shapes(model);
+    let expected = slots(model).map_err(state_error)?;
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
     if let Some(extra) = names.iter().find(|n| !expected.iter().any(|(e, _)| e == *n)) {
         return Err(FileError::Unexpected { name: extra.to_string() });
     }
     let values =
-        expected.iter().map(|(name, shape)| decode(&file, name, shape).map(Some)).collect::<Result<Vec<_>, _>>()?;
+        expected.iter().map(|(name, slot)| decode_slot(&file, name, slot).map(Some)).collect::<Result<Vec<_>, _>>()?;
     assign(model, values);
     Ok(())
 }
@@ -118,12 +104,12 @@ pub fn load_weights_partial<T: Float, M: Module<T> + ?Sized>(
 ) -> Result<PartialLoad, FileError> {
     let bytes = read(path.as_ref())?;
     let file = parse_weights(&bytes)?;
-    let expected = parameter_shapes(model);
+    let expected = slots(model).map_err(state_error)?;
     let mut report = PartialLoad::default();
     let mut values = Vec::with_capacity(expected.len());
-    for (name, shape) in &expected {
+    for (name, slot) in &expected {
         if file.tensor(name).is_ok() {
-            values.push(Some(decode(&file, name, shape)?));
+            values.push(Some(decode_slot(&file, name, slot)?));
             report.loaded.push(name.clone());
         } else {
             values.push(None);

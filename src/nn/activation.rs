@@ -2,10 +2,9 @@
 
 use std::fmt;
 
-use super::{Init, Module};
+use super::{Field, FieldMut, Init, Module};
 use crate::float::Float;
 use crate::ops::{UnaryOp, apply_in_place};
-use crate::param::Param;
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
@@ -88,13 +87,13 @@ impl Activation {
 }
 
 impl<T: Float> Module<T> for Activation {
-    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         self.apply(x)
     }
 
-    fn visit_params<'a>(&'a self, _: &mut dyn FnMut(&'a Param<T>)) {}
+    fn visit_fields<'a>(&'a self, _: &mut dyn FnMut(&str, Field<'a, T>)) {}
 
-    fn visit_params_mut<'a>(&'a mut self, _: &mut dyn FnMut(&'a mut Param<T>)) {}
+    fn visit_fields_mut<'a>(&'a mut self, _: &mut dyn FnMut(&str, FieldMut<'a, T>)) {}
 
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
         let mut y = x.clone();

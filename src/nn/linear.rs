@@ -4,7 +4,7 @@ use std::fmt;
 
 use rand::Rng;
 
-use super::{Init, Module};
+use super::{Field, FieldMut, Init, Module};
 use crate::float::Float;
 use crate::ops::linear;
 use crate::param::Param;
@@ -16,6 +16,8 @@ use crate::tensor::Tensor;
 /// with the same layout, so weights interchange without transposes. The
 /// forward pass is one fused [`Var::linear`] node. Its parameters are named
 /// `weight` and `bias`; a container prefixes them (`layers.0.weight`).
+/// [`without_bias`](Linear::without_bias) drops the bias (PyTorch's
+/// `bias=False`, as before a BatchNorm, which subtracts any bias again).
 ///
 /// ```
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -31,7 +33,7 @@ use crate::tensor::Tensor;
 #[derive(Clone, Debug)]
 pub struct Linear<T: Float = f32> {
     weight: Param<T>,
-    bias: Param<T>,
+    bias: Option<Param<T>>,
 }
 
 impl<T: Float> Linear<T> {
@@ -77,7 +79,13 @@ impl<T: Float> Linear<T> {
             bias.shape()
         );
         check_sizes(weight.shape()[1], weight.shape()[0]);
-        Linear { weight: Param::new("weight", weight), bias: Param::new("bias", bias) }
+        Linear { weight: Param::new("weight", weight), bias: Some(Param::new("bias", bias)) }
+    }
+
+    /// The same layer without its bias: `y = x Wᵀ`.
+    pub fn without_bias(mut self) -> Self {
+        self.bias = None;
+        self
     }
 
     /// Number of input features.
@@ -95,9 +103,9 @@ impl<T: Float> Linear<T> {
         &self.weight
     }
 
-    /// The bias `[out]`.
-    pub fn bias(&self) -> &Param<T> {
-        &self.bias
+    /// The bias `[out]`, if the layer has one.
+    pub fn bias(&self) -> Option<&Param<T>> {
+        self.bias.as_ref()
     }
 }
 
@@ -108,23 +116,27 @@ fn check_sizes(inputs: usize, outputs: usize) {
 }
 
 impl<T: Float> Module<T> for Linear<T> {
-    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();
-        x.linear(tape.param(&self.weight), Some(tape.param(&self.bias)))
+        x.linear(tape.param(&self.weight), self.bias.as_ref().map(|b| tape.param(b)))
     }
 
-    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
-        visit(&self.weight);
-        visit(&self.bias);
+    fn visit_fields<'a>(&'a self, visit: &mut dyn FnMut(&str, Field<'a, T>)) {
+        visit("weight", Field::Param(&self.weight));
+        if let Some(bias) = &self.bias {
+            visit("bias", Field::Param(bias));
+        }
     }
 
-    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
-        visit(&mut self.weight);
-        visit(&mut self.bias);
+    fn visit_fields_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&str, FieldMut<'a, T>)) {
+        visit("weight", FieldMut::Param(&mut self.weight));
+        if let Some(bias) = &mut self.bias {
+            visit("bias", FieldMut::Param(bias));
+        }
     }
 
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
-        linear("Linear::predict", x, self.weight.value(), Some(self.bias.value()))
+        linear("Linear::predict", x, self.weight.value(), self.bias.as_ref().map(|b| b.value()))
     }
 
     fn describe(&self) -> String {
@@ -134,6 +146,10 @@ impl<T: Float> Module<T> for Linear<T> {
 
 impl<T: Float> fmt::Display for Linear<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Linear(in={}, out={})", self.inputs(), self.outputs())
+        write!(f, "Linear(in={}, out={}", self.inputs(), self.outputs())?;
+        if self.bias.is_none() {
+            write!(f, ", bias=false")?;
+        }
+        write!(f, ")")
     }
 }

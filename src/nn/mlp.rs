@@ -4,9 +4,8 @@ use std::fmt;
 
 use rand::Rng;
 
-use super::{Activation, Chain, Init, Linear, Module};
+use super::{Activation, Chain, Field, FieldMut, Init, Linear, Module};
 use crate::float::Float;
-use crate::param::Param;
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
@@ -27,6 +26,10 @@ use crate::tensor::Tensor;
 pub type Mlp<T = f32> = Chain<T, MlpLayer<T>>;
 
 /// One module of an [`Mlp`].
+// A `Linear` (two parameters, each with its name and version) is far larger
+// than an `Activation`; an MLP holds a handful of layers, read on every
+// step, so boxing them would cost an indirection to save a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum MlpLayer<T: Float = f32> {
     /// A linear layer.
@@ -111,22 +114,24 @@ impl<T: Float> Mlp<T> {
 }
 
 impl<T: Float> Module<T> for MlpLayer<T> {
-    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         match self {
             MlpLayer::Linear(layer) => layer.forward(x),
             MlpLayer::Activation(activation) => activation.apply(x),
         }
     }
 
-    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
+    /// A layer's fields are the linear layer's own (`layers.0.weight`: the
+    /// enum adds no name of its own).
+    fn visit_fields<'a>(&'a self, visit: &mut dyn FnMut(&str, Field<'a, T>)) {
         if let MlpLayer::Linear(layer) = self {
-            layer.visit_params(visit);
+            layer.visit_fields(visit);
         }
     }
 
-    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
+    fn visit_fields_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&str, FieldMut<'a, T>)) {
         if let MlpLayer::Linear(layer) = self {
-            layer.visit_params_mut(visit);
+            layer.visit_fields_mut(visit);
         }
     }
 

@@ -4,18 +4,22 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::Module;
+use super::{Field, FieldMut, Module};
 use crate::float::Float;
-use crate::param::Param;
 use crate::tape::Var;
 use crate::tensor::Tensor;
 
 /// Modules applied in order, each to the output of the one before
 /// (PyTorch's `nn.Sequential`). Layers and activations are both modules.
 ///
-/// Parameters are renamed as they are added: the module at position `i`'s
-/// `weight` becomes `i.weight`, as in PyTorch (so state dicts interchange),
-/// or `prefix.weight` with [`layer_named`](Sequential::layer_named).
+/// Modules are named by their position (`0`, `1`, ...), or by the name
+/// given to [`layer_named`](Sequential::layer_named), and their parameters
+/// by that name and their path in the module: the first layer's `weight`
+/// is `0.weight`, as in PyTorch (so state dicts interchange). A parameter
+/// takes that name when its module is added (it is what the tape shows).
+///
+/// Modules are boxed as `Box<dyn Module + Send>`, so a `Sequential` can be
+/// moved to another thread and trained there.
 ///
 /// ```
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -39,13 +43,13 @@ use crate::tensor::Tensor;
 /// for _ in 0..20 {
 ///     tape.clear();
 ///     let loss = loss::mse_loss(net.forward(tape.constant(x.clone())), tape.constant(y.clone()));
-///     losses.push(loss.item());
 ///     let grads = loss.backward();
 ///     assert_eq!(opt.step(&mut net, &grads), 4); // every parameter had a gradient
+///     losses.push(loss.item()); // the graph's values stay readable after the step
 /// }
 /// assert!(losses[19] < losses[0]);
 /// ```
-pub type Sequential<T = f32> = Chain<T, Box<dyn Module<T>>>;
+pub type Sequential<T = f32> = Chain<T, Box<dyn Module<T> + Send>>;
 
 /// Modules of type `M` applied in order: the type behind [`Sequential`]
 /// (boxed modules of any type) and [`Mlp`](super::Mlp) (linear layers and
@@ -67,17 +71,35 @@ impl<T: Float> Sequential<T> {
         Chain::empty("Sequential")
     }
 
-    /// Appends `module`, prefixing its parameters' names with its position.
-    pub fn layer(self, module: impl Module<T> + 'static) -> Self {
+    /// Appends `module`, named by its position.
+    pub fn layer(self, module: impl Module<T> + Send + 'static) -> Self {
         let position = self.modules.len().to_string();
         self.layer_named(&position, module)
     }
 
-    /// Appends `module`, prefixing its parameters' names with `prefix`,
-    /// which also names the tape scope of its nodes (an empty prefix leaves
-    /// the names as they are and the nodes in the previous module's scope).
-    pub fn layer_named(self, prefix: &str, module: impl Module<T> + 'static) -> Self {
+    /// Appends `module` under the name `prefix`, which prefixes its
+    /// parameters' names and names the tape scope of its nodes (an empty
+    /// prefix adds nothing to the names and leaves the nodes in the
+    /// previous module's scope).
+    ///
+    /// # Panics
+    /// If another module of the sequence has this name, or two tensors of
+    /// `module` have one name.
+    #[track_caller]
+    pub fn layer_named(self, prefix: &str, module: impl Module<T> + Send + 'static) -> Self {
         self.push_named(prefix, Box::new(module))
+    }
+}
+
+/// `Sequential::from_iter(layers)`, or `layers.into_iter().collect()`: the
+/// boxed modules in order, named by position (PyTorch's
+/// `nn.Sequential(*layers)`).
+impl<T: Float> FromIterator<Box<dyn Module<T> + Send>> for Sequential<T> {
+    fn from_iter<I: IntoIterator<Item = Box<dyn Module<T> + Send>>>(modules: I) -> Self {
+        modules.into_iter().fold(Sequential::new(), |chain, module| {
+            let position = chain.modules.len().to_string();
+            chain.push_named(&position, module)
+        })
     }
 }
 
@@ -93,13 +115,17 @@ impl<T: Float, M: Module<T>> Chain<T, M> {
         Chain { modules: Vec::new(), prefixes: Vec::new(), name, element: PhantomData }
     }
 
-    /// Appends `module`, prefixing its parameters' names with `prefix`
-    /// (an empty prefix leaves them, and the module's nodes, with the
-    /// module before it: an [`Mlp`](super::Mlp)'s activation).
+    /// Appends `module` under the name `prefix`, giving its parameters
+    /// their paths in the chain as names (an empty prefix adds nothing, and
+    /// leaves the module's nodes in the scope of the module before it: an
+    /// [`Mlp`](super::Mlp)'s activation).
+    #[track_caller]
     pub(crate) fn push_named(mut self, prefix: &str, mut module: M) -> Self {
-        if !prefix.is_empty() {
-            module.prefix_names(prefix);
-        }
+        assert!(
+            prefix.is_empty() || !self.prefixes.iter().any(|p| p == prefix),
+            "Sequential: two modules named {prefix:?}"
+        );
+        module.name_params(prefix);
         self.modules.push(module);
         self.prefixes.push(prefix.to_owned());
         self
@@ -126,7 +152,7 @@ impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
     /// (`layers.0`, or `0` in a [`Sequential`]), so that listings, DOT
     /// clusters and diagnostics group them as the parameters are named; a
     /// module with an empty prefix stays in the scope of the one before.
-    fn forward<'t>(&'t self, x: Var<'t, T>) -> Var<'t, T> {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();
         let mut scope = None;
         let mut h = x;
@@ -141,12 +167,16 @@ impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
         h
     }
 
-    fn visit_params<'a>(&'a self, visit: &mut dyn FnMut(&'a Param<T>)) {
-        self.modules.iter().for_each(|m| m.visit_params(visit));
+    fn visit_fields<'a>(&'a self, visit: &mut dyn FnMut(&str, Field<'a, T>)) {
+        for (module, prefix) in self.modules.iter().zip(&self.prefixes) {
+            visit(prefix, Field::Module(module));
+        }
     }
 
-    fn visit_params_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&'a mut Param<T>)) {
-        self.modules.iter_mut().for_each(|m| m.visit_params_mut(visit));
+    fn visit_fields_mut<'a>(&'a mut self, visit: &mut dyn FnMut(&str, FieldMut<'a, T>)) {
+        for (module, prefix) in self.modules.iter_mut().zip(&self.prefixes) {
+            visit(prefix, FieldMut::Module(module));
+        }
     }
 
     fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
@@ -161,6 +191,25 @@ impl<T: Float, M: Module<T>> Module<T> for Chain<T, M> {
     fn describe(&self) -> String {
         let modules: Vec<String> = self.modules.iter().map(|m| m.describe()).collect();
         format!("{}({})", self.name, modules.join(", "))
+    }
+}
+
+/// `net[0]`: the first module (PyTorch's `net[0]`).
+impl<T: Float, M: Module<T>> std::ops::Index<usize> for Chain<T, M> {
+    type Output = M;
+
+    #[track_caller]
+    fn index(&self, i: usize) -> &M {
+        &self.modules[i]
+    }
+}
+
+/// `net[0].freeze()`: the first module, mutably. (Its parameters keep the
+/// names the chain gave them.)
+impl<T: Float, M: Module<T>> std::ops::IndexMut<usize> for Chain<T, M> {
+    #[track_caller]
+    fn index_mut(&mut self, i: usize) -> &mut M {
+        &mut self.modules[i]
     }
 }
 

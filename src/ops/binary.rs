@@ -107,7 +107,11 @@ macro_rules! with_rule {
     (@ $op:expr, $which:ident, $value:ident, $grad:ident, $body:expr) => {{
         let rule = $op.rule::<T, Num<T>>();
         let $value = rule.value;
-        let $grad = |g: T, a: T, b: T| (rule.$which)(Num(g), Num(a), Num(b)).0;
+        // The function itself, not the rule, is captured: through a
+        // reference to the rule the optimiser kept an indirect call per
+        // element, and the backward loops did not vectorise.
+        let vjp = rule.$which;
+        let $grad = move |g: T, a: T, b: T| vjp(Num(g), Num(a), Num(b)).0;
         $body
     }};
 }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
-use super::{Driver, Rule, StateError, decay_rate, non_negative, positive_eps};
+use super::{Driver, Hyper, Rule, StateError, decay_rate, positive_eps};
 use crate::float::Float;
 use crate::kernels::threads::{num_threads, parts_for, run_parts};
 use crate::kernels::vectorize::vectorized_256;
@@ -155,7 +155,6 @@ pub struct AdamRule<D: WeightDecay> {
     beta2: f64,
     eps: f64,
     bias_correction: bool,
-    weight_decay: f64,
     /// `(t, beta1^t, beta2^t)` for the last step count seen: every parameter
     /// of a model is at the same step, so the powers are computed once a step
     /// (`powf` took 5% of the W1 step when computed per parameter).
@@ -188,7 +187,8 @@ impl<T: Float> AdamState<T> {
 impl<D: WeightDecay> AdamRule<D> {
     /// Advances the parameter's step count and computes the scalars of its
     /// update.
-    fn scalars<T: Float>(&mut self, state: &mut AdamState<T>, lr: f64) -> AdamScalars<T> {
+    fn scalars<T: Float>(&mut self, state: &mut AdamState<T>, hyper: Hyper) -> AdamScalars<T> {
+        let lr = hyper.lr;
         state.step += 1;
         let t = state.step;
         if self.powers.0 != t {
@@ -196,7 +196,7 @@ impl<D: WeightDecay> AdamRule<D> {
             self.powers = (t, self.beta1.powf(t as f64), self.beta2.powf(t as f64));
         }
         let (bc1, bc2) = if self.bias_correction { (1.0 - self.powers.1, 1.0 - self.powers.2) } else { (1.0, 1.0) };
-        let (l2, shrink) = D::factors(self.weight_decay, lr);
+        let (l2, shrink) = D::factors(hyper.weight_decay, lr);
         AdamScalars {
             l2: T::from_f64(l2),
             shrink: T::from_f64(shrink),
@@ -216,7 +216,6 @@ impl<D: WeightDecay> AdamRule<D> {
             beta2: 0.999,
             eps: 1e-8,
             bias_correction: true,
-            weight_decay: D::DEFAULT,
             powers: (0, 1.0, 1.0),
             decay: PhantomData,
         }
@@ -243,7 +242,7 @@ impl<T: Float> AdamW<T> {
     /// If `lr` is negative or not finite.
     #[track_caller]
     pub fn new(lr: f64) -> Self {
-        Driver::from_rule(AdamRule::new(), lr)
+        Driver::from_rule(AdamRule::new(), lr).with_weight_decay(Decoupled::DEFAULT)
     }
 }
 
@@ -293,8 +292,7 @@ impl<T: Float, D: WeightDecay> Driver<AdamRule<D>, T> {
     /// If `wd` is negative or not finite.
     #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        let wd = non_negative(D::NAME, "weight decay", wd);
-        self.with_rule(|r| r.weight_decay = wd)
+        self.with_weight_decay(wd)
     }
 }
 
@@ -311,8 +309,8 @@ impl<T: Float, D: WeightDecay> Rule<T> for AdamRule<D> {
 
     /// One Adam or AdamW step on one parameter: a single pass over `x`, `g`,
     /// `m` and `v`, with every scalar computed before the loop.
-    fn update(&mut self, x: &mut [T], g: &[T], state: &mut AdamState<T>, lr: f64) {
-        let scalars = self.scalars(state, lr);
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut AdamState<T>, hyper: Hyper) {
+        let scalars = self.scalars(state, hyper);
         let (m, v) = (state.m.data_mut(), state.v.data_mut());
         // Split when the threads' share of the work outweighs handing it over
         // (`parts_for`); the parts read and write only their own elements,
@@ -352,7 +350,7 @@ fn ns_per_element<T: Float>() -> f64 {
         let (mut m, mut v) = (vec![T::ZERO; LEN], vec![T::ZERO; LEN]);
         let mut rule = AdamRule::<L2>::new();
         let mut state = AdamState { step: 0, m: Tensor::zeros([0]), v: Tensor::zeros([0]) };
-        let scalars = rule.scalars(&mut state, 1e-3);
+        let scalars = rule.scalars(&mut state, Hyper { lr: 1e-3, weight_decay: 0.0 });
         let best = (0..5)
             .map(|_| {
                 let t0 = std::time::Instant::now();

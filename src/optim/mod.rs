@@ -13,6 +13,7 @@
 
 mod adam;
 pub mod clip;
+mod groups;
 mod momentum;
 mod rmsprop;
 mod rule;
@@ -23,9 +24,10 @@ mod state;
 pub use crate::error::StateError;
 pub use adam::{Adam, AdamRule, AdamState, AdamW, Decoupled, L2, WeightDecay};
 pub use clip::{clip_grad_norm, clip_grad_value};
+pub use groups::ParamGroup;
 pub use momentum::{Momentum, MomentumForm, MomentumRule, MomentumState};
 pub use rmsprop::{RmsProp, RmsPropRule, RmsPropState};
-pub use rule::{Driver, Rule};
+pub use rule::{Driver, Hyper, Rule};
 pub use schedule::{
     Constant, Cosine, InverseSqrt, LinearDecay, Scaled, Schedule, Sequence, StepDecay, Warmup, scale_lr_for_batch,
 };
@@ -56,9 +58,9 @@ use crate::tensor::Tensor;
 ///     let x = tape.constant(Tensor::from_vec(vec![-1.0, 0.0, 1.0], [3, 1]));
 ///     let y = tape.constant(Tensor::from_vec(vec![1.0, 0.0, 1.0], [3, 1]));
 ///     let loss = loss::mse_loss(model.forward(x), y);
-///     losses.push(loss.item());
 ///     let grads = loss.backward();
 ///     opt.step(&mut model, &grads);
+///     losses.push(loss.item()); // read after the step, as in PyTorch
 /// }
 /// assert!(losses[49] < losses[0] / 2.0);
 /// ```
@@ -87,6 +89,22 @@ pub trait Optimizer<T: Float = f32> {
     /// for parameter `id`, checking that every entry is there and known.
     fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError>;
 
+    /// The parameter groups (see [`Driver::add_group`]), each with its
+    /// members, in the order added: what a checkpoint saves. None by
+    /// default.
+    fn param_groups(&self) -> Vec<(ParamGroup, Vec<ParamId>)> {
+        Vec::new()
+    }
+
+    /// Replaces the parameter groups (a checkpoint being loaded).
+    ///
+    /// # Panics
+    /// If the optimizer has no groups (the default) and `groups` is not
+    /// empty, or a parameter is in two groups.
+    fn set_param_groups(&mut self, groups: Vec<(ParamGroup, Vec<ParamId>)>) {
+        assert!(groups.is_empty(), "{}: this optimizer has no parameter groups", self.name());
+    }
+
     /// Updates one parameter in place from its gradient, advancing that
     /// parameter's state by one step.
     ///
@@ -95,12 +113,14 @@ pub trait Optimizer<T: Float = f32> {
     #[track_caller]
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>);
 
-    /// One step over `params` (a module, `&mut model`, or parameters one by
-    /// one, `[&mut w, &mut b]`): each parameter that has a gradient in
-    /// `grads` is updated; the others are left as they are, and so is their
-    /// state. Returns how many were updated, so that a parameter the graph
-    /// never bound (`tape.var(p.value().clone())` instead of
-    /// `tape.param(&p)`) does not go unnoticed:
+    /// One step over `params`: a module (`&mut model`), or any iterator of
+    /// parameters (`[&mut w, &mut b]`, `params.iter_mut()` over a
+    /// `Vec<Param>`, `model.params_mut()`). Each parameter that has a
+    /// gradient in `grads` is updated; the others are left as they are, and
+    /// so is their state, as are [frozen](Param::freeze) parameters.
+    /// Returns how many were updated, so that a parameter the graph never
+    /// bound (`tape.var(p.value().clone())` instead of `tape.param(&p)`)
+    /// does not go unnoticed:
     ///
     /// ```
     /// use tapegrad::optim::{Optimizer, Sgd};
@@ -112,14 +132,24 @@ pub trait Optimizer<T: Float = f32> {
     /// let grads = (copy * 2.0).sum().backward();
     /// assert_eq!(Sgd::new(0.1).step([&mut w], &grads), 0);
     /// ```
-    fn step<'a>(&mut self, params: impl Parameters<'a, T>, grads: &Gradients<T>) -> usize
+    ///
+    /// # Panics
+    /// If a parameter changed since the graph of `grads` bound it (a second
+    /// step with the same gradients, or a value set in between): the
+    /// gradient is of a value the parameter no longer has.
+    #[track_caller]
+    fn step<'a, Via>(&mut self, params: impl Parameters<'a, T, Via>, grads: &Gradients<T>) -> usize
     where
         Self: Sized,
         T: 'a,
     {
         let mut updated = 0;
         params.for_each(&mut |param| {
-            if let Some(grad) = grads.param(param) {
+            let Some((grad, version)) = grads.param_and_version(param) else { return };
+            if version != param.version() {
+                stale(self.name(), param.name());
+            }
+            if param.requires_grad() {
                 self.update(param, grad);
                 updated += 1;
             }
@@ -128,36 +158,41 @@ pub trait Optimizer<T: Float = f32> {
     }
 }
 
+/// The message of a step with a stale gradient, built out of the loop.
+#[cold]
+#[track_caller]
+fn stale(optimizer: &str, param: &str) -> ! {
+    panic!(
+        "{optimizer}: the gradient of {param} was computed from a value it no longer has (a step already used \
+         these gradients, or the value was set since); record the graph again"
+    )
+}
+
 /// What [`Optimizer::step`] updates: a module (`&mut model`, walked without
-/// allocating), or parameters one by one (`[&mut w, &mut b]`, a `Vec`,
-/// `model.params_mut()`).
-pub trait Parameters<'a, T: Float> {
+/// allocating), or any iterator of parameters (`[&mut w, &mut b]`, a
+/// `Vec<&mut Param>`, `params.iter_mut()`, `model.params_mut()`). `Via` is
+/// [`ViaModule`] or [`ViaIter`] and is inferred: it keeps the two kinds
+/// apart, so that both can be taken by one method.
+pub trait Parameters<'a, T: Float, Via> {
     /// Calls `f` on each parameter.
     fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>));
 }
 
-impl<'a, T: Float, M: Module<T> + ?Sized> Parameters<'a, T> for &'a mut M {
+/// [`Parameters`] of a module.
+pub enum ViaModule {}
+
+/// [`Parameters`] of an iterator.
+pub enum ViaIter {}
+
+impl<'a, T: Float, M: Module<T> + ?Sized> Parameters<'a, T, ViaModule> for &'a mut M {
     fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
         self.visit_params_mut(f)
     }
 }
 
-impl<'a, T: Float, const N: usize> Parameters<'a, T> for [&'a mut Param<T>; N] {
+impl<'a, T: Float + 'a, I: IntoIterator<Item = &'a mut Param<T>>> Parameters<'a, T, ViaIter> for I {
     fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
         Iterator::for_each(self.into_iter(), f)
-    }
-}
-
-impl<'a, T: Float> Parameters<'a, T> for Vec<&'a mut Param<T>> {
-    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
-        Iterator::for_each(self.into_iter(), f)
-    }
-}
-
-/// What `model.params_mut()` returns.
-impl<'a, T: Float> Parameters<'a, T> for std::vec::IntoIter<&'a mut Param<T>> {
-    fn for_each(self, f: &mut dyn FnMut(&'a mut Param<T>)) {
-        Iterator::for_each(self, f)
     }
 }
 
@@ -177,6 +212,12 @@ impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
     }
     fn import_state(&mut self, id: ParamId, entries: Vec<(String, StateValue<T>)>) -> Result<(), StateError> {
         (**self).import_state(id, entries)
+    }
+    fn param_groups(&self) -> Vec<(ParamGroup, Vec<ParamId>)> {
+        (**self).param_groups()
+    }
+    fn set_param_groups(&mut self, groups: Vec<(ParamGroup, Vec<ParamId>)>) {
+        (**self).set_param_groups(groups)
     }
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
         (**self).update(param, grad)

@@ -2,7 +2,7 @@
 
 use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
-use super::{Driver, Rule, StateError, decay_rate, non_negative};
+use super::{Driver, Hyper, Rule, StateError, decay_rate};
 use crate::float::Float;
 use crate::tensor::Tensor;
 
@@ -81,14 +81,13 @@ pub enum MomentumForm {
 /// ```
 pub type Momentum<T = f32> = Driver<MomentumRule, T>;
 
-/// The rule of [`Momentum`]: its momentum, form, Nesterov switch and weight
-/// decay.
+/// The rule of [`Momentum`]: its momentum, form and Nesterov switch (the
+/// weight decay is the driver's, per group).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MomentumRule {
     rho: f64,
     form: MomentumForm,
     nesterov: bool,
-    weight_decay: f64,
 }
 
 /// What [`Momentum`] keeps per parameter.
@@ -114,7 +113,7 @@ impl<T: Float> Momentum<T> {
     #[track_caller]
     pub fn new(lr: f64, rho: f64) -> Self {
         let rho = decay_rate(NAME, "rho", rho);
-        Driver::from_rule(MomentumRule { rho, form: MomentumForm::GradientSum, nesterov: false, weight_decay: 0.0 }, lr)
+        Driver::from_rule(MomentumRule { rho, form: MomentumForm::GradientSum, nesterov: false }, lr)
     }
 
     /// Chooses the form of the update (see [`MomentumForm`]). Set it before
@@ -135,8 +134,7 @@ impl<T: Float> Momentum<T> {
     /// If `wd` is negative or not finite.
     #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        let wd = non_negative(NAME, "weight decay", wd);
-        self.with_rule(|r| r.weight_decay = wd)
+        self.with_weight_decay(wd)
     }
 }
 
@@ -151,8 +149,8 @@ impl<T: Float> Rule<T> for MomentumRule {
         MomentumState { velocity: Tensor::zeros(shape) }
     }
 
-    fn update(&mut self, x: &mut [T], g: &[T], state: &mut MomentumState<T>, lr: f64) {
-        let (lr, rho, wd) = (T::from_f64(lr), T::from_f64(self.rho), T::from_f64(self.weight_decay));
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut MomentumState<T>, hyper: Hyper) {
+        let (lr, rho, wd) = (T::from_f64(hyper.lr), T::from_f64(self.rho), T::from_f64(hyper.weight_decay));
         let lanes = x.iter_mut().zip(g).zip(state.velocity.data_mut());
         // One loop per variant, chosen once: each is a single pass that
         // vectorises.

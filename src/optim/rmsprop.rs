@@ -2,7 +2,7 @@
 
 use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
-use super::{Driver, Rule, StateError, decay_rate, non_negative, positive_eps};
+use super::{Driver, Hyper, Rule, StateError, decay_rate, positive_eps};
 use crate::float::Float;
 use crate::tensor::Tensor;
 
@@ -49,12 +49,12 @@ use crate::tensor::Tensor;
 /// ```
 pub type RmsProp<T = f32> = Driver<RmsPropRule, T>;
 
-/// The rule of [`RmsProp`]: its decay, `eps` and weight decay.
+/// The rule of [`RmsProp`]: its decay and `eps` (the weight decay is the
+/// driver's, per group).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RmsPropRule {
     rho: f64,
     eps: f64,
-    weight_decay: f64,
 }
 
 /// What [`RmsProp`] keeps per parameter.
@@ -76,7 +76,7 @@ impl<T: Float> RmsProp<T> {
     /// If `lr` is negative or not finite.
     #[track_caller]
     pub fn new(lr: f64) -> Self {
-        Driver::from_rule(RmsPropRule { rho: 0.99, eps: 1e-8, weight_decay: 0.0 }, lr)
+        Driver::from_rule(RmsPropRule { rho: 0.99, eps: 1e-8 }, lr)
     }
 
     /// The decay of the running average (PyTorch's `alpha`, the lecture's
@@ -109,8 +109,7 @@ impl<T: Float> RmsProp<T> {
     /// If `wd` is negative or not finite.
     #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        let wd = non_negative(NAME, "weight decay", wd);
-        self.with_rule(|r| r.weight_decay = wd)
+        self.with_weight_decay(wd)
     }
 }
 
@@ -125,9 +124,9 @@ impl<T: Float> Rule<T> for RmsPropRule {
         RmsPropState { square_avg: Tensor::zeros(shape) }
     }
 
-    fn update(&mut self, x: &mut [T], g: &[T], state: &mut RmsPropState<T>, lr: f64) {
-        let (lr, rho, one_minus_rho) = (T::from_f64(lr), T::from_f64(self.rho), T::from_f64(1.0 - self.rho));
-        let (eps, wd) = (T::from_f64(self.eps), T::from_f64(self.weight_decay));
+    fn update(&mut self, x: &mut [T], g: &[T], state: &mut RmsPropState<T>, hyper: Hyper) {
+        let (lr, rho, one_minus_rho) = (T::from_f64(hyper.lr), T::from_f64(self.rho), T::from_f64(1.0 - self.rho));
+        let (eps, wd) = (T::from_f64(self.eps), T::from_f64(hyper.weight_decay));
         for ((x, &g), s) in x.iter_mut().zip(g).zip(state.square_avg.data_mut()) {
             let g = coupled_decay(g, *x, wd);
             *s = rho * *s + one_minus_rho * g * g;

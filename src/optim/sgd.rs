@@ -1,7 +1,7 @@
 //! Plain (mini-batch) stochastic gradient descent.
 
 use super::rule::coupled_decay;
-use super::{Driver, Rule, non_negative};
+use super::{Driver, Hyper, Rule};
 use crate::float::Float;
 
 /// Stochastic gradient descent, the lecture's first algorithm:
@@ -13,11 +13,9 @@ use crate::float::Float;
 /// it is exactly `x -= lr * g`. SGD keeps no state.
 pub type Sgd<T = f32> = Driver<SgdRule, T>;
 
-/// The rule of [`Sgd`]: its weight decay.
+/// The rule of [`Sgd`] (the weight decay is the driver's, per group).
 #[derive(Clone, Debug, PartialEq)]
-pub struct SgdRule {
-    weight_decay: f64,
-}
+pub struct SgdRule;
 
 impl<T: Float> Sgd<T> {
     /// SGD with learning rate `lr` and no weight decay.
@@ -26,7 +24,7 @@ impl<T: Float> Sgd<T> {
     /// If `lr` is negative or not finite.
     #[track_caller]
     pub fn new(lr: f64) -> Self {
-        Driver::from_rule(SgdRule { weight_decay: 0.0 }, lr)
+        Driver::from_rule(SgdRule, lr)
     }
 
     /// Adds coupled weight decay: `g += wd * x` before the step.
@@ -35,8 +33,7 @@ impl<T: Float> Sgd<T> {
     /// If `wd` is negative or not finite.
     #[track_caller]
     pub fn weight_decay(self, wd: f64) -> Self {
-        let wd = non_negative("Sgd", "weight decay", wd);
-        self.with_rule(|r| r.weight_decay = wd)
+        self.with_weight_decay(wd)
     }
 }
 
@@ -49,8 +46,8 @@ impl<T: Float> Rule<T> for SgdRule {
 
     fn init(&self, _: &[usize]) {}
 
-    fn update(&mut self, x: &mut [T], g: &[T], _: &mut (), lr: f64) {
-        let (lr, wd) = (T::from_f64(lr), T::from_f64(self.weight_decay));
+    fn update(&mut self, x: &mut [T], g: &[T], _: &mut (), hyper: Hyper) {
+        let (lr, wd) = (T::from_f64(hyper.lr), T::from_f64(hyper.weight_decay));
         for (x, &g) in x.iter_mut().zip(g) {
             *x -= lr * coupled_decay(g, *x, wd);
         }

@@ -3,16 +3,8 @@
 
 use crate::error::StateError;
 use crate::float::Float;
+pub use crate::param::StateValue;
 use crate::tensor::Tensor;
-
-/// One value of an optimizer's state for one parameter.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StateValue<T: Float = f32> {
-    /// A tensor shaped like the parameter (a velocity, a moment).
-    Tensor(Tensor<T>),
-    /// A counter (Adam's step count).
-    Count(u64),
-}
 
 /// What an update rule keeps per parameter (velocities, moments, counts),
 /// as named values for checkpoints. Implemented for `()` (rules without

@@ -120,14 +120,14 @@ pub(super) const UNCHANGED: &str = "Where its gradient is not 0, each element's 
     the same weight; or the parameter was not stepped.";
 
 /// One value of every step, against the step.
-fn per_step(log: &TrainingLog, value: impl Fn(&StepRow<'_>) -> f64) -> Vec<(f64, f64)> {
+pub(super) fn per_step(log: &TrainingLog, value: impl Fn(&StepRow<'_>) -> f64) -> Vec<(f64, f64)> {
     log.step_rows().map(|r| (r.step() as f64, value(&r))).collect()
 }
 
 /// Adds `points` to `chart` twice: faint as they are, and smoothed by an
 /// exponential moving average over about ten steps (in log space on a log
 /// axis, so that one spike does not lift the curve for long).
-fn smoothed(chart: &mut LineChart, name: &str, points: Vec<(f64, f64)>, k: usize) {
+pub(super) fn smoothed(chart: &mut LineChart, name: &str, points: Vec<(f64, f64)>, k: usize) {
     let log_y = chart.log_y;
     let mut average: Option<f64> = None;
     let smooth: Vec<(f64, f64)> = points

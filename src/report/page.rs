@@ -3,8 +3,10 @@
 use std::fmt::Write;
 
 use super::Report;
-use super::chart::{CHART_SIZE, tick};
+use super::chart::{CHART_SIZE, LineChart, tick};
 use super::curves::{self, Figure};
+use super::noise;
+use super::predictions;
 use crate::diagnostics::TrainingLog;
 
 /// Width and height of one decision-boundary panel.
@@ -44,27 +46,31 @@ footer { margin-top: 36px; font-size: 12px; color: #777; }
 /// The whole page.
 pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
     let mut html = String::new();
-    let title = escape(&report.title);
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n"
-    );
-    for note in &report.notes {
-        let _ = writeln!(html, "<p>{}</p>", escape(note));
-    }
+    open(&mut html, &report.title, "", &report.notes);
     summary(&mut html, log);
     html.push_str("</header>\n");
 
     let training = curves::training_curves(log);
     let diagnostics = curves::diagnostics_curves(log);
+    let noise = noise::noise_curves(log);
     let mut contents = vec![("training", "Training curves")];
     if !diagnostics.is_empty() {
         contents.push(("inside", "Inside the network"));
     }
+    if !noise.is_empty() {
+        contents.push(("noise", "Gradient noise"));
+    }
+    if report.histograms.as_ref().is_some_and(|h| !h.is_empty()) {
+        contents.push(("histograms", "Histograms over time"));
+    }
+    if report.sharpness.as_ref().is_some_and(|s| !s.points().is_empty()) {
+        contents.push(("sharpness", "Sharpness"));
+    }
     if !report.boundaries.is_empty() {
         contents.push(("boundary", "Decision boundary"));
+    }
+    if !report.predictions.is_empty() {
+        contents.push(("predictions", "Predictions"));
     }
     if report.graph.is_some() {
         contents.push(("graph", "One step's graph"));
@@ -82,6 +88,15 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             last_step_tables(html, log);
         });
     }
+    if !noise.is_empty() {
+        section(&mut html, "noise", "Gradient noise", |html| figures(html, &noise));
+    }
+    if let Some(histograms) = &report.histograms {
+        super::histograms::render(&mut html, histograms);
+    }
+    if let Some(sharpness) = &report.sharpness {
+        super::sharpness::render(&mut html, sharpness);
+    }
     if !report.boundaries.is_empty() {
         section(&mut html, "boundary", "Decision boundary", |html| {
             html.push_str("<p>What the network predicts over the plane (shade: confidence), with the data on top.</p>\n<div class=\"row\">\n");
@@ -95,6 +110,9 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             }
             html.push_str("</div>\n");
         });
+    }
+    if !report.predictions.is_empty() {
+        section(&mut html, "predictions", "Predictions", |html| predictions::render(html, &report.predictions));
     }
     if let Some(graph) = &report.graph {
         section(&mut html, "graph", "One step's graph", |html| {
@@ -116,12 +134,32 @@ pub(super) fn render(report: &Report, log: &TrainingLog) -> String {
             );
         });
     }
+    close(&mut html);
+    html
+}
+
+/// The page's head (the title, the style sheet with `extra_style` after
+/// it) and the start of its header: the title and the notes.
+pub(super) fn open(html: &mut String, title: &str, extra_style: &str, notes: &[String]) {
+    let title = escape(title);
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}{extra_style}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n"
+    );
+    for note in notes {
+        let _ = writeln!(html, "<p>{}</p>", escape(note));
+    }
+}
+
+/// The footer and the end of the page.
+pub(super) fn close(html: &mut String) {
     let _ = writeln!(
         html,
         "<footer>Written by tapegrad {}. Self-contained: no scripts, fonts or images are fetched.</footer>\n</body>\n</html>",
         env!("CARGO_PKG_VERSION")
     );
-    html
 }
 
 /// The run in a few numbers: steps, epochs, and the last epoch's metrics.
@@ -150,46 +188,55 @@ fn summary(html: &mut String, log: &TrainingLog) {
     html.push_str("</dl>\n");
 }
 
-fn section(html: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
+pub(super) fn section(html: &mut String, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
     let _ = writeln!(html, "<section id=\"{id}\">\n<h2>{heading}</h2>");
     body(html);
     html.push_str("</section>\n");
 }
 
 /// Charts in a grid, each with its legend and caption.
-fn figures(html: &mut String, figures: &[Figure]) {
+pub(super) fn figures(html: &mut String, figures: &[Figure]) {
     html.push_str("<div class=\"grid\">\n");
     for Figure { chart, caption } in figures {
-        let _ = writeln!(
-            html,
-            "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\" style=\"max-width:{}px\">\n{}<figcaption><ul class=\"legend\">",
-            chart.visible_points(),
-            CHART_SIZE.0,
-            chart.to_svg()
-        );
-        for s in chart.series.iter().filter(|s| s.in_legend && chart.visible_in(s) > 0) {
-            let (r, g, b) = (s.color.0, s.color.1, s.color.2);
-            let class = if s.faint { " class=\"faint\"" } else { "" };
-            let _ = write!(
-                html,
-                "<li{class}><span class=\"swatch\" style=\"background:rgb({r},{g},{b})\"></span>{}</li>",
-                escape(&s.name)
-            );
-        }
-        if let Some((_, label)) = &chart.guide {
-            let _ = write!(
-                html,
-                "<li><span class=\"swatch\" style=\"background:#888\"></span>guide at {}</li>",
-                escape(label)
-            );
-        }
-        let _ = write!(html, "</ul><p>{}</p>", escape(caption));
-        for note in &chart.notes {
-            let _ = write!(html, "<p class=\"note\">{}</p>", escape(note));
-        }
-        html.push_str("</figcaption>\n</figure>\n");
+        line_figure(html, chart, None, Some(caption));
     }
     html.push_str("</div>\n");
+}
+
+/// One line chart as a figure: a heading if given, the chart, its legend
+/// (and the guide line's), and a caption if given.
+pub(super) fn line_figure(html: &mut String, chart: &LineChart, heading: Option<&str>, caption: Option<&str>) {
+    let _ = writeln!(
+        html,
+        "<figure class=\"chart\" data-kind=\"lines\" data-points=\"{}\" style=\"max-width:{}px\">",
+        chart.visible_points(),
+        CHART_SIZE.0
+    );
+    if let Some(heading) = heading {
+        let _ = writeln!(html, "<h3>{}</h3>", escape(heading));
+    }
+    let _ = write!(html, "{}<figcaption><ul class=\"legend\">", chart.to_svg());
+    for s in chart.series.iter().filter(|s| s.in_legend && chart.visible_in(s) > 0) {
+        let (r, g, b) = (s.color.0, s.color.1, s.color.2);
+        let class = if s.faint { " class=\"faint\"" } else { "" };
+        let _ = write!(
+            html,
+            "<li{class}><span class=\"swatch\" style=\"background:rgb({r},{g},{b})\"></span>{}</li>",
+            escape(&s.name)
+        );
+    }
+    if let Some((_, label)) = &chart.guide {
+        let _ =
+            write!(html, "<li><span class=\"swatch\" style=\"background:#888\"></span>guide at {}</li>", escape(label));
+    }
+    html.push_str("</ul>");
+    if let Some(caption) = caption {
+        let _ = write!(html, "<p>{}</p>", escape(caption));
+    }
+    for note in &chart.notes {
+        let _ = write!(html, "<p class=\"note\">{}</p>", escape(note));
+    }
+    html.push_str("</figcaption>\n</figure>\n");
 }
 
 /// The diagnostics of the last step: one table of parameters, one of
@@ -252,7 +299,7 @@ fn last_step_tables(html: &mut String, log: &TrainingLog) {
 }
 
 /// Text made safe for HTML.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -2,7 +2,7 @@
 //! node and by parameter.
 
 use super::labels::Names;
-use super::{NodeId, Var};
+use super::{Binding, NodeId, Var};
 use crate::float::Float;
 use crate::param::{Param, ParamId, ParamMap};
 use crate::shape::Shape;
@@ -29,7 +29,7 @@ pub struct Gradients<T: Float = f32> {
     pub(super) present: Vec<bool>,
     /// The parameters bound to the graph, in binding order, with their nodes.
     params: Vec<(ParamId, NodeId)>,
-    by_param: ParamMap<NodeId>,
+    by_param: ParamMap<Binding>,
     /// The names of the graph's nodes, copied from the tape.
     names: Names,
 }
@@ -57,7 +57,7 @@ impl<T: Float> Gradients<T> {
         generation: u32,
         nodes: usize,
         params: &[(ParamId, NodeId)],
-        by_param: &ParamMap<NodeId>,
+        by_param: &ParamMap<Binding>,
         names: &Names,
     ) {
         self.tape_id = tape_id;
@@ -132,7 +132,14 @@ impl<T: Float> Gradients<T> {
 
     /// The gradient with respect to the parameter with this id, if bound.
     pub fn param_by_id(&self, id: ParamId) -> Option<&Tensor<T>> {
-        self.by_index(*self.by_param.get(&id)? as usize)
+        self.by_index(self.by_param.get(&id)?.node as usize)
+    }
+
+    /// The gradient with respect to `param`, if bound and trained, with the
+    /// [`version`](Param::version) of the value it was computed from.
+    pub(crate) fn param_and_version(&self, param: &Param<T>) -> Option<(&Tensor<T>, u64)> {
+        let bound = self.by_param.get(&param.id())?;
+        Some((self.by_index(bound.node as usize)?, bound.version))
     }
 
     /// Every parameter these gradients cover, in binding order, with its

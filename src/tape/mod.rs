@@ -13,6 +13,7 @@ mod graph;
 mod inspect;
 mod labels;
 mod operators;
+mod per_sample;
 mod var;
 mod var_choices;
 mod var_pieces;
@@ -33,6 +34,8 @@ pub(crate) use inspect::Clusters;
 pub use inspect::NodeInfo;
 pub(crate) use inspect::write_label;
 pub use labels::ScopeGuard;
+pub(crate) use per_sample::{GradientMoments, Moment};
+pub use per_sample::{PerSampleGradients, PerSampleMethod, PerSampleNorms};
 pub use var::Var;
 
 pub(crate) use labels::{Labels, ScopeId};
@@ -200,7 +203,7 @@ struct TapeInner<T: Float> {
     /// Parameters bound this generation, in binding order, and the node each
     /// was bound to (by id).
     bound: Vec<(ParamId, NodeId)>,
-    bindings: ParamMap<NodeId>,
+    bindings: ParamMap<Binding>,
     /// Node names and scopes, in buffers reused after `clear`.
     labels: Labels,
     /// Incremented by every `clear`.
@@ -209,6 +212,18 @@ struct TapeInner<T: Float> {
     detect_anomalies: bool,
     /// The first anomaly found since the last `clear`.
     anomaly: Option<Anomaly>,
+    /// Whether modules record as in eval mode whatever their own mode
+    /// (the tape of [`Module::predict`](crate::nn::Module::predict)).
+    inference: bool,
+}
+
+/// Where a parameter was bound, and which version of its value the tape
+/// copied: an optimizer refuses a gradient of a value the parameter no
+/// longer has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Binding {
+    pub node: NodeId,
+    pub version: u64,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -233,6 +248,7 @@ impl<T: Float> Tape<T> {
                 generation: 0,
                 detect_anomalies: false,
                 anomaly: None,
+                inference: false,
             }),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
@@ -266,27 +282,73 @@ impl<T: Float> Tape<T> {
     /// [`Gradients::param`] or by its name with [`Gradients::named`]. The node
     /// carries the parameter's name (`layers.0.weight`), also copied into a
     /// reused buffer. Binding the same parameter twice in one step returns
-    /// the same node.
+    /// the same node. A [frozen](Param::freeze) parameter is bound like a
+    /// constant: no gradient, no backward work.
     ///
-    /// The returned `Var` borrows `param`, so the parameter cannot be
-    /// modified while the graph built on it is alive.
-    pub fn param<'a>(&'a self, param: &'a Param<T>) -> Var<'a, T> {
-        let id = param.id();
+    /// The returned `Var` does not borrow `param`: the graph holds its own
+    /// copy, so values can be read after the parameter changes. The tape
+    /// records which [`version`](Param::version) it copied, and an
+    /// optimizer step refuses a gradient of a version the parameter no
+    /// longer has.
+    ///
+    /// # Panics
+    /// If `param` was bound to this graph before and has changed since.
+    #[track_caller]
+    pub fn param(&self, param: &Param<T>) -> Var<'_, T> {
+        let (id, version) = (param.id(), param.version());
         {
             let mut inner = self.inner.borrow_mut();
             let next = NodeId::try_from(inner.nodes.len()).expect("tape: more than 2^32 nodes");
             match inner.bindings.entry(id) {
-                Entry::Occupied(bound) => return Var { tape: self, id: *bound.get() },
-                Entry::Vacant(slot) => slot.insert(next),
+                Entry::Occupied(bound) => {
+                    let bound = *bound.get();
+                    assert!(
+                        bound.version == version,
+                        "tape.param: {} changed since it was bound to this graph (bind it again after tape.clear())",
+                        param.name()
+                    );
+                    return Var { tape: self, id: bound.node };
+                }
+                Entry::Vacant(slot) => slot.insert(Binding { node: next, version }),
             };
             inner.bound.push((id, next));
             // Named before it is pushed: every parameter node has a name.
             inner.labels.name_param(next, param.name());
         }
         let value = param.value();
-        self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
+        let var = self.push_filled(Source::Param(id), &[], shape_of(value.shape()), |_, buffer| {
             buffer.extend_from_slice(value.data())
-        })
+        });
+        if !param.requires_grad() {
+            self.inner.borrow_mut().nodes[var.index()].requires_grad = false;
+        }
+        var
+    }
+
+    /// A constant whose value `fill` writes into one of the tape's buffers
+    /// (given empty, to be filled with the shape's number of elements):
+    /// masks and statistics a layer makes each step, without allocating.
+    pub(crate) fn constant_with(&self, shape: impl AsRef<[usize]>, fill: impl FnOnce(&mut Vec<T>)) -> Var<'_, T> {
+        let shape = shape_of(shape);
+        let len = numel(&shape);
+        let var = self.push_filled(Source::Constant, &[], shape, |_, buffer| fill(buffer));
+        debug_assert_eq!(self.with_nodes(|nodes| nodes[var.index()].value.len()), len);
+        var
+    }
+
+    /// A tape whose modules record as in eval mode, whatever their own mode
+    /// (Dropout passes its input through, BatchNorm uses its running
+    /// statistics): the tape [`Module::predict`](crate::nn::Module::predict)
+    /// runs `forward` on.
+    pub(crate) fn for_inference() -> Self {
+        let tape = Self::new();
+        tape.inner.borrow_mut().inference = true;
+        tape
+    }
+
+    /// Whether this tape records as in eval mode (see `for_inference`).
+    pub(crate) fn is_inference(&self) -> bool {
+        self.inner.borrow().inference
     }
 
     /// Names the node `id` (see [`Var::named`]).
@@ -442,7 +504,7 @@ impl<T: Float> Tape<T> {
             inner.pool.push(node.value.into_parts().1);
         }
         inner.bound.retain(|&(_, node)| (node as usize) < len);
-        inner.bindings.retain(|_, node| (*node as usize) < len);
+        inner.bindings.retain(|_, bound| (bound.node as usize) < len);
         inner.labels.truncate(len);
         if inner.anomaly.as_ref().is_some_and(|a| a.node >= len) {
             inner.anomaly = None;
@@ -471,7 +533,7 @@ impl<T: Float> Tape<T> {
 
     /// The nodes with their labels and the table of bound parameters (by
     /// id), for inspection and diagnostics.
-    pub(crate) fn with_graph<R>(&self, f: impl FnOnce(&[Node<T>], &Labels, &ParamMap<NodeId>) -> R) -> R {
+    pub(crate) fn with_graph<R>(&self, f: impl FnOnce(&[Node<T>], &Labels, &ParamMap<Binding>) -> R) -> R {
         let inner = self.inner.borrow();
         f(&inner.nodes, &inner.labels, &inner.bindings)
     }

@@ -87,7 +87,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// As [`reserve`](Self::reserve).
     #[track_caller]
-    fn allocate(what: &str, shape: &[usize]) -> Vec<T> {
+    pub(crate) fn allocate(what: &str, shape: &[usize]) -> Vec<T> {
         match Self::len_of(shape).map(|len| (len, pages::try_with_capacity(len))) {
             Some((_, Ok(data))) => data,
             Some((len, Err(_))) => out_of_memory::<T>(what, shape, Some(len)),

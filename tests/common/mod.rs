@@ -1,9 +1,11 @@
 //! Helpers shared by the integration tests: reading the PyTorch fixtures
-//! (and, in `expressions`, what each of their cases computes), and (in
-//! `sample`) seeded inputs for the gradient checks.
+//! (and, in `expressions`, what each of their cases computes), (in
+//! `sample`) seeded inputs for the gradient checks, and (in `models`) small
+//! models the per-sample tests share.
 #![allow(dead_code)]
 
 pub mod expressions;
+pub mod models;
 pub mod sample;
 
 use serde_json::Value;
