@@ -32,7 +32,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use tapegrad::linalg::{MatMut, MatRef, gemm};
-use tapegrad::{Param, Tape, Tensor, set_num_threads};
+use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
 
 /// A training step to repeat.
 type Step = Box<dyn FnMut()>;
@@ -67,10 +67,11 @@ fn product(kind: &str, dims: &str) -> Step {
         "matmul3" => {
             let (pa, pb) = (Param::new("a", Tensor::from_vec(a, [m, k])), Param::new("b", Tensor::from_vec(b, [k, n])));
             let seed = Tensor::from_vec(g, [m, n]);
-            let mut tape = Tape::<f32>::new();
+            let (mut tape, mut grads) = (Tape::<f32>::new(), Gradients::new());
+            // The gradients' buffers reused, as a training loop does.
             Box::new(move || {
                 tape.clear();
-                let grads = tape.param(&pa).matmul(tape.param(&pb)).backward_with(&seed);
+                tape.param(&pa).matmul(tape.param(&pb)).backward_with_into(&seed, &mut grads);
                 black_box(&grads);
             })
         }

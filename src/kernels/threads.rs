@@ -14,6 +14,14 @@
 //! (BENCHMARKS.md, "Threads"). Posting a part allocates nothing, so a step
 //! on two threads allocates nothing either, once the workers exist.
 //!
+//! A part no worker has started by the time the calling thread has finished
+//! its own is taken back and run by the calling thread. A worker that is
+//! asleep, or waiting for a core that another program (or the calling
+//! thread itself) holds, therefore never makes a split slower than running
+//! its parts one after another, plus a hand-off: without this, a worker
+//! scheduled on the caller's own core made every split wait for the
+//! scheduler, 0.4 ms a hand-off in one measurement (BENCHMARKS.md).
+//!
 //! # Whether to split
 //!
 //! [`parts_for`] compares the time a piece of work takes on one thread with
@@ -29,13 +37,14 @@
 //! A part borrows the caller's data, but a worker thread outlives any
 //! borrow. The job is therefore handed over as a pointer whose lifetime is
 //! erased (`Job`); that is sound because [`run_split`] does not return, or
-//! unwind, before every worker it posted to has finished its part (`Posted`
-//! waits in its `Drop`).
+//! unwind, before every part it posted is either finished by its worker or
+//! taken back unstarted (`Posted` waits in its `Drop`), and a worker runs a
+//! part only after claiming it from `POSTED`.
 #![allow(unsafe_code)]
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, TryLockError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -135,6 +144,13 @@ pub(crate) fn run_split(parts: usize, work: &Work<'_>) {
         worker.post(Job::new(work, part));
     }
     work(parts - 1);
+    // The parts no worker has started, the last posted first (the least
+    // likely to have started), run here.
+    for (part, worker) in posted.workers.iter().enumerate().rev() {
+        if worker.take_back() {
+            work(part);
+        }
+    }
     // Waits for the workers; then a worker's panic is the caller's.
     drop(posted);
     for worker in &workers[..parts - 1] {
@@ -189,13 +205,28 @@ impl Job {
     }
 }
 
+/// Tests hold the workers back, as a busy machine would: no worker starts a
+/// part while this is set.
+#[cfg(test)]
+static HOLD_WORKERS: AtomicBool = AtomicBool::new(false);
+
+/// Where a worker's job is: `IDLE` (none, or taken back by the caller),
+/// `POSTED` (waiting to be started), `RUNNING` (started by the worker),
+/// `DONE`. Only `POSTED` can be claimed, by the worker (to `RUNNING`) or by
+/// the caller (back to `IDLE`), with a compare-and-swap: whichever wins runs
+/// the part, so it runs once.
+const IDLE: u8 = 0;
+const POSTED: u8 = 1;
+const RUNNING: u8 = 2;
+const DONE: u8 = 3;
+
 /// A worker thread and what the calling thread shares with it.
 struct Worker {
-    /// Parts posted so far; incremented (after `job` is written) to hand one
-    /// over.
+    /// Parts posted so far; incremented (after `job` is written) to wake the
+    /// worker.
     posted: AtomicU64,
-    /// Parts finished so far.
-    done: AtomicU64,
+    /// `IDLE`, `POSTED`, `RUNNING` or `DONE`.
+    state: AtomicU8,
     job: Mutex<Option<Job>>,
     /// A panic of the last part, for the caller to resume.
     panic: Mutex<Option<Box<dyn Any + Send>>>,
@@ -208,7 +239,7 @@ impl Worker {
     fn start(index: usize) -> Arc<Worker> {
         let worker = Arc::new(Worker {
             posted: AtomicU64::new(0),
-            done: AtomicU64::new(0),
+            state: AtomicU8::new(IDLE),
             job: Mutex::new(None),
             panic: Mutex::new(None),
             asleep: AtomicBool::new(false),
@@ -225,6 +256,9 @@ impl Worker {
 
     fn post(&self, job: Job) {
         *self.job.lock().unwrap_or_else(|p| p.into_inner()) = Some(job);
+        // A panic left by a split that unwound before reading it.
+        *self.panic.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.state.store(POSTED, Ordering::SeqCst);
         self.posted.fetch_add(1, Ordering::SeqCst);
         // Paired with `serve`: either the worker sees the new count before
         // it sleeps, or this sees it asleep (both sequentially consistent).
@@ -258,26 +292,41 @@ impl Worker {
                 self.asleep.store(false, Ordering::SeqCst);
                 since = Instant::now();
             }
-            seen += 1;
-            let job = self.job.lock().unwrap_or_else(|p| p.into_inner()).take();
+            seen = self.posted.load(Ordering::Acquire);
+            #[cfg(test)]
+            if HOLD_WORKERS.load(Ordering::SeqCst) {
+                continue;
+            }
+            // The caller may have taken the part back already.
+            if self.state.compare_exchange(POSTED, RUNNING, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+                continue;
+            }
+            let job = *self.job.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(Job { work, part }) = job {
-                // SAFETY: the caller that posted this job is waiting for
-                // `done` to reach `seen` before its borrow of the work ends
-                // (`Job::new`, `Posted`).
+                // SAFETY: the caller that posted this job does not end its
+                // borrow of the work while the state is `RUNNING` (`Posted`
+                // waits for `DONE`), and the job in the slot while the state
+                // is `POSTED` is the one it posted last (`post` writes the
+                // job first).
                 let work = unsafe { &*work };
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| work(part))) {
                     *self.panic.lock().unwrap_or_else(|p| p.into_inner()) = Some(payload);
                 }
             }
-            self.done.store(seen, Ordering::Release);
+            self.state.store(DONE, Ordering::SeqCst);
         }
     }
 
-    /// Waits until every part posted to this worker is done.
+    /// Claims the posted part for the calling thread if the worker has not
+    /// started it: true if the caller must now run it.
+    fn take_back(&self) -> bool {
+        self.state.compare_exchange(POSTED, IDLE, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+
+    /// Waits until the part posted to this worker is done or taken back.
     fn wait(&self) {
-        let target = self.posted.load(Ordering::Relaxed);
         let since = Instant::now();
-        while self.done.load(Ordering::Acquire) < target {
+        while self.state.load(Ordering::SeqCst) == RUNNING {
             if since.elapsed() < SPIN {
                 std::hint::spin_loop();
             } else {
@@ -296,6 +345,8 @@ struct Posted<'a> {
 impl Drop for Posted<'_> {
     fn drop(&mut self) {
         for worker in self.workers {
+            // Unwinding past parts not run yet: they never will be.
+            worker.take_back();
             worker.wait();
         }
     }
@@ -304,7 +355,9 @@ impl Drop for Posted<'_> {
 /// What a split costs on this machine, measured once.
 #[derive(Clone, Copy, Debug)]
 pub struct SplitCosts {
-    /// Handing an empty part to a polling worker and waiting for it, ns.
+    /// What two parts of a fixed length take beyond one part's length, with
+    /// the worker polling, ns: the time to hand a part over and see it
+    /// finished (at most a part's length, which a part taken back adds).
     pub awake_ns: f64,
     /// The same with the worker asleep: a wake-up, ns.
     pub asleep_ns: f64,
@@ -324,53 +377,74 @@ pub fn split_costs() -> SplitCosts {
 }
 
 fn measure_split_costs() -> SplitCosts {
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+    // Each part waits this long: long enough for a polling worker to start
+    // its part before the caller would take it back, short enough to keep
+    // the measurement near a millisecond. A hand-off costs a microsecond on
+    // a quiet machine, so the figure measures it to a tenth.
+    const PART: Duration = Duration::from_micros(20);
+    let fixed = |_: usize| {
+        let t0 = Instant::now();
+        while t0.elapsed() < PART {
+            std::hint::spin_loop();
+        }
     };
     let time = |f: &dyn Fn()| {
         let t0 = Instant::now();
         f();
         t0.elapsed().as_secs_f64() * 1e9
     };
-    let empty = |_: usize| {};
+    // The least of several rounds: another program taking a core only ever
+    // makes a round slower, so the least is the machine's own cost. A
+    // worker that cannot run costs at most a part's length (it is taken
+    // back), which is what the least then reports.
+    let least =
+        |rounds: usize, round: &mut dyn FnMut() -> f64| (0..rounds).map(|_| round()).fold(f64::INFINITY, f64::min);
+    let part_ns = PART.as_secs_f64() * 1e9;
+    // Starts the worker (its first round includes the thread's start).
+    run_split(2, &|_| {});
     // Asleep: wait until the worker has given up polling.
-    let asleep = median(
-        (0..3)
-            .map(|_| {
-                thread::sleep(SPIN * 2);
-                time(&|| run_split(2, &empty))
-            })
-            .collect(),
-    );
-    let awake = median((0..15).map(|_| time(&|| run_split(2, &empty))).collect());
+    let asleep = least(3, &mut || {
+        thread::sleep(SPIN * 2);
+        time(&|| run_split(2, &fixed)) - part_ns
+    });
+    let awake = least(9, &mut || time(&|| run_split(2, &fixed)) - part_ns);
     // A buffer written here, then read by the worker; less the same read
-    // here, where the data already is.
+    // here, where the data already is. The calling thread's part waits for
+    // the worker's to start (or for a millisecond), so that the worker's
+    // part is not taken back.
     const LEN: usize = 1 << 16;
     let mut data = vec![0.0f32; LEN];
     let sink = AtomicU64::new(0);
+    let started = AtomicBool::new(false);
     let mut read = |remote: bool| {
-        median(
-            (0..5)
-                .map(|round| {
-                    data.fill(round as f32);
-                    let data = &data;
-                    let part_work = |part: usize| {
-                        if (part == 0) == remote {
-                            sink.store(read_all(data).to_bits() as u64, Ordering::Relaxed);
-                        }
-                    };
-                    time(&|| run_split(2, &part_work))
-                })
-                .collect(),
-        )
+        let mut round = 0;
+        least(5, &mut || {
+            round += 1;
+            data.fill(round as f32);
+            started.store(false, Ordering::SeqCst);
+            let data = &data;
+            let part_work = |part: usize| {
+                if part == 0 {
+                    started.store(true, Ordering::SeqCst);
+                } else {
+                    let t0 = Instant::now();
+                    while !started.load(Ordering::SeqCst) && t0.elapsed() < Duration::from_millis(1) {
+                        std::hint::spin_loop();
+                    }
+                }
+                if (part == 0) == remote {
+                    sink.store(read_all(data).to_bits() as u64, Ordering::Relaxed);
+                }
+            };
+            time(&|| run_split(2, &part_work))
+        })
     };
     let (remote, local) = (read(true), read(false));
     SplitCosts {
-        awake_ns: awake,
-        asleep_ns: asleep,
+        awake_ns: awake.max(0.0),
+        asleep_ns: asleep.max(0.0),
         transfer_ns: ((remote - local) / LEN as f64).max(0.0),
-        read_ns: ((local - awake) / LEN as f64).max(0.0),
+        read_ns: ((local - awake.max(0.0)) / LEN as f64).max(0.0),
     }
 }
 
@@ -517,6 +591,38 @@ mod tests {
     }
 
     #[test]
+    fn parts_no_worker_starts_run_on_the_calling_thread() {
+        let caller = thread::current().id();
+        let ran_on: Vec<Mutex<Vec<thread::ThreadId>>> = (0..3).map(|_| Mutex::new(Vec::new())).collect();
+        let record = |i: usize| ran_on[i].lock().unwrap().push(thread::current().id());
+        HOLD_WORKERS.store(true, Ordering::SeqCst);
+        run_split(3, &record);
+        HOLD_WORKERS.store(false, Ordering::SeqCst);
+        for (part, threads) in ran_on.iter().enumerate() {
+            assert_eq!(*threads.lock().unwrap(), vec![caller], "part {part} runs once, on the caller");
+        }
+        // Released, the workers take parts again: a part that waits for the
+        // caller's own to finish can only have run on a worker.
+        let on_worker = AtomicUsize::new(0);
+        for _ in 0..100 {
+            run_split(2, &|i| {
+                if i == 1 {
+                    let t0 = Instant::now();
+                    while on_worker.load(Ordering::SeqCst) == 0 && t0.elapsed() < Duration::from_millis(20) {
+                        std::hint::spin_loop();
+                    }
+                } else if thread::current().id() != caller {
+                    on_worker.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            if on_worker.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+        }
+        assert!(on_worker.load(Ordering::SeqCst) > 0, "no part ran on a worker in 100 splits");
+    }
+
+    #[test]
     fn the_measured_costs_are_plausible() {
         let costs = split_costs();
         let all = [
@@ -529,5 +635,11 @@ mod tests {
             assert!(ns.is_finite() && ns >= 0.0, "{what}: {ns} ns");
         }
         assert!(costs.awake_ns > 0.0);
+        // A worker that cannot start in time has its part taken back, so a
+        // hand-off costs at most about one part (20 µs) unless the calling
+        // thread itself was held up in every round (0.4 ms a hand-off
+        // before parts were taken back).
+        assert!(costs.awake_ns < 200e3, "{costs:?}");
+        eprintln!("{costs:?}");
     }
 }
