@@ -15,7 +15,8 @@
 //!   `tapegrad` over `gemm`); `matrixmultiply` is one `sgemm` call with
 //!   `beta = 0` into a reused `C`. One thread, and for the square products
 //!   also `tapegrad 2 threads` and `gemm 2 threads`.
-//! * `backward/MxKxN`: `A.matmul(B)` and its backward sweep, whose products
+//! * `backward/MxKxN`: `A.matmul(B)` and its backward sweep into reused
+//!   gradients (`backward_with_into`, as a training loop), whose products
 //!   `G Bᵀ` and `Aᵀ G` read the transposed operands through strides, against
 //!   the same three products with `gemm` and with `sgemm`.
 //!
@@ -30,7 +31,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tapegrad::linalg::{MatMut, MatRef, gemm};
-use tapegrad::{Param, Tape, Tensor, set_num_threads};
+use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
 
 use common::fill;
 
@@ -193,9 +194,13 @@ fn backward(c: &mut Criterion) {
         g.throughput(Throughput::Elements(3 * 2 * (m * k * n) as u64));
         group_settings(&mut g, 3 * m * k * n);
         let two = square(m, k, n);
+        // The gradients' buffers reused, as a training loop does
+        // (`backward_into`): new ones would cost the system's first touch of
+        // their pages every step.
+        let mut grads = Gradients::new();
         bench_threads(&mut g, "tapegrad", two, || {
             tape.clear();
-            let grads = tape.param(&pa).matmul(tape.param(&pb)).backward_with(&seed);
+            tape.param(&pa).matmul(tape.param(&pb)).backward_with_into(&seed, &mut grads);
             black_box(&grads);
         });
         let (mut c_direct, mut da_direct, mut db_direct) = (vec![0.0; m * n], vec![0.0; m * k], vec![0.0; k * n]);
