@@ -15,7 +15,8 @@
 //!   `tapegrad` over `gemm`); `matrixmultiply` is one `sgemm` call with
 //!   `beta = 0` into a reused `C`. One thread, and for the square products
 //!   also `tapegrad 2 threads` and `gemm 2 threads`.
-//! * `backward/MxKxN`: `A.matmul(B)` and its backward sweep, whose products
+//! * `backward/MxKxN`: `A.matmul(B)` and its backward sweep into reused
+//!   gradients (`backward_with_into`, as a training loop), whose products
 //!   `G Bᵀ` and `Aᵀ G` read the transposed operands through strides, against
 //!   the same three products with `gemm` and with `sgemm`.
 //!
@@ -23,25 +24,16 @@
 //! reads as FLOP/s. Both sides are checked against each other before timing.
 //! `TAPEGRAD_SIMD=avx2` (or `baseline`) runs tapegrad's lower SIMD levels.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tapegrad::linalg::{MatMut, MatRef, gemm};
-use tapegrad::{Param, Tape, Tensor, set_num_threads};
+use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
 
-/// Deterministic values in [-1, 1) (xorshift).
-fn fill(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+use common::fill;
 
 /// A strided `f32` operand for `sgemm`: data, row stride, column stride.
 type Operand<'a> = (&'a [f32], isize, isize);
@@ -202,9 +194,13 @@ fn backward(c: &mut Criterion) {
         g.throughput(Throughput::Elements(3 * 2 * (m * k * n) as u64));
         group_settings(&mut g, 3 * m * k * n);
         let two = square(m, k, n);
+        // The gradients' buffers reused, as a training loop does
+        // (`backward_into`): new ones would cost the system's first touch of
+        // their pages every step.
+        let mut grads = Gradients::new();
         bench_threads(&mut g, "tapegrad", two, || {
             tape.clear();
-            let grads = tape.param(&pa).matmul(tape.param(&pb)).backward_with(&seed);
+            tape.param(&pa).matmul(tape.param(&pb)).backward_with_into(&seed, &mut grads);
             black_box(&grads);
         });
         let (mut c_direct, mut da_direct, mut db_direct) = (vec![0.0; m * n], vec![0.0; m * k], vec![0.0; k * n]);

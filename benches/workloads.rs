@@ -6,48 +6,26 @@
 //!
 //!     cargo bench --bench workloads
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{SeedableRng, rngs::StdRng};
 use tapegrad::data::toy;
 use tapegrad::nn::{Activation, Init, Mlp, Module, loss};
-use tapegrad::optim::{Adam, AdamW, Optimizer, Sgd};
+use tapegrad::optim::{Adam, Optimizer, Sgd};
 use tapegrad::{Gradients, Param, Tape, Tensor, set_num_threads};
 
 /// W1: MLP 2-16-16-1, tanh, mean BCE with logits, batch 32 of two moons
 /// (noise 0.1), Adam at 1e-2.
 fn w1_tiny(c: &mut Criterion) {
-    let mut rng = StdRng::seed_from_u64(0);
-    let data = toy::moons::<f32, _>(32, 0.1, &mut rng);
-    let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, &mut rng);
-    let mut opt = Adam::new(1e-2);
-    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
-    c.bench_function("W1 tiny: 2-16-16-1 tanh, BCE, batch 32, Adam (step)", |b| {
-        b.iter(|| {
-            tape.clear();
-            let x = tape.constant_from_slice(data.x().data(), data.x().shape());
-            let y = tape.constant_from_slice(data.y().data(), data.y().shape());
-            loss::bce_with_logits(model.forward(x), y).backward_into(&mut grads);
-            opt.step(&mut model, &grads);
-        })
-    });
+    let mut step = common::w1_step();
+    c.bench_function("W1 tiny: 2-16-16-1 tanh, BCE, batch 32, Adam (step)", |b| b.iter(&mut step));
 }
 
 /// W2: MLP 784-256-128-10, ReLU, mean softmax cross-entropy over integer
 /// labels, batch 128, inputs N(0, 1), random labels, Adam at 1e-3.
 fn w2_mnist_sized(c: &mut Criterion) {
-    let mut rng = StdRng::seed_from_u64(1);
-    let x = Tensor::<f32>::randn([128, 784], &mut rng);
-    let labels = Tensor::from_fn([128], |_| (rand::RngExt::random_range(&mut rng, 0..10)) as f32);
-    let mut model = Mlp::new(&[784, 256, 128, 10], Activation::Relu, &mut rng);
-    let mut opt = Adam::new(1e-3);
-    let (mut tape, mut grads) = (Tape::new(), Gradients::new());
-    let mut step = || {
-        tape.clear();
-        let out = model.forward(tape.constant_from_slice(x.data(), x.shape()));
-        let y = tape.constant_from_slice(labels.data(), labels.shape());
-        loss::softmax_cross_entropy(out, y).backward_into(&mut grads);
-        opt.step(&mut model, &grads);
-    };
+    let mut step = common::w2_step();
     for threads in [1, 2] {
         set_num_threads(threads);
         let name = format!("W2 mnist-sized: 784-256-128-10 ReLU, CE, batch 128, Adam (step, {threads} thread)");
@@ -80,19 +58,14 @@ fn w3_micrograd(c: &mut Criterion) {
 /// W4: one Adam (and AdamW) step over 10,000,000 f32 parameters. Throughput
 /// counts 28 bytes a parameter: x, g, m, v read (16) and x, m, v written (12).
 fn w4_optimizer(c: &mut Criterion) {
-    const N: usize = 10_000_000;
-    let mut rng = StdRng::seed_from_u64(2);
-    let grad = Tensor::<f32>::randn([N], &mut rng);
     let mut group = c.benchmark_group("W4 optimizer step, 10M f32 parameters");
-    group.throughput(Throughput::BytesDecimal(28 * N as u64));
+    group.throughput(Throughput::BytesDecimal(28 * common::W4_PARAMS as u64));
     group.sample_size(20);
-    let mut param = Param::new("w", Tensor::<f32>::randn([N], &mut rng));
-    let mut adam = Adam::new(1e-3);
-    let mut adamw = AdamW::new(1e-3).weight_decay(1e-2);
+    let (mut adam, mut adamw) = (common::w4_step(false), common::w4_step(true));
     for threads in [1, 2] {
         set_num_threads(threads);
-        group.bench_function(format!("Adam, {threads} thread"), |b| b.iter(|| adam.update(&mut param, &grad)));
-        group.bench_function(format!("AdamW, {threads} thread"), |b| b.iter(|| adamw.update(&mut param, &grad)));
+        group.bench_function(format!("Adam, {threads} thread"), |b| b.iter(&mut adam));
+        group.bench_function(format!("AdamW, {threads} thread"), |b| b.iter(&mut adamw));
     }
     set_num_threads(1);
     group.finish();

@@ -39,3 +39,13 @@ pub use crate::kernels::gemm::{GemmScalar, MatMut, MatRef, gemm};
 pub fn simd_level_name() -> &'static str {
     crate::kernels::cpu::simd_level().name()
 }
+
+/// Probes of the machine's limits (clock, FMA peak, triad bandwidth), for
+/// `cargo bench --bench roofline`; not part of the engine.
+#[doc(hidden)]
+pub mod probe {
+    pub use crate::kernels::cpu::SimdLevel;
+    pub use crate::kernels::gemm::macs_per_ns;
+    pub use crate::kernels::probe::{Peak, Stores, clock_hz, fma_peak, triad};
+    pub use crate::kernels::threads::{SplitCosts, split_costs};
+}

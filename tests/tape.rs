@@ -93,6 +93,32 @@ fn a_cleared_tape_records_the_next_graph_and_reuses_its_buffers() {
 }
 
 #[test]
+fn reused_gradients_are_overwritten_not_added_to() {
+    // A product writes a gradient's first share over the buffer of the last
+    // sweep without zeroing it first: whatever that buffer held (here NaN
+    // from a poisoned step) must not leak into the next gradients.
+    let w = Param::new("w", Tensor::from_vec(vec![1.0f64, -2.0, 0.5, 3.0, 0.0, 1.0], [2, 3]));
+    let b = Param::new("b", Tensor::from_vec(vec![0.1f64, 0.2], [2]));
+    let mut tape = Tape::new();
+    let mut grads = tapegrad::Gradients::new();
+    let mut run = |x: Vec<f64>, grads: &mut tapegrad::Gradients<f64>| {
+        tape.clear();
+        let x = tape.constant(Tensor::from_vec(x, [2, 3]));
+        let (wv, bv) = (tape.param(&w), tape.param(&b));
+        // Shared by two paths: the second share is added to the first.
+        let out = x.linear(wv, Some(bv)) + x.matmul(wv.transpose()).tanh() + x.linear(wv, None);
+        out.sum().backward_into(grads);
+        (grads.param(&w).unwrap().clone(), grads.param(&b).unwrap().clone())
+    };
+    let clean = run(vec![1.0, 2.0, 3.0, -1.0, 0.5, 0.0], &mut grads);
+    let mut fresh = tapegrad::Gradients::new();
+    assert_eq!(run(vec![1.0, 2.0, 3.0, -1.0, 0.5, 0.0], &mut fresh), clean);
+    let poisoned = run(vec![f64::NAN; 6], &mut grads);
+    assert!(poisoned.0.data().iter().all(|g| g.is_nan()));
+    assert_eq!(run(vec![1.0, 2.0, 3.0, -1.0, 0.5, 0.0], &mut grads), clean, "NaN left from the poisoned step");
+}
+
+#[test]
 fn binding_a_parameter_twice_in_one_graph_gives_one_node() {
     let w = Param::new("w", Tensor::from_vec(vec![3.0f64], [1]));
     let tape = Tape::<f64>::new();

@@ -39,17 +39,16 @@ fn train_mnist_sized_mlp() -> Vec<Vec<f32>> {
 }
 
 #[test]
-fn training_on_two_and_three_threads_matches_one_thread() {
+fn training_on_two_and_three_threads_is_bit_identical_to_one_thread() {
     let _lock = SETTING.lock().unwrap();
     let one = with_threads(1, train_mnist_sized_mlp);
     for threads in [2, 3] {
+        // A split product computes every element as the unsplit one does
+        // (the same path and blocks for the whole product), and the Adam
+        // split gives each element the same operations: whether and how the
+        // work is split changes nothing in the result.
         let many = with_threads(threads, train_mnist_sized_mlp);
-        for (a, b) in one.iter().zip(&many) {
-            // Products split by rows may round differently in the last place;
-            // ten Adam steps of 1e-3 keep that far below the step size.
-            let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-            assert!(worst < 1e-5, "{threads} threads: weights differ by {worst}");
-        }
+        assert!(one == many, "{threads} threads: the weights differ from one thread's");
     }
 }
 

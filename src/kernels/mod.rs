@@ -7,5 +7,6 @@ pub(crate) mod cpu;
 pub(crate) mod gemm;
 pub(crate) mod math;
 pub(crate) mod pages;
+pub(crate) mod probe;
 pub(crate) mod threads;
 pub(crate) mod vectorize;

@@ -42,7 +42,12 @@ impl<T: Float> Kernel<T> for Linear {
     }
 
     fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        backward(input, inputs[0], inputs[1], g, target)
+        backward(input, inputs[0], inputs[1], g, T::ONE, target)
+    }
+
+    fn backward_over(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) -> bool {
+        backward(input, inputs[0], inputs[1], g, T::ZERO, target);
+        true
     }
 
     /// With `x` seen as `[rows, in]`: `dx = G W`, `dW = Gᵀ x`, `db = Σ_rows G`.
@@ -111,27 +116,28 @@ fn forward<T: Float>(x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>, out: &
     gemm(T::ONE, x, w_t, beta, MatMut::row_major(out, rows, outputs));
 }
 
-/// Input `input` of `(x, W, b)`: `dx += G W`, `dW += Gᵀ x`, `db += Σ_rows G`.
-fn backward<T: Float>(input: usize, x: &Tensor<T>, w: &Tensor<T>, g: &[T], target: &mut [T]) {
+/// Input `input` of `(x, W, b)`: `dx = G W + beta dx`, `dW = Gᵀ x + beta dW`,
+/// `db = Σ_rows G + beta db`; `beta` is 1 to add to the gradient, 0 to
+/// write over it.
+fn backward<T: Float>(input: usize, x: &Tensor<T>, w: &Tensor<T>, g: &[T], beta: T, target: &mut [T]) {
     let (outputs, inputs) = (w.shape()[0], w.shape()[1]);
     let rows = rows_of(x.shape());
     let g = MatRef::row_major(g, rows, outputs);
     match input {
-        0 => gemm(
-            T::ONE,
-            g,
-            MatRef::row_major(w.data(), outputs, inputs),
-            T::ONE,
-            MatMut::row_major(target, rows, inputs),
-        ),
+        0 => {
+            gemm(T::ONE, g, MatRef::row_major(w.data(), outputs, inputs), beta, MatMut::row_major(target, rows, inputs))
+        }
         1 => gemm(
             T::ONE,
             g.t(),
             MatRef::row_major(x.data(), rows, inputs),
-            T::ONE,
+            beta,
             MatMut::row_major(target, outputs, inputs),
         ),
         _ => {
+            if beta == T::ZERO {
+                target.fill(T::ZERO);
+            }
             for row in g.data.chunks_exact(outputs.max(1)).take(rows) {
                 add_assign(target, row);
             }

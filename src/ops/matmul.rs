@@ -143,7 +143,12 @@ impl<T: Float> Kernel<T> for MatMul {
     }
 
     fn backward(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) {
-        backward(input, inputs[0], inputs[1], g, target)
+        backward(input, inputs[0], inputs[1], g, T::ONE, target)
+    }
+
+    fn backward_over(&self, input: usize, inputs: &[&Tensor<T>], _: &Tensor<T>, g: &[T], target: &mut [T]) -> bool {
+        backward(input, inputs[0], inputs[1], g, T::ZERO, target);
+        true
     }
 
     /// `dA = G Bᵀ`, `dB = Aᵀ G` on the operands read as matrices, each
@@ -169,24 +174,31 @@ fn forward<T: Float>(dims: Dims, a: &[T], b: &[T], out: &mut Vec<T>) {
     }
 }
 
-/// `dA += G Bᵀ` (input 0) or `dB += Aᵀ G` (input 1), per batch; a shared
-/// 2-D operand gathers the sum over batches.
-fn backward<T: Float>(input: usize, a: &Tensor<T>, b: &Tensor<T>, g: &[T], target: &mut [T]) {
+/// `dA = G Bᵀ + beta dA` (input 0) or `dB = Aᵀ G + beta dB` (input 1), per
+/// batch; a shared 2-D operand gathers the sum over batches. `beta` is 1 to
+/// add to the gradient, 0 to write over it.
+fn backward<T: Float>(input: usize, a: &Tensor<T>, b: &Tensor<T>, g: &[T], beta: T, target: &mut [T]) {
     let dims = Dims::new(a.shape(), b.shape());
     let (m, k, n) = (dims.m, dims.k, dims.n);
     if m * k * n == 0 {
+        if beta == T::ZERO {
+            target.fill(T::ZERO); // a sum of nothing
+        }
         return;
     }
     for i in 0..dims.batch {
+        // A shared operand's later batches add to the first's.
+        let shared = if input == 0 { !dims.a_batched } else { !dims.b_batched };
+        let beta = if shared && i > 0 { T::ONE } else { beta };
         let g_i = dims.c(g, i);
         if input == 0 {
             let start = if dims.a_batched { i * m * k } else { 0 };
             let da = MatMut::row_major(&mut target[start..start + m * k], m, k);
-            gemm(T::ONE, g_i, dims.b(b.data(), i).t(), T::ONE, da);
+            gemm(T::ONE, g_i, dims.b(b.data(), i).t(), beta, da);
         } else {
             let start = if dims.b_batched { i * k * n } else { 0 };
             let db = MatMut::row_major(&mut target[start..start + k * n], k, n);
-            gemm(T::ONE, dims.a(a.data(), i).t(), g_i, T::ONE, db);
+            gemm(T::ONE, dims.a(a.data(), i).t(), g_i, beta, db);
         }
     }
 }

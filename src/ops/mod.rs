@@ -126,6 +126,23 @@ pub(crate) trait Kernel<T: Float> {
     /// (shaped like that input). `out` is the forward value.
     fn backward(&self, input: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]);
 
+    /// As [`backward`](Kernel::backward), but writes the share over
+    /// `target`, whose stale contents are not read, and returns true; or
+    /// returns false, having done nothing, if the op can only add. The sweep
+    /// asks this of a gradient's first share, so that a product writes it
+    /// with `beta = 0` and the gradient needs no zero fill before it (nor
+    /// the product a read of the zeros).
+    fn backward_over(
+        &self,
+        _input: usize,
+        _inputs: &[&Tensor<T>],
+        _out: &Tensor<T>,
+        _g: &[T],
+        _target: &mut [T],
+    ) -> bool {
+        false
+    }
+
     /// Input `input`'s share of the output gradient `g`, built from ops on
     /// `g`, the inputs and the output, or `None` if that input never
     /// receives a gradient (class labels).
@@ -214,6 +231,9 @@ macro_rules! op_table {
             }
             fn backward(&self, input: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) {
                 match self { $(Op::$variant(op) => op.backward(input, inputs, out, g, target),)* }
+            }
+            fn backward_over(&self, input: usize, inputs: &[&Tensor<T>], out: &Tensor<T>, g: &[T], target: &mut [T]) -> bool {
+                match self { $(Op::$variant(op) => op.backward_over(input, inputs, out, g, target),)* }
             }
             fn backward_graph<G: Graph<T>>(&self, input: usize, inputs: &[G], out: G, g: G) -> Option<G> {
                 match self { $(Op::$variant(op) => op.backward_graph(input, inputs, out, g),)* }

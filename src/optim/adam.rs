@@ -7,7 +7,7 @@ use super::rule::coupled_decay;
 use super::state::{ParamState, StateField, StateValue, check_same_shapes, expect_no_more, param_state, take_field};
 use super::{Driver, Hyper, Rule, StateError, decay_rate, positive_eps};
 use crate::float::Float;
-use crate::kernels::threads::{run_parts, threads_for};
+use crate::kernels::threads::{num_threads, parts_for, run_parts};
 use crate::kernels::vectorize::vectorized_256;
 use crate::tensor::Tensor;
 
@@ -185,6 +185,31 @@ impl<T: Float> AdamState<T> {
 }
 
 impl<D: WeightDecay> AdamRule<D> {
+    /// Advances the parameter's step count and computes the scalars of its
+    /// update.
+    fn scalars<T: Float>(&mut self, state: &mut AdamState<T>, hyper: Hyper) -> AdamScalars<T> {
+        let lr = hyper.lr;
+        state.step += 1;
+        let t = state.step;
+        if self.powers.0 != t {
+            // `powf`, not `powi`: the same rounding as PyTorch's `beta ** step`.
+            self.powers = (t, self.beta1.powf(t as f64), self.beta2.powf(t as f64));
+        }
+        let (bc1, bc2) = if self.bias_correction { (1.0 - self.powers.1, 1.0 - self.powers.2) } else { (1.0, 1.0) };
+        let (l2, shrink) = D::factors(hyper.weight_decay, lr);
+        AdamScalars {
+            l2: T::from_f64(l2),
+            shrink: T::from_f64(shrink),
+            b1: T::from_f64(self.beta1),
+            one_minus_b1: T::from_f64(1.0 - self.beta1),
+            b2: T::from_f64(self.beta2),
+            one_minus_b2: T::from_f64(1.0 - self.beta2),
+            step_size: T::from_f64(lr / bc1),
+            bc2_sqrt: T::from_f64(bc2.sqrt()),
+            eps: T::from_f64(self.eps),
+        }
+    }
+
     fn new() -> Self {
         AdamRule {
             beta1: 0.9,
@@ -285,37 +310,56 @@ impl<T: Float, D: WeightDecay> Rule<T> for AdamRule<D> {
     /// One Adam or AdamW step on one parameter: a single pass over `x`, `g`,
     /// `m` and `v`, with every scalar computed before the loop.
     fn update(&mut self, x: &mut [T], g: &[T], state: &mut AdamState<T>, hyper: Hyper) {
-        let lr = hyper.lr;
-        state.step += 1;
-        let t = state.step;
-        if self.powers.0 != t {
-            // `powf`, not `powi`: the same rounding as PyTorch's `beta ** step`.
-            self.powers = (t, self.beta1.powf(t as f64), self.beta2.powf(t as f64));
-        }
-        let (bc1, bc2) = if self.bias_correction { (1.0 - self.powers.1, 1.0 - self.powers.2) } else { (1.0, 1.0) };
-        let (l2, shrink) = D::factors(hyper.weight_decay, lr);
-        let scalars = AdamScalars {
-            l2: T::from_f64(l2),
-            shrink: T::from_f64(shrink),
-            b1: T::from_f64(self.beta1),
-            one_minus_b1: T::from_f64(1.0 - self.beta1),
-            b2: T::from_f64(self.beta2),
-            one_minus_b2: T::from_f64(1.0 - self.beta2),
-            step_size: T::from_f64(lr / bc1),
-            bc2_sqrt: T::from_f64(bc2.sqrt()),
-            eps: T::from_f64(self.eps),
-        };
+        let scalars = self.scalars(state, hyper);
         let (m, v) = (state.m.data_mut(), state.v.data_mut());
-        // At least 64k elements a thread (about 10 µs of work): below that,
-        // waking a thread costs more than it saves.
-        let threads = threads_for(x.len(), 1 << 16);
-        if threads == 1 {
+        // Split when the threads' share of the work outweighs handing it over
+        // (`parts_for`); the parts read and write only their own elements,
+        // so nothing but the hand-off is extra. The split is bit-identical:
+        // every element gets the same operations.
+        let parts = if x.len() < MIN_SPLIT || num_threads() == 1 {
+            1
+        } else {
+            parts_for(x.len() as f64 * ns_per_element::<T>(), 0.0)
+        };
+        if parts == 1 {
             return scalars.apply(x, g, m, v);
         }
-        let chunk = x.len().div_ceil(threads);
+        // Chunks of a multiple of 64 elements: whole vectors in every part
+        // but the last.
+        let chunk = x.len().div_ceil(parts).next_multiple_of(64);
         let parts = x.chunks_mut(chunk).zip(g.chunks(chunk)).zip(m.chunks_mut(chunk)).zip(v.chunks_mut(chunk));
-        run_parts(parts.collect(), |(((x, g), m), v)| scalars.apply(x, g, m, v));
+        run_parts(parts, |(((x, g), m), v)| scalars.apply(x, g, m, v));
     }
+}
+
+/// Below this many elements the update is never split (about 2 µs of work
+/// on one thread, less than any hand-off), so that small parameters do not
+/// even consult the cost model.
+const MIN_SPLIT: usize = 4096;
+
+/// The time of the update an element on one thread, in ns: measured once
+/// per element type, the first time a split is considered, on 16k elements
+/// that stay in cache (where a split gains least; from memory each element
+/// costs more, and the split gains more).
+fn ns_per_element<T: Float>() -> f64 {
+    use std::sync::OnceLock;
+    static NS: [OnceLock<f64>; 2] = [OnceLock::new(), OnceLock::new()];
+    *NS[usize::from(size_of::<T>() == 8)].get_or_init(|| {
+        const LEN: usize = 1 << 14;
+        let (mut x, g) = (vec![T::ONE; LEN], vec![T::from_f64(0.5); LEN]);
+        let (mut m, mut v) = (vec![T::ZERO; LEN], vec![T::ZERO; LEN]);
+        let mut rule = AdamRule::<L2>::new();
+        let mut state = AdamState { step: 0, m: Tensor::zeros([0]), v: Tensor::zeros([0]) };
+        let scalars = rule.scalars(&mut state, Hyper { lr: 1e-3, weight_decay: 0.0 });
+        let best = (0..5)
+            .map(|_| {
+                let t0 = std::time::Instant::now();
+                scalars.apply(&mut x, &g, &mut m, &mut v);
+                t0.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        best * 1e9 / LEN as f64
+    })
 }
 
 /// The scalars of one Adam step, computed once per parameter.

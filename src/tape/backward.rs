@@ -45,13 +45,21 @@ pub(super) fn sweep<T: Float>(
             if !nodes[input].requires_grad {
                 continue;
             }
-            if !grads.present[input] {
-                grads.activate(input, nodes[input].value.shape());
-            }
+            // The first share of a gradient is written over a buffer of
+            // the last sweep, unzeroed, where the op can (the products);
+            // the others are added.
+            let first = !grads.present[input];
+            let zeroed = first && grads.activate_unzeroed(input, nodes[input].value.shape());
             // Inputs precede their node on the tape, so the input's gradient
             // is in the lower half and the node's own in the upper.
             let (lower, upper) = grads.grads.split_at_mut(i);
-            op.backward(k, &values, &node.value, upper[0].data(), lower[input].data_mut());
+            let (g, target) = (upper[0].data(), lower[input].data_mut());
+            if !(first && op.backward_over(k, &values, &node.value, g, target)) {
+                if first && !zeroed {
+                    target.fill(T::ZERO);
+                }
+                op.backward(k, &values, &node.value, g, target);
+            }
             if inner.detect_anomalies && inner.anomaly.is_none() && !all_finite(lower[input].data()) {
                 let gradient_was_finite = all_finite(upper[0].data());
                 inner.anomaly = Some(Anomaly::backward(nodes, i, gradient_was_finite, input));

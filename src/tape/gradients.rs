@@ -83,6 +83,15 @@ impl<T: Float> Gradients<T> {
         &mut self.grads[i]
     }
 
+    /// Makes node `i`'s gradient a tensor of `shape` for a first share to
+    /// be written over: a buffer of the right length keeps its stale
+    /// contents; otherwise it is resized, with zeros. Returns whether it is
+    /// zeroed.
+    pub(super) fn activate_unzeroed(&mut self, i: usize, shape: &[usize]) -> bool {
+        self.present[i] = true;
+        self.grads[i].reshape_unzeroed(shape)
+    }
+
     /// Whether these gradients were computed on `tape`'s current graph.
     pub(crate) fn belongs_to(&self, tape: &super::Tape<T>) -> bool {
         tape.id == self.tape_id && tape.generation() == self.generation

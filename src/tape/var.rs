@@ -162,17 +162,43 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the seed's shape differs from the value's.
     #[track_caller]
     pub fn backward_with(self, seed: &Tensor<T>) -> Gradients<T> {
+        let mut grads = Gradients::new();
+        self.backward_with_into(seed, &mut grads);
+        grads
+    }
+
+    /// [`backward_with`](Var::backward_with) into gradients computed before,
+    /// reusing their buffers, as [`backward_into`](Var::backward_into) does.
+    /// New buffers cost more than their allocation: the system hands out
+    /// large ones as pages it maps on first touch, which took about a fifth
+    /// of a 256 x 256 x 256 product's forward and backward (BENCHMARKS.md).
+    ///
+    /// ```
+    /// use tapegrad::{Gradients, Param, Tape, Tensor};
+    /// let w = Param::new("w", Tensor::from_vec(vec![1.0f32, 2.0], [2]));
+    /// let seed = Tensor::from_vec(vec![1.0f32, 10.0], [2]);
+    /// let mut tape = Tape::new();
+    /// let mut grads = Gradients::new();
+    /// for _ in 0..3 {
+    ///     tape.clear();
+    ///     (tape.param(&w) * 3.0).backward_with_into(&seed, &mut grads);
+    ///     assert_eq!(grads.param(&w).unwrap().data(), &[3.0, 30.0]);
+    /// }
+    /// ```
+    ///
+    /// # Panics
+    /// As [`backward_with`](Var::backward_with).
+    #[track_caller]
+    pub fn backward_with_into(self, seed: &Tensor<T>, grads: &mut Gradients<T>) {
         let shape = self.shape();
         assert!(
             seed.shape() == shape.as_slice(),
             "backward_with: seed of shape {:?} for an output of shape {shape:?}",
             seed.shape()
         );
-        let mut grads = Gradients::new();
-        if let Err(anomaly) = backward::sweep(self, Some(seed), &mut grads) {
+        if let Err(anomaly) = backward::sweep(self, Some(seed), grads) {
             panic!("backward_with: {anomaly}")
         }
-        grads
     }
 
     #[track_caller]

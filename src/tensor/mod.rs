@@ -311,6 +311,20 @@ impl<T: Float> Tensor<T> {
         (self.shape, self.data)
     }
 
+    /// Gives this tensor `shape`, keeping its elements if it has as many
+    /// (stale values, for a caller that writes every one), else as zeros;
+    /// returns whether it was zeroed.
+    pub(crate) fn reshape_unzeroed(&mut self, shape: &[usize]) -> bool {
+        if self.data.len() == numel(shape) {
+            self.shape.clear();
+            self.shape.extend_from_slice(shape);
+            false
+        } else {
+            self.reset_zeros(shape);
+            true
+        }
+    }
+
     /// Makes this tensor a zero tensor of `shape`, reusing its allocation.
     pub(crate) fn reset_zeros(&mut self, shape: &[usize]) {
         self.shape.clear();

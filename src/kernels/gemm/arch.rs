@@ -163,6 +163,7 @@ macro_rules! compute {
         /// below it that this CPU supports.
         pub(super) fn $name(
             level: SimdLevel,
+            size: usize,
             alpha: $t,
             a: MatRef<'_, $t>,
             b: MatRef<'_, $t>,
@@ -178,7 +179,7 @@ macro_rules! compute {
                     // functions are compiled with; they have no other
                     // precondition.
                     unsafe {
-                        match path(&a, &b, &avx512) {
+                        match path(&a, &b, size, &avx512) {
                             Path::Dot => $avx512::dot(s, alpha, a, b, beta, c),
                             Path::Direct => $avx512::direct(s, alpha, a, b, beta, c),
                             Path::Packed(blocking) => $avx512::packed(s, &tuned(blocking), alpha, a, b, beta, c),
@@ -191,7 +192,7 @@ macro_rules! compute {
                     // the features the functions are compiled with; they
                     // have no other precondition.
                     unsafe {
-                        match path(&a, &b, &avx2) {
+                        match path(&a, &b, size, &avx2) {
                             Path::Dot => $avx2::dot(s, alpha, a, b, beta, c),
                             Path::Direct => $avx2::direct(s, alpha, a, b, beta, c),
                             Path::Packed(blocking) => $avx2::packed(s, &tuned(blocking), alpha, a, b, beta, c),
@@ -202,7 +203,7 @@ macro_rules! compute {
             }
             let _ = (level, avx512, avx2);
             let s = Portable::new();
-            match path(&a, &b, &baseline) {
+            match path(&a, &b, size, &baseline) {
                 Path::Dot => $baseline::dot(s, alpha, a, b, beta, c),
                 Path::Direct => $baseline::direct(s, alpha, a, b, beta, c),
                 Path::Packed(blocking) => $baseline::packed(s, &tuned(blocking), alpha, a, b, beta, c),

@@ -8,7 +8,7 @@ use super::pack::{pack_a, pack_b};
 use super::simd::Simd;
 use super::{BufferGuard, Elem, MatMut, MatRef};
 use crate::kernels::cpu::SimdLevel;
-use crate::kernels::threads::{run_parts, threads_for};
+use crate::kernels::threads::{num_threads, parts_for, run_parts, split_costs};
 
 /// Cache blocking of the packed path. The packing buffers hold up to
 /// `mc * kc` elements of `A` and `kc * nc` of `B`.
@@ -77,55 +77,118 @@ pub(super) fn run<T: Elem>(level: SimdLevel, alpha: T, a: MatRef<'_, T>, b: MatR
         || (m == 1 && b.col_stride != 1 && b.row_stride == 1)
         || narrow;
     let (a, b, c) = if flip { (b.t(), a.t(), c.t()) } else { (a, b, c) };
-    let parts = row_blocks(&a, &b, &c);
+    // The path is chosen for the whole product, also when it is split: every
+    // block of rows then computes its elements with the same operations, in
+    // the same order, and a split product is bit-identical to the unsplit
+    // one, whatever the number of threads.
+    let size = a.rows.saturating_mul(a.cols).saturating_mul(b.cols);
+    // One thread (the common case, a W1 step's dozen products) decides
+    // without a call.
+    let parts = if num_threads() == 1 { 1 } else { row_blocks::<T>(level, &a, &b, &c) };
     if parts == 1 {
-        return T::compute(level, alpha, a, b, beta, c);
+        return T::compute(level, size, alpha, a, b, beta, c);
     }
-    run_parts(split_rows(a, c, parts), |(a, c)| T::compute(level, alpha, a, b, beta, c));
+    run_parts(split_rows(a, c, parts), |(a, c)| T::compute(level, size, alpha, a, b, beta, c));
 }
 
-/// Products from this many multiply-adds on may be split across threads:
-/// below it (about 20 µs of work) handing a block to another thread costs
-/// more than it saves.
-const PARALLEL_MIN: usize = 1 << 21;
-/// Each thread gets at least this many rows of `C`, so that its share of
-/// packing `B` (which every thread repeats) stays small next to its work.
-const PARALLEL_MIN_ROWS: usize = 32;
 /// Blocks of rows are a multiple of this, so that every thread but the last
 /// runs whole tiles of the micro-kernel (16 rows at most).
 const ROW_ALIGN: usize = 16;
 
-/// Into how many blocks of rows to split `C` (1: not at all). Only a `C`
-/// whose rows are contiguous and do not overlap can be split into disjoint
-/// slices, which is every `C` the ops pass after orientation.
-fn row_blocks<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_, T>) -> usize {
+/// Into how many blocks of rows to split `C` (1: not at all), by the cost
+/// model of `threads::parts_for`: the product's time on one thread, from
+/// the rate this level's kernels were measured at, against what each extra
+/// thread adds, which is packing all of `B` again (`k n` elements copied,
+/// read from the calling thread's cache if it wrote them last) and fetching
+/// its rows of `A` and `C` from there. Only a `C` whose rows are contiguous
+/// and do not overlap can be split into disjoint slices, which is every `C`
+/// the ops pass after orientation.
+#[inline(never)]
+fn row_blocks<T: Elem>(level: SimdLevel, a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_, T>) -> usize {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let splittable = c.col_stride == 1 && c.cols <= c.row_stride;
-    if !splittable || m.saturating_mul(k).saturating_mul(n) < PARALLEL_MIN {
+    if !splittable || m < 2 * ROW_ALIGN {
         return 1;
     }
-    threads_for(m, PARALLEL_MIN_ROWS)
+    let costs = split_costs();
+    let (serial, extra) =
+        split_estimate(macs_per_ns(level), size_of::<T>(), [m, k, n], costs.transfer_ns, costs.read_ns);
+    parts_for(serial, extra).min(m / ROW_ALIGN)
+}
+
+/// The model's two figures for a product of `m x k x n` elements of `bytes`
+/// bytes, at `rate` `f32` multiply-adds a ns: its time on one thread and
+/// what each extra thread adds, in ns.
+pub(super) fn split_estimate(
+    rate: f64,
+    bytes: usize,
+    [m, k, n]: [usize; 3],
+    transfer_ns: f64,
+    read_ns: f64,
+) -> (f64, f64) {
+    // Rates and costs are measured for f32; f64 has half the lanes and
+    // twice the bytes.
+    let width = bytes as f64 / 4.0;
+    let macs = m as f64 * k as f64 * n as f64;
+    let serial = macs * width / rate;
+    let (b, a_and_c) = ((k * n) as f64 * width, (m * k + m * n) as f64 * width / 2.0);
+    // B: fetched and copied again (a read and a write); A and C: fetched.
+    let extra = b * (transfer_ns + 2.0 * read_ns) + a_and_c * transfer_ns;
+    (serial, extra)
+}
+
+/// Multiply-adds a nanosecond of the packed `f32` path at `level` on one
+/// thread, measured once per level (a 128 x 256 x 128 product, the best of
+/// three: about 0.1 ms at AVX-512).
+pub fn macs_per_ns(level: SimdLevel) -> f64 {
+    static RATES: [std::sync::OnceLock<f64>; 3] = [const { std::sync::OnceLock::new() }; 3];
+    let index = SimdLevel::ALL.iter().position(|&l| l == level).unwrap_or(0);
+    *RATES[index].get_or_init(|| {
+        let (m, k, n) = (128, 256, 128);
+        let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32).collect();
+        let mut c = vec![0.0f32; m * n];
+        let best = (0..3)
+            .map(|_| {
+                let t0 = std::time::Instant::now();
+                let (a, b) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+                f32::compute(level, m * k * n, 1.0, a, b, 0.0, MatMut::row_major(&mut c, m, n));
+                t0.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        ((m * k * n) as f64 / (best * 1e9)).max(1e-3)
+    })
 }
 
 /// `parts` pairs (rows of `A`, the same rows of `C`), covering `C` once.
-fn split_rows<'a, T>(a: MatRef<'a, T>, c: MatMut<'a, T>, parts: usize) -> Vec<(MatRef<'a, T>, MatMut<'a, T>)> {
+fn split_rows<'a, T>(
+    a: MatRef<'a, T>,
+    c: MatMut<'a, T>,
+    parts: usize,
+) -> impl Iterator<Item = (MatRef<'a, T>, MatMut<'a, T>)> {
     let m = a.rows;
     let block = m.div_ceil(parts).div_ceil(ROW_ALIGN) * ROW_ALIGN;
-    let mut blocks = Vec::with_capacity(parts);
+    let (row_stride, cols) = (c.row_stride, c.cols);
     let mut rest = c.data;
     let mut i0 = 0;
-    while i0 < m {
+    std::iter::from_fn(move || {
+        if i0 >= m {
+            return None;
+        }
         let rows = block.min(m - i0);
         // The last block keeps the tail of the slice (its last row may end
         // before a full stride).
-        let (head, tail) = if i0 + rows < m { rest.split_at_mut(rows * c.row_stride) } else { (rest, &mut [][..]) };
+        let (head, tail) = if i0 + rows < m {
+            std::mem::take(&mut rest).split_at_mut(rows * row_stride)
+        } else {
+            (std::mem::take(&mut rest), &mut [][..])
+        };
         let a_rows = MatRef { data: &a.data[i0 * a.row_stride..], rows, ..a };
-        let c_rows = MatMut { data: head, rows, cols: c.cols, row_stride: c.row_stride, col_stride: 1 };
-        blocks.push((a_rows, c_rows));
+        let c_rows = MatMut { data: head, rows, cols, row_stride, col_stride: 1 };
         rest = tail;
         i0 += rows;
-    }
-    blocks
+        Some((a_rows, c_rows))
+    })
 }
 
 /// The stride along a dimension of length 1 is never used: make it 1, so
@@ -174,17 +237,18 @@ pub(super) enum Path {
     Packed(Blocking),
 }
 
-/// The path for a product with the given views and a level's plan.
+/// The path for a product with the given views and a level's plan; `size`
+/// is the number of multiply-adds of the whole product (of which these
+/// views may be a block of rows).
 #[inline]
-pub(super) fn path<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, plan: &Plan) -> Path {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
+pub(super) fn path<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, size: usize, plan: &Plan) -> Path {
+    let n = b.cols;
     #[cfg(test)]
     match FORCE.get() {
         Some(Force::Direct) => return Path::Direct,
         Some(Force::Packed { kc, mc, nc }) => return Path::Packed(Blocking { kc, mc, nc }),
         None => {}
     }
-    let size = m.saturating_mul(k).saturating_mul(n);
     if n == 1 && a.col_stride == 1 {
         Path::Dot
     } else if size <= plan.direct_max {

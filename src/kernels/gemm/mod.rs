@@ -98,6 +98,8 @@ use std::fmt::Debug;
 use std::ops::{Add, Mul};
 use std::thread::LocalKey;
 
+pub use driver::macs_per_ns;
+
 use super::cpu::{self, SimdLevel};
 
 /// A read-only strided view of a matrix inside a slice.
@@ -306,9 +308,11 @@ trait Elem: Copy + PartialEq + Debug + Send + Sync + Add<Output = Self> + Mul<Ou
     fn buffers() -> &'static LocalKey<Cell<Buffers<Self>>>;
 
     /// The product with the kernels of `level` (or of the largest level below
-    /// it that the CPU supports).
+    /// it that the CPU supports), on the path chosen for `size` multiply-adds
+    /// (the whole product's, when this is a block of its rows).
     fn compute(
         level: SimdLevel,
+        size: usize,
         alpha: Self,
         a: MatRef<'_, Self>,
         b: MatRef<'_, Self>,
@@ -398,13 +402,14 @@ macro_rules! impl_elem {
             #[inline]
             fn compute(
                 level: SimdLevel,
+                size: usize,
                 alpha: Self,
                 a: MatRef<'_, Self>,
                 b: MatRef<'_, Self>,
                 beta: Self,
                 c: MatMut<'_, Self>,
             ) {
-                $compute(level, alpha, a, b, beta, c)
+                $compute(level, size, alpha, a, b, beta, c)
             }
         }
     };

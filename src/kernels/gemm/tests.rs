@@ -88,7 +88,8 @@ fn lay_out<T: TestFloat>(v: &[f64], r: usize, c: usize, layout: Layout, fill: f6
 }
 
 /// One product checked against the naive one: shapes, layouts, scalars,
-/// level; `beta == 0` fills C with NaN, which must be overwritten.
+/// level; `beta == 0` fills C with NaN, which must be overwritten. Returns
+/// C's slice.
 #[allow(clippy::too_many_arguments)]
 fn check<T: TestFloat>(
     level: SimdLevel,
@@ -99,7 +100,7 @@ fn check<T: TestFloat>(
     alpha: f64,
     beta: f64,
     seed: u64,
-) {
+) -> Vec<T> {
     let what = format!("{m}x{k}x{n} {layouts:?} alpha {alpha} beta {beta} {level:?} {}", std::any::type_name::<T>());
     // Values rounded to T first, so that the reference sees what gemm sees.
     let round = |v: Vec<f64>| v.into_iter().map(|x| T::from_f64(x).to_f64()).collect::<Vec<_>>();
@@ -143,6 +144,7 @@ fn check<T: TestFloat>(
     for (x, covered) in c.iter().zip(covered) {
         assert!(covered || x.to_f64() == SENTINEL, "{what}: wrote outside the view");
     }
+    c
 }
 
 fn levels() -> impl Iterator<Item = SimdLevel> {
@@ -276,26 +278,43 @@ fn the_mlp_and_mnist_shapes_in_the_orientations_backward_uses() {
 }
 
 #[test]
-fn products_split_across_threads_match_the_naive_product() {
+fn products_split_across_threads_are_bit_identical_to_one_thread() {
+    use crate::kernels::threads::{TEST_PARTS, TEST_THREADS};
     use Layout::*;
     // Uneven splits (m not a multiple of the blocks), every layout of C (a
     // column-major C is turned around first; a strided one is not split),
-    // and the dot path (n = 1).
+    // the dot path (n = 1), and a product just above the size from which
+    // the packed path takes deeper blocks, where each half alone would not.
     let cases = [
         (128, 784, 256, [Rows, Rows, Rows]),
         (250, 130, 97, [Cols, Rows, Rows]),
         (200, 300, 70, [Rows, Cols, Cols]),
         (190, 120, 100, [Rows, Rows, Strided]),
         (4000, 600, 1, [Rows, Rows, Rows]),
+        (520, 520, 500, [Rows, Rows, Rows]),
     ];
-    for threads in [2, 3, 7] {
-        crate::kernels::threads::TEST_THREADS.set(Some(threads));
-        for (i, &(m, k, n, layouts)) in cases.iter().enumerate() {
-            check::<f32>(cpu::simd_level(), m, k, n, layouts, 1.0, 0.0, i as u64);
-            check::<f64>(cpu::simd_level(), m, k, n, layouts, -0.5, 2.0, i as u64);
+    let bits = |c: Vec<f64>| c.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+    let bits32 = |c: Vec<f32>| c.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    for (i, &(m, k, n, layouts)) in cases.iter().enumerate() {
+        let seed = i as u64;
+        let level = cpu::simd_level();
+        let one = (
+            bits32(check::<f32>(level, m, k, n, layouts, 1.0, 0.0, seed)),
+            bits(check::<f64>(level, m, k, n, layouts, -0.5, 2.0, seed)),
+        );
+        // The cost model is bypassed: every product is split in `threads` parts.
+        for threads in [2, 3, 7] {
+            TEST_THREADS.set(Some(threads));
+            TEST_PARTS.set(Some(threads));
+            let split = (
+                bits32(check::<f32>(level, m, k, n, layouts, 1.0, 0.0, seed)),
+                bits(check::<f64>(level, m, k, n, layouts, -0.5, 2.0, seed)),
+            );
+            TEST_PARTS.set(None);
+            TEST_THREADS.set(None);
+            assert!(one == split, "{m}x{k}x{n} {layouts:?} on {threads} threads differs from one thread");
         }
     }
-    crate::kernels::threads::TEST_THREADS.set(None);
 }
 
 #[test]
