@@ -18,9 +18,10 @@
 //! its own is taken back and run by the calling thread. A worker that is
 //! asleep, or waiting for a core that another program (or the calling
 //! thread itself) holds, therefore never makes a split slower than running
-//! its parts one after another, plus a hand-off: without this, a worker
-//! scheduled on the caller's own core made every split wait for the
-//! scheduler, 0.4 ms a hand-off in one measurement (BENCHMARKS.md).
+//! its parts one after another, plus a hand-off. Before, one measurement
+//! read 0.4 ms a hand-off, about two of the 200 µs polling periods: most
+//! likely a worker on the caller's own core, waiting for the scheduler
+//! (BENCHMARKS.md, issue 23).
 //!
 //! # Whether to split
 //!
